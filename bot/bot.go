@@ -1,0 +1,580 @@
+// Package bot is a headless piiri participant. It joins a room through the
+// real websocket protocol with pion peer connections, publishes synthetic
+// Opus and VP8, and counts and checks what arrives from every other
+// participant. The integration tests and the load tool drive it.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// Config says where and how a bot joins.
+type Config struct {
+	URL  string // websocket URL, e.g. ws://127.0.0.1:8080/ws
+	Room string
+	Key  string
+	Name string
+	// Publish makes the bot send one Opus and one VP8 track.
+	Publish  bool
+	VideoFPS int // default 15
+	// Configure adjusts the bot's pion settings, e.g. network types or a
+	// relay-only policy for firewall tests. By default the bot uses UDP
+	// and includes loopback candidates.
+	Configure func(*webrtc.SettingEngine)
+	// ICETransportPolicy "relay" forces TURN.
+	ICETransportPolicy webrtc.ICETransportPolicy
+	Dialer             *websocket.Dialer
+	Header             http.Header
+	Logger             *slog.Logger
+}
+
+// Error is an error message the server sent.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("server error %s: %s", e.Code, e.Message) }
+
+// Bot is one joined participant.
+type Bot struct {
+	cfg Config
+	log *slog.Logger
+	api *webrtc.API
+
+	id         string
+	token      string
+	iceServers []webrtc.ICEServer
+
+	sub *webrtc.PeerConnection
+	pub *webrtc.PeerConnection
+
+	audio, video *webrtc.TrackLocalStaticRTP
+	keyframe     atomic.Bool // the next video frame is a keyframe
+	sending      atomic.Bool
+	startMedia   sync.Once
+
+	sent struct {
+		audioPackets, videoPackets, videoFrames, keyframes atomic.Int64
+	}
+
+	sig     atomic.Pointer[wsConn]
+	nextID  atomic.Int64
+	pending sync.Map // request id → chan inMsg
+
+	mu            sync.Mutex
+	remote        map[string]*remoteTrack
+	participants  map[string]string // id → name, everyone else currently present
+	left          []string
+	errs          []Error
+	subOffers     int
+	subRemoteHeld []webrtc.ICECandidateInit
+	pubRemoteHeld []webrtc.ICECandidateInit
+	bye           string
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Join connects, joins the room and, if configured, starts publishing. It
+// returns once the server has accepted the join and the publisher's offer
+// has been answered; media may still be connecting.
+func Join(ctx context.Context, cfg Config) (*Bot, error) {
+	if cfg.VideoFPS <= 0 {
+		cfg.VideoFPS = 15
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	b := &Bot{
+		cfg:          cfg,
+		log:          cfg.Logger.With("bot", cfg.Name),
+		remote:       make(map[string]*remoteTrack),
+		participants: make(map[string]string),
+	}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	api, err := newAPI(cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.api = api
+
+	if _, err := b.connect(ctx, outMsg{Type: "join", Version: 1, Room: cfg.Room, Name: cfg.Name, Key: cfg.Key}); err != nil {
+		b.Close()
+		return nil, err
+	}
+	b.log = b.log.With("participant", b.id)
+	if cfg.Publish {
+		if err := b.publish(ctx, false); err != nil {
+			b.Close()
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func newAPI(cfg Config) (*webrtc.API, error) {
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		return nil, fmt.Errorf("bot: codecs: %w", err)
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
+		return nil, fmt.Errorf("bot: interceptors: %w", err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	if cfg.Configure != nil {
+		cfg.Configure(&se)
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+}
+
+// connect dials the websocket, sends join (or a resume) and waits for
+// joined. The subscriber connection is created on the reader goroutine
+// when joined arrives, before the server's first offer is read.
+func (b *Bot) connect(ctx context.Context, join outMsg) (inMsg, error) {
+	dialer := b.cfg.Dialer
+	if dialer == nil {
+		dialer = websocket.DefaultDialer
+	}
+	conn, resp, err := dialer.DialContext(ctx, b.cfg.URL, b.cfg.Header)
+	if err != nil {
+		if resp != nil {
+			return inMsg{}, fmt.Errorf("bot: dial %s: %w (HTTP %s)", b.cfg.URL, err, resp.Status)
+		}
+		return inMsg{}, fmt.Errorf("bot: dial %s: %w", b.cfg.URL, err)
+	}
+	ws := &wsConn{conn: conn}
+	b.sig.Store(ws)
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		b.readLoop(ws)
+	}()
+	reply, err := b.request(ctx, join)
+	if err != nil {
+		return inMsg{}, err
+	}
+	return reply, nil
+}
+
+// request sends msg with a fresh id and waits for the reply with that id.
+func (b *Bot) request(ctx context.Context, msg outMsg) (inMsg, error) {
+	msg.ID = strconv.FormatInt(b.nextID.Add(1), 10)
+	ch := make(chan inMsg, 1)
+	b.pending.Store(msg.ID, ch)
+	defer b.pending.Delete(msg.ID)
+	if err := b.send(msg); err != nil {
+		return inMsg{}, err
+	}
+	select {
+	case reply := <-ch:
+		if reply.Type == "error" {
+			return reply, &Error{Code: reply.Code, Message: reply.Message}
+		}
+		return reply, nil
+	case <-ctx.Done():
+		return inMsg{}, fmt.Errorf("bot: waiting for reply to %s: %w", msg.Type, ctx.Err())
+	}
+}
+
+func (b *Bot) send(msg outMsg) error {
+	ws := b.sig.Load()
+	if ws == nil {
+		return errors.New("bot: not connected")
+	}
+	return ws.write(msg)
+}
+
+// readLoop handles server messages in order. Peer connection work happens
+// here, so a candidate is never applied before the description before it.
+func (b *Bot) readLoop(ws *wsConn) {
+	for {
+		_, data, err := ws.conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		var msg inMsg
+		if err := json.Unmarshal(data, &msg); err != nil {
+			b.log.Warn("bad message from server", "err", err)
+			continue
+		}
+		b.handle(msg)
+	}
+}
+
+func (b *Bot) handle(msg inMsg) {
+	switch msg.Type {
+	case "joined":
+		if err := b.onJoined(msg); err != nil {
+			msg = inMsg{Type: "error", ID: msg.ID, Code: "bot", Message: err.Error()}
+		}
+	case "offer":
+		b.onSubscriberOffer(msg.SDP)
+	case "answer":
+		b.onPublisherAnswer(msg.SDP)
+	case "candidate":
+		if msg.Candidate != nil {
+			b.onCandidate(msg.Target, *msg.Candidate)
+		}
+	case "participant_joined":
+		b.mu.Lock()
+		b.participants[msg.Participant.ID] = msg.Participant.Name
+		b.mu.Unlock()
+	case "participant_left":
+		b.mu.Lock()
+		delete(b.participants, msg.ParticipantID)
+		b.left = append(b.left, msg.ParticipantID)
+		b.mu.Unlock()
+	case "error":
+		b.mu.Lock()
+		b.errs = append(b.errs, Error{Code: msg.Code, Message: msg.Message})
+		b.mu.Unlock()
+	case "bye":
+		b.mu.Lock()
+		b.bye = msg.Reason
+		b.mu.Unlock()
+	}
+	if msg.ID != "" {
+		if ch, ok := b.pending.Load(msg.ID); ok {
+			ch.(chan inMsg) <- msg
+		}
+	}
+}
+
+func (b *Bot) onJoined(msg inMsg) error {
+	var room roomInfo
+	if err := json.Unmarshal(msg.Room, &room); err != nil {
+		return fmt.Errorf("bot: joined.room: %w", err)
+	}
+	b.mu.Lock()
+	b.id = msg.Participant.ID
+	b.token = msg.ResumeToken
+	b.iceServers = msg.ICEServers
+	clear(b.participants)
+	for _, p := range room.Participants {
+		b.participants[p.ID] = p.Name
+	}
+	b.mu.Unlock()
+	if b.sub != nil {
+		return nil // a resume keeps the peer connections
+	}
+	pc, err := b.api.NewPeerConnection(b.pcConfig())
+	if err != nil {
+		return fmt.Errorf("bot: subscriber peer connection: %w", err)
+	}
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			init := c.ToJSON()
+			_ = b.send(outMsg{Type: "candidate", Target: "subscriber", Candidate: &init})
+		}
+	})
+	pc.OnTrack(b.onTrack)
+	b.sub = pc
+	return nil
+}
+
+func (b *Bot) pcConfig() webrtc.Configuration {
+	return webrtc.Configuration{
+		ICEServers:         b.iceServers,
+		ICETransportPolicy: b.cfg.ICETransportPolicy,
+		BundlePolicy:       webrtc.BundlePolicyMaxBundle,
+	}
+}
+
+func (b *Bot) onSubscriberOffer(sdp string) {
+	b.mu.Lock()
+	b.subOffers++
+	held := b.subRemoteHeld
+	b.subRemoteHeld = nil
+	b.mu.Unlock()
+	pc := b.sub
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		b.log.Error("set subscriber offer", "err", err)
+		return
+	}
+	for _, c := range held {
+		_ = pc.AddICECandidate(c)
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		b.log.Error("create subscriber answer", "err", err)
+		return
+	}
+	if err := pc.SetLocalDescription(answer); err != nil {
+		b.log.Error("set subscriber answer", "err", err)
+		return
+	}
+	if err := b.send(outMsg{Type: "answer", Target: "subscriber", SDP: answer.SDP}); err != nil {
+		b.log.Debug("send subscriber answer", "err", err)
+	}
+}
+
+func (b *Bot) onPublisherAnswer(sdp string) {
+	if b.pub == nil {
+		return
+	}
+	if err := b.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+		b.log.Error("set publisher answer", "err", err)
+		return
+	}
+	b.mu.Lock()
+	held := b.pubRemoteHeld
+	b.pubRemoteHeld = nil
+	b.mu.Unlock()
+	for _, c := range held {
+		_ = b.pub.AddICECandidate(c)
+	}
+}
+
+// onCandidate applies a server candidate. The server never sends one
+// before its description, but a candidate for a description the bot has
+// not applied yet (an answer still in flight) is held.
+func (b *Bot) onCandidate(target string, c webrtc.ICECandidateInit) {
+	pc := b.sub
+	if target == "publisher" {
+		pc = b.pub
+	}
+	if pc == nil || pc.RemoteDescription() == nil {
+		b.mu.Lock()
+		if target == "publisher" {
+			b.pubRemoteHeld = append(b.pubRemoteHeld, c)
+		} else {
+			b.subRemoteHeld = append(b.subRemoteHeld, c)
+		}
+		b.mu.Unlock()
+		return
+	}
+	if err := pc.AddICECandidate(c); err != nil {
+		b.log.Debug("add candidate", "target", target, "err", err)
+	}
+}
+
+// publish creates the publisher connection (first time) and negotiates it.
+func (b *Bot) publish(ctx context.Context, iceRestart bool) error {
+	if b.pub == nil {
+		if err := b.newPublisher(); err != nil {
+			return err
+		}
+	}
+	offer, err := b.pub.CreateOffer(&webrtc.OfferOptions{ICERestart: iceRestart})
+	if err != nil {
+		return fmt.Errorf("bot: create offer: %w", err)
+	}
+	if err := b.pub.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("bot: set offer: %w", err)
+	}
+	// The answer is applied on the reader goroutine (onPublisherAnswer),
+	// in order with the candidates that follow it.
+	if _, err := b.request(ctx, outMsg{Type: "offer", Target: "publisher", SDP: offer.SDP}); err != nil {
+		return fmt.Errorf("bot: publish: %w", err)
+	}
+	return nil
+}
+
+func (b *Bot) newPublisher() error {
+	pc, err := b.api.NewPeerConnection(b.pcConfig())
+	if err != nil {
+		return fmt.Errorf("bot: publisher peer connection: %w", err)
+	}
+	b.pub = pc
+	b.audio, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "bot-"+b.id)
+	if err != nil {
+		return fmt.Errorf("bot: audio track: %w", err)
+	}
+	b.video, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "bot-"+b.id)
+	if err != nil {
+		return fmt.Errorf("bot: video track: %w", err)
+	}
+	sendonly := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}
+	if _, err := pc.AddTransceiverFromTrack(b.audio, sendonly); err != nil {
+		return fmt.Errorf("bot: add audio: %w", err)
+	}
+	vt, err := pc.AddTransceiverFromTrack(b.video, sendonly)
+	if err != nil {
+		return fmt.Errorf("bot: add video: %w", err)
+	}
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			init := c.ToJSON()
+			_ = b.send(outMsg{Type: "candidate", Target: "publisher", Candidate: &init})
+		}
+	})
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateConnected {
+			b.startMedia.Do(func() {
+				b.keyframe.Store(true)
+				b.sending.Store(true)
+				b.wg.Add(2)
+				go b.sendAudio()
+				go b.sendVideo()
+			})
+		}
+	})
+	b.wg.Add(1)
+	go b.readVideoRTCP(vt.Sender())
+	return nil
+}
+
+// ID is the participant ID the server gave the bot.
+func (b *Bot) ID() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.id
+}
+
+// Participants returns the IDs of everyone else the bot knows is present.
+func (b *Bot) Participants() map[string]string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make(map[string]string, len(b.participants))
+	for k, v := range b.participants {
+		out[k] = v
+	}
+	return out
+}
+
+// LeftSeen returns the IDs from every participant_left the bot received.
+func (b *Bot) LeftSeen() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.left...)
+}
+
+// Errors returns the error messages the server sent that were not replies
+// to a request of the bot's.
+func (b *Bot) Errors() []Error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]Error(nil), b.errs...)
+}
+
+// SubscriberOffers counts the subscriber offers received (each
+// renegotiation or ICE restart is one).
+func (b *Bot) SubscriberOffers() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.subOffers
+}
+
+// Bye is the reason of the server's bye message, if one came.
+func (b *Bot) Bye() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.bye
+}
+
+// SubscriberICEState is the subscriber connection's ICE state.
+func (b *Bot) SubscriberICEState() webrtc.ICEConnectionState {
+	if b.sub == nil {
+		return webrtc.ICEConnectionStateNew
+	}
+	return b.sub.ICEConnectionState()
+}
+
+// SelectedCandidatePair returns the subscriber connection's selected pair.
+func (b *Bot) SelectedCandidatePair() (*webrtc.ICECandidatePair, error) {
+	if b.sub == nil {
+		return nil, errors.New("bot: no subscriber connection")
+	}
+	return b.sub.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+}
+
+// CutSignaling drops the websocket without a close handshake, as a network
+// failure would. Media keeps flowing; Resume reconnects.
+func (b *Bot) CutSignaling() {
+	if ws := b.sig.Swap(nil); ws != nil {
+		_ = ws.conn.NetConn().Close()
+	}
+}
+
+// Resume reconnects the websocket with the resume token, and restarts the
+// publisher's ICE as a client whose network changed would.
+func (b *Bot) Resume(ctx context.Context) error {
+	b.CutSignaling()
+	b.mu.Lock()
+	token := b.token
+	b.mu.Unlock()
+	reply, err := b.connect(ctx, outMsg{Type: "join", Version: 1, Room: b.cfg.Room, Name: b.cfg.Name, Resume: token})
+	if err != nil {
+		return err
+	}
+	if !reply.Resumed {
+		return errors.New("bot: server did not resume the participant")
+	}
+	if b.pub != nil {
+		return b.publish(ctx, true)
+	}
+	return nil
+}
+
+// StopSending stops the media loops; the connections stay up.
+func (b *Bot) StopSending() { b.sending.Store(false) }
+
+// Leave says goodbye and closes everything.
+func (b *Bot) Leave(ctx context.Context) error {
+	err := b.send(outMsg{Type: "leave"})
+	if ws := b.sig.Load(); ws != nil && err == nil {
+		// Wait for the server to close the connection after its bye.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for b.Bye() == "" && ctx.Err() == nil {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
+		<-done
+	}
+	b.Close()
+	return err
+}
+
+// Close drops everything without a leave.
+func (b *Bot) Close() {
+	b.sending.Store(false)
+	b.cancel()
+	if ws := b.sig.Swap(nil); ws != nil {
+		_ = ws.conn.Close()
+	}
+	if b.pub != nil {
+		_ = b.pub.GracefulClose()
+	}
+	if b.sub != nil {
+		_ = b.sub.GracefulClose()
+	}
+	b.wg.Wait()
+}
+
+// wsConn serialises writes to one websocket.
+type wsConn struct {
+	mu   sync.Mutex
+	conn *websocket.Conn
+}
+
+func (w *wsConn) write(msg outMsg) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_ = w.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	if err := w.conn.WriteJSON(msg); err != nil {
+		return fmt.Errorf("bot: send %s: %w", msg.Type, err)
+	}
+	return nil
+}

@@ -1,0 +1,239 @@
+package bot
+
+import (
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
+)
+
+const rtpMTU = 1200
+
+// sendAudio sends one Opus packet every 20 ms while sending is on.
+func (b *Bot) sendAudio() {
+	defer b.wg.Done()
+	p := rtp.NewPacketizer(rtpMTU, 0, 0, &codecs.OpusPayloader{}, rtp.NewRandomSequencer(), 48000)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-b.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if !b.sending.Load() {
+			continue
+		}
+		for _, pkt := range p.Packetize(opusSilence, 960) {
+			if err := b.audio.WriteRTP(pkt); err == nil {
+				b.sent.audioPackets.Add(1)
+			}
+		}
+	}
+}
+
+// sendVideo sends synthetic VP8 frames at the configured rate. The first
+// frame, and the first after each keyframe request, is a keyframe; there
+// are no periodic keyframes, so a subscriber that joins later decodes
+// only if the SFU asks the publisher for one.
+func (b *Bot) sendVideo() {
+	defer b.wg.Done()
+	p := rtp.NewPacketizer(rtpMTU, 0, 0, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
+	interval := time.Second / time.Duration(b.cfg.VideoFPS)
+	samples := uint32(90000 / b.cfg.VideoFPS)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	var n uint32
+	for {
+		select {
+		case <-b.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if !b.sending.Load() {
+			continue
+		}
+		key := b.keyframe.Swap(false)
+		pkts := p.Packetize(vp8Frame(n, key), samples)
+		n++
+		for _, pkt := range pkts {
+			if err := b.video.WriteRTP(pkt); err == nil {
+				b.sent.videoPackets.Add(1)
+			}
+		}
+		b.sent.videoFrames.Add(1)
+		if key {
+			b.sent.keyframes.Add(1)
+		}
+	}
+}
+
+// readVideoRTCP turns keyframe requests from the SFU into a keyframe.
+func (b *Bot) readVideoRTCP(sender *webrtc.RTPSender) {
+	defer b.wg.Done()
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, pkt := range pkts {
+			switch pkt.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				b.keyframe.Store(true)
+			}
+		}
+	}
+}
+
+// SentStats counts what the bot has sent.
+type SentStats struct {
+	AudioPackets int64
+	VideoPackets int64
+	VideoFrames  int64
+	Keyframes    int64
+}
+
+// Sent returns the bot's send counters.
+func (b *Bot) Sent() SentStats {
+	return SentStats{
+		AudioPackets: b.sent.audioPackets.Load(),
+		VideoPackets: b.sent.videoPackets.Load(),
+		VideoFrames:  b.sent.videoFrames.Load(),
+		Keyframes:    b.sent.keyframes.Load(),
+	}
+}
+
+// TrackStats is what arrived on one remote track.
+type TrackStats struct {
+	Participant string
+	Kind        string // "audio" or "video"
+	Packets     int64  // distinct RTP packets
+	Bytes       int64
+	Frames      int64 // video: complete frames that passed the check
+	Keyframes   int64
+	Damaged     int64 // video frames that failed the check
+	Undecodable int64 // video frames before the first keyframe
+	BadAudio    int64 // audio payloads that were not the sent ones
+}
+
+// Received returns per remote track what has arrived, keyed by
+// participant ID and kind ("id/audio").
+func (b *Bot) Received() map[string]TrackStats {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make(map[string]TrackStats, len(b.remote))
+	for k, r := range b.remote {
+		r.mu.Lock()
+		out[k] = r.stats
+		r.mu.Unlock()
+	}
+	return out
+}
+
+func (b *Bot) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	kind := track.Kind().String()
+	key := track.StreamID() + "/" + kind
+	b.mu.Lock()
+	r := b.remote[key]
+	if r == nil {
+		r = &remoteTrack{stats: TrackStats{Participant: track.StreamID(), Kind: kind}}
+		b.remote[key] = r
+	}
+	b.mu.Unlock()
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		r.read(track)
+	}()
+}
+
+// remoteTrack accumulates the stats of one remote track. A participant's
+// track that is renegotiated keeps its stats.
+type remoteTrack struct {
+	mu    sync.Mutex
+	stats TrackStats
+}
+
+func (r *remoteTrack) read(track *webrtc.TrackRemote) {
+	video := track.Kind() == webrtc.RTPCodecTypeVideo
+	var sb *samplebuilder.SampleBuilder
+	if video {
+		sb = samplebuilder.New(128, &codecs.VP8Packet{}, 90000)
+	}
+	var seen seqWindow
+	gotKeyframe := false
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			return
+		}
+		if !seen.add(pkt.SequenceNumber) {
+			continue // a retransmission of a packet already counted
+		}
+		r.mu.Lock()
+		r.stats.Packets++
+		r.stats.Bytes += int64(len(pkt.Payload))
+		if !video && string(pkt.Payload) != string(opusSilence) {
+			r.stats.BadAudio++
+		}
+		r.mu.Unlock()
+		if !video {
+			continue
+		}
+		sb.Push(pkt)
+		for s := sb.Pop(); s != nil; s = sb.Pop() {
+			info, err := checkVP8Frame(s.Data)
+			r.mu.Lock()
+			switch {
+			case err != nil:
+				r.stats.Damaged++
+			case info.keyframe:
+				gotKeyframe = true
+				r.stats.Frames++
+				r.stats.Keyframes++
+			case gotKeyframe:
+				r.stats.Frames++
+			default:
+				r.stats.Undecodable++
+			}
+			r.mu.Unlock()
+		}
+	}
+}
+
+// seqWindow recognises RTP sequence numbers already seen among the last
+// 1024, so NACK retransmissions are not counted twice.
+type seqWindow struct {
+	started bool
+	highest uint64 // extended sequence number
+	slots   [1024]uint64
+}
+
+func (w *seqWindow) add(seq uint16) bool {
+	ext := uint64(seq)
+	if w.started {
+		// Extend to the value nearest the highest seen.
+		base := w.highest &^ 0xffff
+		ext = base | uint64(seq)
+		switch {
+		case ext+0x8000 < w.highest:
+			ext += 0x10000
+		case ext > w.highest+0x8000 && ext >= 0x10000:
+			ext -= 0x10000
+		}
+	}
+	if !w.started || ext > w.highest {
+		w.highest = ext
+		w.started = true
+	}
+	slot := &w.slots[ext%uint64(len(w.slots))]
+	if *slot == ext+1 {
+		return false
+	}
+	*slot = ext + 1
+	return true
+}

@@ -1,0 +1,170 @@
+// Package config owns piiri's runtime configuration: the Config struct, its
+// defaults, reading it strictly from a YAML file, overriding it from PIIRI_*
+// environment variables, deriving the values that depend on other values, and
+// validating the result.
+//
+// The package is deliberately the only place that knows key names, defaults
+// and limits, so every other package can take a Config and trust it. Problems
+// are reported all at once (see Errors) with the dotted key, the file line
+// when known, and what to change, because an operator fixing a config file one
+// error per restart is wasted time.
+package config
+
+import (
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is the complete, validated configuration of a piiri server.
+// Obtain one from Load or Parse; a Config built by hand should be checked
+// with Validate.
+type Config struct {
+	Server    Server    `yaml:"server"`
+	Admin     Admin     `yaml:"admin"`
+	Media     Media     `yaml:"media"`
+	Rooms     Rooms     `yaml:"rooms"`
+	Signaling Signaling `yaml:"signaling"`
+	Log       Log       `yaml:"log"`
+}
+
+// Server configures the public HTTP/websocket listener.
+type Server struct {
+	// Listen is the host:port of the HTTP/websocket listener.
+	Listen string `yaml:"listen"`
+	// PublicURL is the URL browsers use to reach the server. Empty means
+	// derived from the address the listener is bound to (see BaseURL).
+	PublicURL string `yaml:"public_url"`
+	// ShutdownTimeout bounds how long a graceful shutdown waits.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Admin configures the private listener for metrics and health checks.
+type Admin struct {
+	// Listen is the host:port of the admin listener, or AdminOff.
+	Listen string `yaml:"listen"`
+}
+
+// AdminOff is the Admin.Listen value that disables the admin listener.
+const AdminOff = "off"
+
+// Media configures the ICE/WebRTC media transport.
+type Media struct {
+	// UDPListen is the single ICE-UDP host:port shared by all peers. Empty
+	// means derived from Server.Listen; Load always fills it in.
+	UDPListen string `yaml:"udp_listen"`
+	// PublicIPs are 1:1 NAT public addresses advertised as host candidates.
+	PublicIPs []string `yaml:"public_ips"`
+	// KeyframeMinInterval rate-limits keyframe requests (PLI) to publishers.
+	KeyframeMinInterval time.Duration `yaml:"keyframe_min_interval"`
+}
+
+// Rooms configures room access and size.
+type Rooms struct {
+	// Key is the shared room key. Empty is dev mode and is only accepted
+	// when Server.Listen is a loopback address.
+	Key string `yaml:"key"`
+	// MaxParticipants caps the number of peers in one room.
+	MaxParticipants int `yaml:"max_participants"`
+}
+
+// Signaling configures limits on the websocket signaling channel.
+type Signaling struct {
+	MaxMessageBytes   int     `yaml:"max_message_bytes"`
+	MessagesPerSecond float64 `yaml:"messages_per_second"`
+	MessageBurst      int     `yaml:"message_burst"`
+	// MaxInvalidMessages is how many bad messages a client may send before
+	// it is disconnected.
+	MaxInvalidMessages int `yaml:"max_invalid_messages"`
+	// ResumeGrace is how long a dropped client may resume its session;
+	// 0 disables resume.
+	ResumeGrace time.Duration `yaml:"resume_grace"`
+}
+
+// Log configures the process logger.
+type Log struct {
+	Format string `yaml:"format"` // "text" or "json"
+	Level  string `yaml:"level"`  // "debug", "info", "warn" or "error"
+}
+
+// Default returns the configuration used for every key that is not set.
+//
+// Server.PublicURL and Media.UDPListen are left empty because they are
+// derived from the final Server.Listen, which is only known after the file
+// and environment are applied. Parse(nil, "", nil) returns the defaults with
+// those derived values filled in.
+func Default() Config {
+	return Config{
+		Server: Server{
+			Listen:          "127.0.0.1:8080",
+			ShutdownTimeout: 5 * time.Second,
+		},
+		Admin: Admin{Listen: "127.0.0.1:9090"},
+		Media: Media{
+			KeyframeMinInterval: 500 * time.Millisecond,
+		},
+		Rooms: Rooms{MaxParticipants: 11},
+		Signaling: Signaling{
+			MaxMessageBytes:    64 << 10,
+			MessagesPerSecond:  50,
+			MessageBurst:       100,
+			MaxInvalidMessages: 20,
+			ResumeGrace:        30 * time.Second,
+		},
+		Log: Log{Format: "text", Level: "info"},
+	}
+}
+
+// DevMode reports whether the server runs without a room key, which is only
+// allowed while it listens on a loopback address: anyone who can reach it may
+// then join any room.
+func (c *Config) DevMode() bool {
+	if c == nil || c.Rooms.Key != "" {
+		return false
+	}
+	host, _, err := net.SplitHostPort(c.Server.Listen)
+	return err == nil && isLoopbackHost(host)
+}
+
+// SlogLevel returns the slog level for Level. Unknown levels map to Info;
+// Validate rejects them, so that only matters for unvalidated configs.
+func (l Log) SlogLevel() slog.Level {
+	switch l.Level {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	default:
+		return slog.LevelInfo
+	}
+}
+
+// isLoopbackHost reports whether host (as split from host:port) only accepts
+// connections from this machine: 127.0.0.0/8, ::1 or the name localhost.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// BaseURL is the URL people open: PublicURL when set, otherwise derived
+// from the address the listener is actually bound to (which differs from
+// Listen when it asks for port 0). An all-interfaces host becomes
+// localhost, the one name that surely reaches it from this machine.
+func (s Server) BaseURL(bound string) string {
+	if s.PublicURL != "" {
+		return strings.TrimSuffix(s.PublicURL, "/")
+	}
+	host, port, err := net.SplitHostPort(bound)
+	if err != nil {
+		return "http://" + bound
+	}
+	return (&url.URL{Scheme: "http", Host: net.JoinHostPort(urlHost(host), port)}).String()
+}

@@ -1,0 +1,640 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+const testFile = "piiri.yaml"
+
+// problems parses doc and env and returns the problems, failing the test if
+// there are none or the error is not Errors.
+func problems(t *testing.T, doc string, env ...string) Errors {
+	t.Helper()
+	_, err := Parse([]byte(doc), testFile, env)
+	if err == nil {
+		t.Fatalf("Parse(%q, %q) succeeded, want an error", doc, env)
+	}
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Parse error %T is not Errors: %v", err, err)
+	}
+	if len(errs) == 0 {
+		t.Fatalf("Parse returned empty Errors")
+	}
+	return errs
+}
+
+func mustParse(t *testing.T, doc string, env ...string) Config {
+	t.Helper()
+	cfg, err := Parse([]byte(doc), testFile, env)
+	if err != nil {
+		t.Fatalf("Parse(%q, %q): %v", doc, env, err)
+	}
+	return cfg
+}
+
+// dottedKeys walks Config's yaml tags independently of the package's own
+// walk, so a bug there cannot hide a key from the tests.
+func dottedKeys(t reflect.Type, prefix string) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if prefix != "" {
+			name = prefix + "." + name
+		}
+		if f.Type.Kind() == reflect.Struct {
+			keys = append(keys, dottedKeys(f.Type, name)...)
+		} else {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+func TestDefaults(t *testing.T) {
+	want := Default()
+	want.Media.UDPListen = "127.0.0.1:0"
+
+	for name, load := range map[string]func() (Config, error){
+		"Parse nil":      func() (Config, error) { return Parse(nil, "", nil) },
+		"Load no file":   func() (Config, error) { return Load("", nil) },
+		"empty file":     func() (Config, error) { return Parse([]byte(""), testFile, nil) },
+		"comments only":  func() (Config, error) { return Parse([]byte("# nothing\n\n"), testFile, nil) },
+		"empty document": func() (Config, error) { return Parse([]byte("---\n"), testFile, nil) },
+		"empty sections": func() (Config, error) { return Parse([]byte("server:\nrooms:\nlog: ~\n"), testFile, nil) },
+		"null values": func() (Config, error) {
+			return Parse([]byte("server:\n  listen:\n  shutdown_timeout: ~\n"), testFile, nil)
+		},
+		"unrelated env var": func() (Config, error) { return Parse(nil, "", []string{"HOME=/root", "PATH=/bin", "NOEQUALS"}) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg, err := load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(cfg, want) {
+				t.Errorf("got  %+v\nwant %+v", cfg, want)
+			}
+			if !cfg.DevMode() {
+				t.Error("defaults should be dev mode")
+			}
+		})
+	}
+
+	def := Default()
+	if err := def.Validate(); err != nil {
+		t.Errorf("Default() does not validate: %v", err)
+	}
+}
+
+func TestFullFile(t *testing.T) {
+	doc := `
+server:
+  listen: "0.0.0.0:8443"
+  public_url: https://meet.example.com/piiri/
+  shutdown_timeout: 10s
+admin:
+  listen: "off"
+media:
+  udp_listen: ":3478"
+  public_ips:
+    - 203.0.113.7
+    - "2001:db8::7"
+  keyframe_min_interval: 1s
+rooms:
+  key: 0123456789abcdefXYZ
+  max_participants: 20
+signaling:
+  max_message_bytes: 1024
+  messages_per_second: 12.5
+  message_burst: 1
+  max_invalid_messages: 3
+  resume_grace: 0
+log:
+  format: json
+  level: debug
+`
+	want := Config{
+		Server:    Server{Listen: "0.0.0.0:8443", PublicURL: "https://meet.example.com/piiri/", ShutdownTimeout: 10 * time.Second},
+		Admin:     Admin{Listen: "off"},
+		Media:     Media{UDPListen: ":3478", PublicIPs: []string{"203.0.113.7", "2001:db8::7"}, KeyframeMinInterval: time.Second},
+		Rooms:     Rooms{Key: "0123456789abcdefXYZ", MaxParticipants: 20},
+		Signaling: Signaling{MaxMessageBytes: 1024, MessagesPerSecond: 12.5, MessageBurst: 1, MaxInvalidMessages: 3},
+		Log:       Log{Format: "json", Level: "debug"},
+	}
+	cfg := mustParse(t, doc)
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("got  %+v\nwant %+v", cfg, want)
+	}
+	if cfg.DevMode() {
+		t.Error("a keyed server on 0.0.0.0 is not dev mode")
+	}
+	if got := cfg.Log.SlogLevel(); got != slog.LevelDebug {
+		t.Errorf("SlogLevel = %v, want debug", got)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "piiri.yaml")
+	if err := os.WriteFile(path, []byte("rooms:\n  max_participants: 4\n  max_participans: 5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path, nil)
+	want := path + `:3: rooms.max_participans: unknown key (did you mean "max_participants"?)`
+	if err == nil || err.Error() != want {
+		t.Errorf("Load error = %v, want %q", err, want)
+	}
+
+	if err := os.WriteFile(path, []byte("rooms:\n  max_participants: 4\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path, []string{"PIIRI_LOG_LEVEL=warn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Rooms.MaxParticipants != 4 || cfg.Log.Level != "warn" {
+		t.Errorf("Load = %+v", cfg)
+	}
+
+	_, err = Load(filepath.Join(dir, "missing.yaml"), nil)
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: got %v, want fs.ErrNotExist", err)
+	}
+
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, make([]byte, maxFileBytes+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(big, nil); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("oversized file: got %v", err)
+	}
+}
+
+// TestFileProblems covers problems with the shape of the file: unknown,
+// misspelt and duplicate keys, wrong node kinds and syntax. want is the
+// exact error text, one problem per line.
+func TestFileProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc string
+		want      []string
+	}{
+		{"typo in key", "server:\n  listen: 127.0.0.1:8080\n  lisen: x\n",
+			[]string{`piiri.yaml:3: server.lisen: unknown key (did you mean "listen"?)`}},
+		{"typo in section", "sever:\n  listen: x\n",
+			[]string{`piiri.yaml:1: sever: unknown key (did you mean "server"?)`}},
+		{"wrong case", "rooms:\n  Key: x\n",
+			[]string{`piiri.yaml:2: rooms.Key: unknown key (did you mean "key"?)`}},
+		{"key outside its section", "listen: x\n",
+			[]string{`piiri.yaml:1: listen: unknown key (did you mean "server.listen" or "admin.listen"? keys belong under their section)`}},
+		{"key in wrong section", "server:\n  key: x\n",
+			[]string{`piiri.yaml:2: server.key: unknown key (did you mean "rooms.key"? keys belong under their section)`}},
+		{"no close key", "rooms:\n  colour: blue\n",
+			[]string{`piiri.yaml:2: rooms.colour: unknown key; valid keys in rooms are key, max_participants`}},
+		{"no close section", "tls:\n  cert: x\n",
+			[]string{`piiri.yaml:1: tls: unknown key; valid keys at the top level are server, admin, media, rooms, signaling, log`}},
+		{"all unknown keys", "server:\n  lisen: a\n  shutdown_timout: 1s\nlogs:\n  level: x\n",
+			[]string{
+				`piiri.yaml:2: server.lisen: unknown key (did you mean "listen"?)`,
+				`piiri.yaml:3: server.shutdown_timout: unknown key (did you mean "shutdown_timeout"?)`,
+				`piiri.yaml:4: logs: unknown key (did you mean "log"?)`,
+			}},
+		{"odd key quoted", "server:\n  \"a\\nb\": 1\n",
+			[]string{`piiri.yaml:2: server."a\nb": unknown key; valid keys in server are listen, public_url, shutdown_timeout`}},
+		{"duplicate key", "rooms:\n  key: aaaaaaaaaaaaaaaaaaaa\n  key: bbbbbbbbbbbbbbbbbbbb\n",
+			[]string{`piiri.yaml:3: rooms.key: duplicate key (first set on line 2); remove one of them`}},
+		{"duplicate section", "log:\n  level: info\nlog:\n  format: json\n",
+			[]string{`piiri.yaml:3: log: duplicate key (first set on line 1); remove one of them`}},
+		{"top level list", "- server\n- rooms\n",
+			[]string{`piiri.yaml:1: the file must be a mapping of sections (server:, rooms:, ...), not a list`}},
+		{"top level scalar", "hello\n",
+			[]string{`piiri.yaml:1: the file must be a mapping of sections (server:, rooms:, ...), not the value "hello"`}},
+		{"section not mapping", "server: 8080\n",
+			[]string{`piiri.yaml:1: server: must be a section of keys (listen, public_url, shutdown_timeout), not the value "8080"`}},
+		{"two documents", "log:\n  level: info\n---\nlog:\n  level: debug\n",
+			[]string{`piiri.yaml:3: invalid YAML: the file holds more than one YAML document (separated by ---); piiri reads one, so merge them`}},
+		{"syntax error", "server:\n  listen: [\n",
+			[]string{`piiri.yaml:2: invalid YAML: did not find expected node content`}},
+		{"merge key", "base: &b {level: info}\nlog:\n  <<: *b\n",
+			[]string{
+				`piiri.yaml:1: base: unknown key; valid keys at the top level are server, admin, media, rooms, signaling, log`,
+				`piiri.yaml:3: log: merge keys (<<) are not supported; write the keys out in full`,
+			}},
+		{"mapping as key", "? [a, b]\n: 1\n",
+			[]string{`piiri.yaml:1: keys must be plain names, not a list`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := problems(t, tc.doc)
+			if got := strings.Split(errs.Error(), "\n"); !slices.Equal(got, tc.want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestTypeErrors covers values of the wrong type in the file.
+func TestTypeErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc string
+		want      string
+	}{
+		{"not an integer", "# 1\n# 2\n# 3\n# 4\n# 5\nrooms:\n  max_participants: lots\n",
+			`piiri.yaml:7: rooms.max_participants: "lots" is not an integer; write a whole number, such as 11`},
+		{"float for integer", "signaling:\n  message_burst: 1.5\n",
+			`piiri.yaml:2: signaling.message_burst: "1.5" is not an integer; write a whole number, such as 100`},
+		{"hex is not reinterpreted", "signaling:\n  message_burst: 0x10\n",
+			`piiri.yaml:2: signaling.message_burst: "0x10" is not an integer; write a whole number, such as 100`},
+		{"duration without unit", "signaling:\n  resume_grace: 30\n",
+			`piiri.yaml:2: signaling.resume_grace: "30" is not a duration; write a number with a unit, such as "30s"`},
+		{"not a number", "signaling:\n  messages_per_second: fast\n",
+			`piiri.yaml:2: signaling.messages_per_second: "fast" is not a number; write a number, such as 50`},
+		{"list for scalar", "server:\n  listen: [a, b]\n",
+			`piiri.yaml:2: server.listen: must be a single value, not a list`},
+		{"mapping for scalar", "log:\n  level:\n    name: x\n",
+			`piiri.yaml:3: log.level: must be a single value, not a mapping`},
+		{"scalar for list", "media:\n  public_ips: 203.0.113.7\n",
+			`piiri.yaml:2: media.public_ips: must be a list, not the value "203.0.113.7"; write it as [a, b] or with one "- item" per line`},
+		{"nested list item", "media:\n  public_ips:\n    - [203.0.113.7]\n",
+			`piiri.yaml:3: media.public_ips: item 1 must be a single value, not a list`},
+		{"null list item", "media:\n  public_ips: [1.2.3.4, ~]\n",
+			`piiri.yaml:2: media.public_ips: item 2 must be a single value, not null`},
+		{"long value shortened", "log:\n  level: " + strings.Repeat("x", 100) + "\n",
+			`piiri.yaml:2: log.level: "` + strings.Repeat("x", 60) + `"... is not allowed; use one of "debug", "info", "warn", "error"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := problems(t, tc.doc).Error(); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestValidation covers every range and format rule. Each case is one key
+// set through the file; want is a fragment of the single expected problem.
+func TestValidation(t *testing.T) {
+	for _, tc := range []struct {
+		key, value string
+		want       string
+	}{
+		{"server.listen", "localhost", `"localhost" is not a host:port address`},
+		{"server.listen", "127.0.0.1:65536", `port "65536" in "127.0.0.1:65536" is not a number from 0 to 65535`},
+		{"server.listen", "127.0.0.1:http", `port "http"`},
+		{"server.listen", "127.0.0.1:-1", `port "-1"`},
+		{"server.listen", "bad_host:80", `host "bad_host" in "bad_host:80" is not an IP address or host name`},
+		{"server.public_url", "ftp://example.com", "must start with http:// or https://"},
+		{"server.public_url", "example.com", "must start with http:// or https://"},
+		{"server.public_url", "https://", "has no host"},
+		{"server.public_url", "https://u:p@example.com", "must not contain a user name or password"},
+		{"server.public_url", "https://example.com/?room=a", "must not have a query"},
+		{"server.public_url", "https://example.com/?", "must not have a query"},
+		{"server.public_url", "https://example.com/#x", "or fragment"},
+		{"server.public_url", "https://example.com:99999", `port "99999"`},
+		{"server.public_url", "http://[::1", "is not a valid URL"},
+		{"server.shutdown_timeout", "999ms", "999ms is out of range; use a duration from 1s to 1m"},
+		{"server.shutdown_timeout", "61s", "1m1s is out of range; use a duration from 1s to 1m"},
+		{"admin.listen", "Off", `"Off" is not a host:port address; write it as "127.0.0.1:8080", "[::1]:8080" or ":8080" (all interfaces), or "off" to disable it`},
+		{"admin.listen", "127.0.0.1:8080", `"127.0.0.1:8080" uses the same port as server.listen ("127.0.0.1:8080"); pick another port, or "off"`},
+		{"admin.listen", ":8080", "uses the same port as server.listen"},
+		{"media.udp_listen", "443", `"443" is not a host:port address`},
+		{"media.public_ips", "[203.0.113.7, example.com]", `item 2 ("example.com") is not a literal IP address`},
+		{"media.public_ips", "[\"fe80::1%eth0\"]", `item 1 ("fe80::1%eth0") is not a literal IP address`},
+		{"media.public_ips", "[0.0.0.0]", `item 1 ("0.0.0.0") cannot be advertised to peers`},
+		{"media.keyframe_min_interval", "99ms", "99ms is out of range; use a duration from 100ms to 10s"},
+		{"media.keyframe_min_interval", "11s", "11s is out of range"},
+		{"rooms.key", "short", "is 5 characters long; use a random string of at least 16 characters"},
+		{"rooms.key", "\"0123456789abcdef \"", "starts or ends with whitespace"},
+		{"rooms.key", "\"0123456789\\nabcdef\"", "contains control characters"},
+		{"rooms.max_participants", "1", "1 is out of range; use a value from 2 to 50"},
+		{"rooms.max_participants", "51", "51 is out of range; use a value from 2 to 50"},
+		{"signaling.max_message_bytes", "1023", "1023 is out of range; use a value from 1024 to 1048576"},
+		{"signaling.max_message_bytes", "1048577", "1048577 is out of range"},
+		{"signaling.messages_per_second", "0", "0 is out of range; use a number above 0 and at most 10000"},
+		{"signaling.messages_per_second", "-1", "-1 is out of range"},
+		{"signaling.messages_per_second", "10000.5", "10000.5 is out of range"},
+		{"signaling.messages_per_second", "NaN", "NaN is out of range"},
+		{"signaling.messages_per_second", "Inf", "+Inf is out of range"},
+		{"signaling.message_burst", "0", "0 is too small; use at least 1"},
+		{"signaling.max_invalid_messages", "-3", "-3 is too small; use at least 1"},
+		{"signaling.resume_grace", "-1s", "-1s is out of range; use 0 to disable resume, or a duration up to 10m"},
+		{"signaling.resume_grace", "10m1s", "10m1s is out of range"},
+		{"log.format", "xml", `"xml" is not allowed; use one of "text", "json"`},
+		{"log.level", "INFO", `"INFO" is not allowed; use one of "debug", "info", "warn", "error"`},
+	} {
+		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
+			section, name, _ := strings.Cut(tc.key, ".")
+			doc := section + ":\n  " + name + ": " + tc.value + "\n"
+			errs := problems(t, doc)
+			if len(errs) != 1 {
+				t.Fatalf("want 1 problem, got:\n%v", errs)
+			}
+			p := errs[0]
+			if p.Key != tc.key || p.File != testFile || p.Line != 2 || !strings.Contains(p.Message, tc.want) {
+				t.Errorf("got %#v\nwant key %s at %s:2 with message containing %q", p, tc.key, testFile, tc.want)
+			}
+		})
+	}
+}
+
+// TestValidValues checks the edges of each range are accepted.
+func TestValidValues(t *testing.T) {
+	for _, doc := range []string{
+		"server:\n  listen: 127.0.0.1:0\n",
+		"server:\n  listen: \"[::1]:65535\"\n",
+		"server:\n  listen: \"[::1%lo]:8080\"\n",
+		"server:\n  listen: \"[fe80::1%lo]:8080\"\nrooms:\n  key: 0123456789abcdef\n",
+		"server:\n  public_url: http://localhost:8080\n",
+		"server:\n  shutdown_timeout: 1s\n",
+		"server:\n  shutdown_timeout: 1m\n",
+		"admin:\n  listen: 127.0.0.1:0\nserver:\n  listen: 127.0.0.1:0\n",
+		"admin:\n  listen: \"[::1]:8080\"\n",
+		"media:\n  udp_listen: 0.0.0.0:3478\n  public_ips: [\"2001:db8::1\", 198.51.100.1]\n",
+		"media:\n  keyframe_min_interval: 100ms\n",
+		"media:\n  keyframe_min_interval: 10s\n",
+		"rooms:\n  key: 0123456789abcdef\n  max_participants: 2\n",
+		"rooms:\n  key: \"ümlautümlautümla\"\n  max_participants: 50\n",
+		"signaling:\n  max_message_bytes: 1048576\n  messages_per_second: 10000\n  resume_grace: 10m\n",
+		"signaling:\n  messages_per_second: 0.001\n",
+		"rooms:\n  max_participants: \"12\"\n",
+		"log:\n  format: json\n  level: error\n",
+	} {
+		if _, err := Parse([]byte(doc), testFile, nil); err != nil {
+			t.Errorf("Parse(%q): %v", doc, err)
+		}
+	}
+}
+
+func TestManyProblemsTogether(t *testing.T) {
+	doc := `server:
+  listen: 0.0.0.0:8080
+  lisen: x
+rooms:
+  max_participants: lots
+log:
+  level: loud
+`
+	errs := problems(t, doc, "PIIRI_SIGNALING_RESUME_GRACE=soon", "PIIRI_ROMS_KEY=x")
+	want := []string{
+		`piiri.yaml:3: server.lisen: unknown key (did you mean "listen"?)`,
+		`piiri.yaml:5: rooms.max_participants: "lots" is not an integer; write a whole number, such as 11`,
+		`piiri.yaml:7: log.level: "loud" is not allowed; use one of "debug", "info", "warn", "error"`,
+		`PIIRI_SIGNALING_RESUME_GRACE: "soon" is not a duration; write a number with a unit, such as "30s" (overrides signaling.resume_grace)`,
+		`PIIRI_ROMS_KEY: unknown environment variable (did you mean PIIRI_ROOMS_KEY?)`,
+		`rooms.key: must be set when server.listen is not a loopback address; set rooms.key to a random string of at least 16 characters`,
+	}
+	if got := strings.Split(errs.Error(), "\n"); !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestEnv(t *testing.T) {
+	file := "server:\n  listen: 127.0.0.1:8080\nmedia:\n  public_ips: [198.51.100.1]\n"
+
+	t.Run("overrides", func(t *testing.T) {
+		cfg := mustParse(t, file,
+			"PIIRI_SERVER_LISTEN=0.0.0.0:9000",
+			"PIIRI_ROOMS_KEY=abcdefghijklmnopqrstuvwxyz",
+			"PIIRI_MEDIA_PUBLIC_IPS=203.0.113.7, 2001:db8::7,",
+			"PIIRI_SIGNALING_RESUME_GRACE=45s",
+			"PIIRI_SIGNALING_MESSAGES_PER_SECOND=2.5",
+			"PIIRI_ROOMS_MAX_PARTICIPANTS=30",
+			"PIIRI_LOG_FORMAT=json",
+			"PIIRI_ADMIN_LISTEN=off",
+			"PIIRI_SERVER_PUBLIC_URL=https://meet.example.com",
+		)
+		if cfg.Server.Listen != "0.0.0.0:9000" {
+			t.Errorf("env did not win over file: listen = %q", cfg.Server.Listen)
+		}
+		if want := []string{"203.0.113.7", "2001:db8::7"}; !slices.Equal(cfg.Media.PublicIPs, want) {
+			t.Errorf("public_ips = %q, want %q", cfg.Media.PublicIPs, want)
+		}
+		if cfg.Signaling.ResumeGrace != 45*time.Second || cfg.Signaling.MessagesPerSecond != 2.5 ||
+			cfg.Rooms.MaxParticipants != 30 || cfg.Log.Format != "json" || cfg.Admin.Listen != "off" ||
+			cfg.Rooms.Key != "abcdefghijklmnopqrstuvwxyz" || cfg.Server.PublicURL != "https://meet.example.com" {
+			t.Errorf("overrides not applied: %+v", cfg)
+		}
+		if cfg.Media.UDPListen != ":443" {
+			t.Errorf("udp_listen derived from overridden listen = %q, want :443", cfg.Media.UDPListen)
+		}
+	})
+
+	t.Run("empty list clears file value", func(t *testing.T) {
+		cfg := mustParse(t, file, "PIIRI_MEDIA_PUBLIC_IPS=")
+		if len(cfg.Media.PublicIPs) != 0 {
+			t.Errorf("public_ips = %q, want empty", cfg.Media.PublicIPs)
+		}
+	})
+
+	t.Run("every key has a variable", func(t *testing.T) {
+		seen := map[string]string{}
+		for _, l := range leaves() {
+			want := "PIIRI_" + strings.ToUpper(strings.ReplaceAll(l.key, ".", "_"))
+			if l.env != want {
+				t.Errorf("%s: env %s, want %s", l.key, l.env, want)
+			}
+			if other, dup := seen[l.env]; dup {
+				t.Errorf("%s and %s share %s", other, l.key, l.env)
+			}
+			seen[l.env] = l.key
+		}
+		if got, want := len(seen), len(dottedKeys(reflect.TypeFor[Config](), "")); got != want {
+			t.Errorf("%d variables for %d keys", got, want)
+		}
+	})
+
+	for _, tc := range []struct {
+		name string
+		env  string
+		want string
+	}{
+		{"typo", "PIIRI_SERVER_LISTN=x", `PIIRI_SERVER_LISTN: unknown environment variable (did you mean PIIRI_SERVER_LISTEN?)`},
+		{"lower case", "piiri_rooms_key=x", `piiri_rooms_key: unknown environment variable (did you mean PIIRI_ROOMS_KEY?)`},
+		{"unknown", "PIIRI_TLS_CERT=x", `PIIRI_TLS_CERT: unknown environment variable; piiri reads PIIRI_<SECTION>_<KEY> for keys of the config file, such as PIIRI_SERVER_LISTEN, so rename or unset it`},
+		{"section only", "PIIRI_SERVER=x", `PIIRI_SERVER: unknown environment variable; piiri reads`},
+		{"bad integer", "PIIRI_ROOMS_MAX_PARTICIPANTS=lots", `PIIRI_ROOMS_MAX_PARTICIPANTS: "lots" is not an integer; write a whole number, such as 11 (overrides rooms.max_participants)`},
+		{"bad duration", "PIIRI_SIGNALING_RESUME_GRACE=45", `PIIRI_SIGNALING_RESUME_GRACE: "45" is not a duration`},
+		{"empty number", "PIIRI_SIGNALING_MESSAGE_BURST=", `PIIRI_SIGNALING_MESSAGE_BURST: "" is not an integer`},
+		{"out of range", "PIIRI_ROOMS_MAX_PARTICIPANTS=99", `rooms.max_participants: 99 is out of range; use a value from 2 to 50 (value from PIIRI_ROOMS_MAX_PARTICIPANTS)`},
+		{"bad list item", "PIIRI_MEDIA_PUBLIC_IPS=1.2.3.4,nope", `media.public_ips: item 2 ("nope") is not a literal IP address`},
+		{"short key", "PIIRI_ROOMS_KEY=abc", `rooms.key: is 3 characters long`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := problems(t, file, tc.env)
+			if len(errs) != 1 || !strings.HasPrefix(errs.Error(), tc.want) {
+				t.Errorf("got\n%v\nwant one problem starting with\n%s", errs, tc.want)
+			}
+			if errs[0].Line != 0 {
+				t.Errorf("env problem has line %d, want 0", errs[0].Line)
+			}
+		})
+	}
+}
+
+func TestDevMode(t *testing.T) {
+	const key = "PIIRI_ROOMS_KEY=0123456789abcdef"
+	for _, tc := range []struct {
+		listen   string
+		key      bool
+		dev      bool
+		udp, url string
+	}{
+		{"127.0.0.1:8080", false, true, "127.0.0.1:0", "http://127.0.0.1:8080"},
+		{"127.1.2.3:8080", false, true, "127.1.2.3:0", "http://127.1.2.3:8080"},
+		{"[::1]:8080", false, true, "[::1]:0", "http://[::1]:8080"},
+		{"localhost:8080", false, true, "localhost:0", "http://localhost:8080"},
+		{"LocalHost:8080", false, true, "LocalHost:0", "http://LocalHost:8080"},
+		{"[fe80::1%eth0]:8080", true, false, ":443", "http://[fe80::1]:8080"},
+		{"127.0.0.1:8080", true, false, "127.0.0.1:0", "http://127.0.0.1:8080"},
+		{"0.0.0.0:8080", true, false, ":443", "http://localhost:8080"},
+		{":8080", true, false, ":443", "http://localhost:8080"},
+		{"[::]:8080", true, false, ":443", "http://localhost:8080"},
+		{"192.0.2.10:80", true, false, ":443", "http://192.0.2.10:80"},
+		{"meet.example.com:8080", true, false, ":443", "http://meet.example.com:8080"},
+	} {
+		t.Run(tc.listen, func(t *testing.T) {
+			env := []string{"PIIRI_SERVER_LISTEN=" + tc.listen}
+			if tc.key {
+				env = append(env, key)
+			}
+			cfg, err := Parse(nil, "", env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.DevMode() != tc.dev || cfg.Media.UDPListen != tc.udp || cfg.Server.BaseURL(tc.listen) != tc.url {
+				t.Errorf("DevMode=%v udp=%q url=%q, want %v %q %q", cfg.DevMode(), cfg.Media.UDPListen, cfg.Server.BaseURL(tc.listen), tc.dev, tc.udp, tc.url)
+			}
+			if err := cfg.Validate(); err != nil {
+				t.Errorf("derived config does not validate: %v", err)
+			}
+		})
+	}
+
+	for _, listen := range []string{"0.0.0.0:8080", ":8080", "[::]:8080", "192.0.2.10:80", "example.com:80"} {
+		errs := problems(t, "", "PIIRI_SERVER_LISTEN="+listen)
+		want := "rooms.key: must be set when server.listen is not a loopback address; set rooms.key to a random string of at least 16 characters (value from"
+		if len(errs) != 1 || errs[0].Key != "rooms.key" || !strings.HasPrefix(errs[0].Error(), "rooms.key: must be set when server.listen is not a loopback address; set rooms.key to a random string of at least 16 characters") {
+			t.Errorf("listen %s without key: got %v, want %q", listen, errs, want)
+		}
+	}
+
+	// An invalid listen address is reported on its own, without guessing
+	// whether a key is needed.
+	if errs := problems(t, "server:\n  listen: nonsense\n"); len(errs) != 1 || errs[0].Key != "server.listen" {
+		t.Errorf("got %v, want only a server.listen problem", errs)
+	}
+
+	var nilCfg *Config
+	if nilCfg.DevMode() {
+		t.Error("nil config is not dev mode")
+	}
+	if err := nilCfg.Validate(); err == nil {
+		t.Error("nil config validated")
+	}
+	bad := Config{Server: Server{Listen: "nonsense"}}
+	if bad.DevMode() {
+		t.Error("config with invalid listen is not dev mode")
+	}
+}
+
+func TestSlogLevel(t *testing.T) {
+	for level, want := range map[string]slog.Level{
+		"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn,
+		"error": slog.LevelError, "": slog.LevelInfo, "bogus": slog.LevelInfo,
+	} {
+		if got := (Log{Level: level}).SlogLevel(); got != want {
+			t.Errorf("SlogLevel(%q) = %v, want %v", level, got, want)
+		}
+	}
+}
+
+func TestValidateCollectsAll(t *testing.T) {
+	var c Config // zero value: nearly everything is wrong
+	err := c.Validate()
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Validate error %T is not Errors", err)
+	}
+	if len(errs) < 8 {
+		t.Errorf("want a problem per bad key, got %d:\n%v", len(errs), errs)
+	}
+	for _, p := range errs {
+		if p.Key == "" || p.Line != 0 {
+			t.Errorf("problem without key or with a line: %#v", p)
+		}
+	}
+}
+
+func TestProblemFormat(t *testing.T) {
+	for _, tc := range []struct {
+		p    Problem
+		want string
+	}{
+		{Problem{Key: "a.b", File: "f.yaml", Line: 3, Message: "m"}, "f.yaml:3: a.b: m"},
+		{Problem{Key: "a.b", Line: 3, Message: "m"}, "line 3: a.b: m"},
+		{Problem{Key: "a.b", File: "f.yaml", Message: "m"}, "a.b: m"},
+		{Problem{File: "f.yaml", Line: 1, Message: "m"}, "f.yaml:1: m"},
+	} {
+		if got := tc.p.Error(); got != tc.want {
+			t.Errorf("%#v.Error() = %q, want %q", tc.p, got, tc.want)
+		}
+	}
+	if Errors(nil).Error() == "" {
+		t.Error("empty Errors has empty text")
+	}
+}
+
+func TestExample(t *testing.T) {
+	ex := Example()
+	cfg, err := Parse([]byte(ex), "example.yaml", nil)
+	if err != nil {
+		t.Fatalf("Example() does not parse:\n%v", err)
+	}
+	// The example documents the defaults, so it must not change them.
+	def, _ := Parse(nil, "", nil)
+	if !reflect.DeepEqual(cfg, def) {
+		t.Errorf("Example() differs from the defaults:\n got %+v\nwant %+v", cfg, def)
+	}
+
+	// Every key must be set in the example, not merely mentioned.
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(ex), &doc); err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	var walk func(n *yaml.Node, prefix string)
+	walk = func(n *yaml.Node, prefix string) {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			if prefix != "" {
+				k = prefix + "." + k
+			}
+			if v := n.Content[i+1]; v.Kind == yaml.MappingNode {
+				walk(v, k)
+			} else {
+				set[k] = true
+			}
+		}
+	}
+	walk(doc.Content[0], "")
+	for _, k := range dottedKeys(reflect.TypeFor[Config](), "") {
+		if !set[k] {
+			t.Errorf("Example() does not set %s", k)
+		}
+	}
+	for line := range strings.SplitSeq(ex, "\n") {
+		if len(line) > 80 {
+			t.Errorf("Example() line longer than 80 columns: %q", line)
+		}
+	}
+}

@@ -1,0 +1,246 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// minKeyLen is the shortest room key accepted: with the key as the only
+// barrier to joining a meeting, it must resist guessing.
+const minKeyLen = 16
+
+// Validate checks every key of c and returns all problems as Errors, or nil.
+// Server.PublicURL and Media.UDPListen may be empty, meaning "derive";
+// Load and Parse fill them in.
+func (c *Config) Validate() error {
+	if c == nil {
+		return Errors{{Message: "config is nil; use config.Load or config.Parse"}}
+	}
+	return validate(c, "", nil).err()
+}
+
+// checker collects validation problems, locating each at the file line or
+// environment variable its value came from.
+type checker struct {
+	file  string
+	from  origins
+	probs Errors
+}
+
+func validate(c *Config, file string, from origins) Errors {
+	ch := &checker{file: file, from: from}
+
+	host, _, listenOK := ch.hostPort("server.listen", c.Server.Listen, "")
+	ch.publicURL("server.public_url", c.Server.PublicURL)
+	ch.duration("server.shutdown_timeout", c.Server.ShutdownTimeout, time.Second, time.Minute)
+
+	if c.Admin.Listen != AdminOff {
+		if _, _, ok := ch.hostPort("admin.listen", c.Admin.Listen, `, or "off" to disable it`); ok && listenOK && sameListener(c.Server.Listen, c.Admin.Listen) {
+			ch.add("admin.listen", "%s uses the same port as server.listen (%s); pick another port, or \"off\" to disable the admin listener",
+				quote(c.Admin.Listen), quote(c.Server.Listen))
+		}
+	}
+
+	if c.Media.UDPListen != "" {
+		ch.hostPort("media.udp_listen", c.Media.UDPListen, `, or "" to derive it from server.listen`)
+	}
+	for i, s := range c.Media.PublicIPs {
+		ip, err := netip.ParseAddr(s)
+		switch {
+		case err != nil || ip.Zone() != "":
+			ch.add("media.public_ips", "item %d (%s) is not a literal IP address; list the public IPv4 or IPv6 addresses peers can reach this server at, such as 203.0.113.7", i+1, quote(s))
+		case ip.IsUnspecified() || ip.IsMulticast():
+			ch.add("media.public_ips", "item %d (%s) cannot be advertised to peers; list the public address peers can reach this server at", i+1, quote(s))
+		}
+	}
+	ch.duration("media.keyframe_min_interval", c.Media.KeyframeMinInterval, 100*time.Millisecond, 10*time.Second)
+
+	ch.roomKey(c.Rooms.Key, host, listenOK)
+	ch.intRange("rooms.max_participants", c.Rooms.MaxParticipants, 2, 50)
+
+	ch.intRange("signaling.max_message_bytes", c.Signaling.MaxMessageBytes, 1024, 1<<20)
+	// Written so NaN fails too: every comparison with NaN is false.
+	if r := c.Signaling.MessagesPerSecond; !(r > 0 && r <= 10000) {
+		ch.add("signaling.messages_per_second", "%s is out of range; use a number above 0 and at most 10000", strconv.FormatFloat(r, 'g', -1, 64))
+	}
+	ch.intRange("signaling.message_burst", c.Signaling.MessageBurst, 1, math.MaxInt)
+	ch.intRange("signaling.max_invalid_messages", c.Signaling.MaxInvalidMessages, 1, math.MaxInt)
+	if g := c.Signaling.ResumeGrace; g < 0 || g > 10*time.Minute {
+		ch.add("signaling.resume_grace", "%s is out of range; use 0 to disable resume, or a duration up to 10m", fmtDuration(g))
+	}
+
+	ch.oneOf("log.format", c.Log.Format, "text", "json")
+	ch.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	return ch.probs
+}
+
+// add records a problem with key, pointing at where its value was set.
+func (ch *checker) add(key, format string, args ...any) {
+	p := Problem{Key: key, Message: fmt.Sprintf(format, args...)}
+	if o, ok := ch.from[key]; ok {
+		if o.env != "" {
+			p.Message += " (value from " + o.env + ")"
+		} else {
+			p.File, p.Line = ch.file, o.line
+		}
+	}
+	ch.probs = append(ch.probs, p)
+}
+
+// hostPort checks a listen address and returns its host and port. alt ends
+// the fix with the key's special values, if any.
+func (ch *checker) hostPort(key, s, alt string) (host, port string, ok bool) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		ch.add(key, "%s is not a host:port address; write it as \"127.0.0.1:8080\", \"[::1]:8080\" or \":8080\" (all interfaces)%s", quote(s), alt)
+		return "", "", false
+	}
+	ok = true
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || port != strconv.Itoa(n) {
+		ch.add(key, "port %s in %s is not a number from 0 to 65535", quote(port), quote(s))
+		ok = false
+	}
+	if !validHost(host) {
+		ch.add(key, "host %s in %s is not an IP address or host name; use an address of this machine, or leave it empty for all interfaces", quote(host), quote(s))
+		ok = false
+	}
+	return host, port, ok
+}
+
+// validHost accepts "" (all interfaces), an IP address, or a DNS host name.
+func validHost(h string) bool {
+	if h == "" {
+		return true
+	}
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	if len(h) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sameListener reports whether two valid listen addresses would fight over
+// the same TCP port. Port 0 picks a free port, so it never clashes.
+func sameListener(a, b string) bool {
+	ah, ap, _ := net.SplitHostPort(a)
+	bh, bp, _ := net.SplitHostPort(b)
+	if ap != bp || ap == "0" {
+		return false
+	}
+	return strings.EqualFold(ah, bh) || allInterfaces(ah) || allInterfaces(bh)
+}
+
+func allInterfaces(host string) bool {
+	if host == "" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsUnspecified()
+}
+
+func (ch *checker) publicURL(key, s string) {
+	if s == "" {
+		return // derived from server.listen
+	}
+	const fix = "; write the URL browsers use, such as \"https://meet.example.com\""
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		ch.add(key, "%s is not a valid URL%s", quote(s), fix)
+	case u.Scheme != "http" && u.Scheme != "https":
+		ch.add(key, "%s must start with http:// or https://%s", quote(s), fix)
+	case u.Host == "" || u.Hostname() == "":
+		ch.add(key, "%s has no host%s", quote(s), fix)
+	case u.User != nil:
+		ch.add(key, "%s must not contain a user name or password%s", quote(s), fix)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(s, "#"):
+		ch.add(key, "%s must not have a query (?...) or fragment (#...)%s", quote(s), fix)
+	case u.Port() != "" && !validPort(u.Port()):
+		ch.add(key, "port %s in %s is not a number from 1 to 65535%s", quote(u.Port()), quote(s), fix)
+	}
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
+}
+
+func (ch *checker) roomKey(k, listenHost string, listenOK bool) {
+	const key = "rooms.key"
+	// The key's value is never echoed: messages end up in logs.
+	switch n := utf8.RuneCountInString(k); {
+	case k == "":
+		// Without a valid listen address there is no telling whether dev
+		// mode applies; the server.listen problem is reported instead.
+		if listenOK && !isLoopbackHost(listenHost) {
+			ch.add(key, "must be set when server.listen is not a loopback address; set rooms.key to a random string of at least %d characters", minKeyLen)
+		}
+	case n < minKeyLen:
+		ch.add(key, "is %d characters long; use a random string of at least %d characters, such as the output of \"openssl rand -base64 24\"", n, minKeyLen)
+	case strings.TrimSpace(k) != k:
+		ch.add(key, "starts or ends with whitespace, which is almost always a copy-paste accident; remove it")
+	case strings.ContainsFunc(k, unicode.IsControl):
+		ch.add(key, "contains control characters (such as a newline); use printable characters only")
+	}
+}
+
+func (ch *checker) intRange(key string, v, lo, hi int) {
+	switch {
+	case v >= lo && v <= hi:
+	case hi == math.MaxInt:
+		ch.add(key, "%d is too small; use at least %d", v, lo)
+	default:
+		ch.add(key, "%d is out of range; use a value from %d to %d", v, lo, hi)
+	}
+}
+
+func (ch *checker) duration(key string, v, lo, hi time.Duration) {
+	if v < lo || v > hi {
+		ch.add(key, "%s is out of range; use a duration from %s to %s", fmtDuration(v), fmtDuration(lo), fmtDuration(hi))
+	}
+}
+
+func (ch *checker) oneOf(key, v string, allowed ...string) {
+	for _, a := range allowed {
+		if v == a {
+			return
+		}
+	}
+	quoted := make([]string, len(allowed))
+	for i, a := range allowed {
+		quoted[i] = strconv.Quote(a)
+	}
+	ch.add(key, "%s is not allowed; use one of %s", quote(v), strings.Join(quoted, ", "))
+}
+
+// fmtDuration writes d the way an operator would type it: "1m", not "1m0s".
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

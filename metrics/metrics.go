@@ -1,0 +1,95 @@
+// Package metrics owns piiri's Prometheus collectors: one struct, created per
+// server with its own registry, handed to the packages that count things.
+// Nothing here is global, so tests can run many servers in one process.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics holds every collector piiri exports. The zero value is not usable;
+// call New.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	Rooms           prometheus.Gauge
+	Participants    prometheus.Gauge
+	PublishedTracks *prometheus.GaugeVec // by kind: audio, video
+
+	ForwardedPackets *prometheus.CounterVec // by kind
+	ForwardedBytes   *prometheus.CounterVec // by kind
+	NACKsReceived    prometheus.Counter     // NACK feedback from subscribers
+	PLIsReceived     prometheus.Counter     // PLI/FIR feedback from subscribers
+	PLIsSent         prometheus.Counter     // keyframe requests sent to publishers
+
+	SignalingMessages *prometheus.CounterVec // by message type, valid messages only
+	SignalingErrors   *prometheus.CounterVec // by error code
+	Resumes           prometheus.Counter
+	Disconnects       *prometheus.CounterVec // by reason
+}
+
+// Kind labels used by the per-kind vectors.
+const (
+	KindAudio = "audio"
+	KindVideo = "video"
+)
+
+// New creates the collectors and registers them, together with the Go and
+// process collectors, in a fresh registry.
+func New() *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: reg,
+		Rooms: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "piiri_rooms", Help: "Rooms that currently have media state on this server.",
+		}),
+		Participants: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "piiri_participants", Help: "Participants currently in a room, including those within the resume grace period.",
+		}),
+		PublishedTracks: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "piiri_published_tracks", Help: "Tracks currently published to the SFU, by kind.",
+		}, []string{"kind"}),
+		ForwardedPackets: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_forwarded_packets_total", Help: "RTP packets written to subscribers, by kind.",
+		}, []string{"kind"}),
+		ForwardedBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_forwarded_bytes_total", Help: "RTP payload bytes written to subscribers, by kind.",
+		}, []string{"kind"}),
+		NACKsReceived: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "piiri_nacks_received_total", Help: "Generic NACK RTCP packets received from subscribers.",
+		}),
+		PLIsReceived: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "piiri_plis_received_total", Help: "PLI and FIR RTCP packets received from subscribers.",
+		}),
+		PLIsSent: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "piiri_plis_sent_total", Help: "Keyframe requests (PLI) sent to publishers after rate limiting.",
+		}),
+		SignalingMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_signaling_messages_total", Help: "Valid signalling messages received, by type.",
+		}, []string{"type"}),
+		SignalingErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_signaling_errors_total", Help: "Signalling errors sent to clients, by error code.",
+		}, []string{"code"}),
+		Resumes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "piiri_resumes_total", Help: "Participants that reconnected within the grace period and were resumed.",
+		}),
+		Disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_disconnects_total", Help: "Participants removed from rooms, by reason.",
+		}, []string{"reason"}),
+	}
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.Rooms, m.Participants, m.PublishedTracks,
+		m.ForwardedPackets, m.ForwardedBytes, m.NACKsReceived, m.PLIsReceived, m.PLIsSent,
+		m.SignalingMessages, m.SignalingErrors, m.Resumes, m.Disconnects,
+	)
+	// Pre-create the per-kind series so dashboards see zeros, not gaps.
+	for _, k := range []string{KindAudio, KindVideo} {
+		m.PublishedTracks.WithLabelValues(k)
+		m.ForwardedPackets.WithLabelValues(k)
+		m.ForwardedBytes.WithLabelValues(k)
+	}
+	return m
+}

@@ -1,0 +1,110 @@
+package sfu
+
+import (
+	"strings"
+	"sync/atomic"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// downTrack is one published track as one subscriber receives it. It
+// implements webrtc.TrackLocal, so pion binds it to the subscriber's RTP
+// sender once negotiation is done; from then on writeRTP rewrites each
+// forwarded packet's header for that binding (SSRC, payload type, no
+// publisher-side header extensions) and hands it to pion.
+//
+// writeRTP is called only from the published track's forwarding goroutine,
+// so the scratch header needs no lock; the binding changes under pion's
+// goroutines and is an atomic pointer.
+type downTrack struct {
+	id       string
+	streamID string
+	kind     webrtc.RTPCodecType
+	codec    webrtc.RTPCodecCapability
+
+	// onBind runs when pion starts sending; it asks for a keyframe so the
+	// new subscriber can start decoding at once.
+	onBind func()
+
+	bound atomic.Pointer[downTrackBinding]
+
+	hdr rtp.Header // scratch header, reused for every packet
+}
+
+type downTrackBinding struct {
+	ssrc        uint32
+	payloadType uint8
+	writer      webrtc.TrackLocalWriter
+}
+
+func newDownTrack(id, streamID string, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, onBind func()) *downTrack {
+	return &downTrack{id: id, streamID: streamID, kind: kind, codec: codec, onBind: onBind}
+}
+
+// Bind implements webrtc.TrackLocal.
+func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	for _, c := range ctx.CodecParameters() {
+		if strings.EqualFold(c.MimeType, d.codec.MimeType) {
+			d.bound.Store(&downTrackBinding{
+				ssrc:        uint32(ctx.SSRC()),
+				payloadType: uint8(c.PayloadType),
+				writer:      ctx.WriteStream(),
+			})
+			if d.onBind != nil {
+				d.onBind()
+			}
+			return c, nil
+		}
+	}
+	return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
+}
+
+// Unbind implements webrtc.TrackLocal.
+func (d *downTrack) Unbind(webrtc.TrackLocalContext) error {
+	d.bound.Store(nil)
+	return nil
+}
+
+// ID implements webrtc.TrackLocal.
+func (d *downTrack) ID() string { return d.id }
+
+// RID implements webrtc.TrackLocal; simulcast layers are not forwarded as
+// separate RIDs, so it is empty.
+func (d *downTrack) RID() string { return "" }
+
+// StreamID implements webrtc.TrackLocal. It is the publishing participant's
+// ID, which is how a client knows whose track arrived.
+func (d *downTrack) StreamID() string { return d.streamID }
+
+// Kind implements webrtc.TrackLocal.
+func (d *downTrack) Kind() webrtc.RTPCodecType { return d.kind }
+
+// writeRTP forwards one packet. It reports whether the packet was written;
+// before the subscriber's negotiation binds the track packets are dropped.
+// Errors from pion are dropped too: a subscriber whose transport failed is
+// cleaned up by its own connection state, not by the publisher's loop.
+func (d *downTrack) writeRTP(pkt *rtp.Packet) bool {
+	b := d.bound.Load()
+	if b == nil {
+		return false
+	}
+	h := &d.hdr
+	h.Version = 2
+	h.Padding = false
+	h.PaddingSize = 0
+	h.Marker = pkt.Marker
+	h.PayloadType = b.payloadType
+	h.SequenceNumber = pkt.SequenceNumber
+	h.Timestamp = pkt.Timestamp
+	h.SSRC = b.ssrc
+	h.CSRC = pkt.CSRC
+	// Header extension IDs were negotiated with the publisher, not with
+	// this subscriber, so none are forwarded; pion's interceptors add
+	// their own.
+	h.Extension = false
+	h.ExtensionProfile = 0
+	h.Extensions = h.Extensions[:0]
+	_, err := b.writer.WriteRTP(h, pkt.Payload)
+	return err == nil
+}

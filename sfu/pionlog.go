@@ -1,0 +1,46 @@
+package sfu
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/pion/logging"
+)
+
+// slogFactory routes pion's scoped loggers into the server's slog logger, so
+// pion's messages share one format and level with ours. Pion reports
+// routine events at info and the races of an ordinary teardown ("stream is
+// already closed") at warn, so each level is lowered one step: info and
+// warn become debug, error becomes warn. Trace is dropped.
+type slogFactory struct{ log *slog.Logger }
+
+func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
+	return pionLogger{log: f.log.With("pion", scope)}
+}
+
+type pionLogger struct{ log *slog.Logger }
+
+func (l pionLogger) emit(level slog.Level, msg string) {
+	// Enabled first: formatting pion's messages is not free and most are dropped.
+	if l.log.Enabled(context.Background(), level) {
+		l.log.Log(context.Background(), level, msg)
+	}
+}
+
+func (l pionLogger) emitf(level slog.Level, format string, args ...any) {
+	if l.log.Enabled(context.Background(), level) {
+		l.log.Log(context.Background(), level, fmt.Sprintf(format, args...))
+	}
+}
+
+func (pionLogger) Trace(string)                   {}
+func (pionLogger) Tracef(string, ...any)          {}
+func (l pionLogger) Debug(msg string)             { l.emit(slog.LevelDebug, msg) }
+func (l pionLogger) Debugf(f string, args ...any) { l.emitf(slog.LevelDebug, f, args...) }
+func (l pionLogger) Info(msg string)              { l.emit(slog.LevelDebug, msg) }
+func (l pionLogger) Infof(f string, args ...any)  { l.emitf(slog.LevelDebug, f, args...) }
+func (l pionLogger) Warn(msg string)              { l.emit(slog.LevelDebug, msg) }
+func (l pionLogger) Warnf(f string, args ...any)  { l.emitf(slog.LevelDebug, f, args...) }
+func (l pionLogger) Error(msg string)             { l.emit(slog.LevelWarn, msg) }
+func (l pionLogger) Errorf(f string, args ...any) { l.emitf(slog.LevelWarn, f, args...) }

@@ -1,0 +1,221 @@
+package sfu
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+)
+
+// subscriber is the server-offering peer connection through which one
+// participant receives everybody else's tracks. Negotiation runs one offer
+// at a time: a change while an offer is outstanding is remembered and
+// offered as soon as the answer arrives, so the client never sees glare.
+type subscriber struct {
+	p  *Participant
+	pc *webrtc.PeerConnection
+
+	mu            sync.Mutex
+	subscriptions map[*publishedTrack]subscription
+	remote        remoteCandidates
+	local         localCandidates
+	offerPending  bool // something changed while an offer was outstanding
+	restartICE    bool // the next offer restarts ICE
+	closed        bool
+}
+
+type subscription struct {
+	down   *downTrack
+	sender *webrtc.RTPSender
+}
+
+func newSubscriber(p *Participant, pc *webrtc.PeerConnection) *subscriber {
+	s := &subscriber{p: p, pc: pc, subscriptions: make(map[*publishedTrack]subscription)}
+	s.local = localCandidates{target: Subscriber, sig: p.sig}
+	pc.OnICECandidate(s.local.onCandidate)
+	pc.OnICEConnectionStateChange(func(state webrtc.ICEConnectionState) {
+		p.log.Debug("subscriber ICE state", "state", state)
+		if state == webrtc.ICEConnectionStateFailed {
+			// The server offers on this connection, so it is the one
+			// that must restart ICE.
+			s.negotiate(true)
+		}
+	})
+	return s
+}
+
+// addTrack subscribes to t. The caller holds the room lock and calls
+// negotiate afterwards.
+func (s *subscriber) addTrack(t *publishedTrack) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	if _, ok := s.subscriptions[t]; ok {
+		return
+	}
+	d := t.newDownTrack()
+	sender, err := s.pc.AddTrack(d)
+	if err != nil {
+		s.p.log.Warn("subscribe to track", "track", t.id, "err", err)
+		return
+	}
+	s.subscriptions[t] = subscription{down: d, sender: sender}
+	t.addDown(d)
+	s.p.goRTCP(func() { s.readRTCP(t, sender) })
+}
+
+// removeTrack unsubscribes from t and reports whether anything changed.
+func (s *subscriber) removeTrack(t *publishedTrack) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub, ok := s.subscriptions[t]
+	if !ok {
+		return false
+	}
+	delete(s.subscriptions, t)
+	t.removeDown(sub.down)
+	if s.closed {
+		return false
+	}
+	if err := s.pc.RemoveTrack(sub.sender); err != nil {
+		s.p.log.Debug("remove track", "track", t.id, "err", err)
+	}
+	return true
+}
+
+// negotiate sends a new offer if the connection is idle, or remembers that
+// one is needed. restartICE asks for fresh ICE credentials.
+func (s *subscriber) negotiate(restartICE bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.restartICE = s.restartICE || restartICE
+	s.offerLocked()
+}
+
+func (s *subscriber) offerLocked() {
+	if s.closed {
+		return
+	}
+	if s.pc.SignalingState() != webrtc.SignalingStateStable {
+		s.offerPending = true
+		return
+	}
+	if len(s.pc.GetTransceivers()) == 0 {
+		return // nothing to receive yet; offering an empty session helps no one
+	}
+	offer, err := s.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: s.restartICE})
+	if err != nil {
+		s.p.log.Warn("create subscriber offer", "err", err)
+		return
+	}
+	s.local.hold()
+	defer s.local.release()
+	if err := s.pc.SetLocalDescription(offer); err != nil {
+		s.p.log.Warn("set subscriber offer", "err", err)
+		return
+	}
+	s.offerPending = false
+	s.restartICE = false
+	s.p.sig.SendOffer(offer.SDP)
+}
+
+func (s *subscriber) handleAnswer(answer string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+		return ErrNoOfferPending
+	}
+	if err := s.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		// Roll back so the next change can offer again instead of
+		// waiting forever for an answer that will not come.
+		if rbErr := s.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); rbErr != nil {
+			s.p.log.Warn("roll back subscriber offer", "err", rbErr)
+		}
+		s.offerPending = true
+		return fmt.Errorf("%w: %w", ErrInvalidSDP, err)
+	}
+	if err := s.remote.flush(s.pc); err != nil {
+		s.p.log.Debug("queued subscriber candidate rejected", "err", err)
+	}
+	if s.offerPending {
+		s.offerLocked()
+	}
+	return nil
+}
+
+func (s *subscriber) addCandidate(c webrtc.ICECandidateInit) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	// While an offer is outstanding the candidates belong to the coming
+	// answer, so they wait for it.
+	if s.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+		return s.remote.hold(c)
+	}
+	return s.remote.add(s.pc, c)
+}
+
+// restart drops any outstanding offer (its answer was lost with the old
+// signalling connection) and offers again with an ICE restart.
+func (s *subscriber) restart() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	if s.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+		if err := s.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
+			s.p.log.Warn("roll back subscriber offer for resume", "err", err)
+		}
+	}
+	s.remote.held = nil
+	s.restartICE = true
+	s.offerLocked()
+}
+
+// close stops forwarding to this subscriber. The peer connection itself is
+// closed by the participant.
+func (s *subscriber) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for t, sub := range s.subscriptions {
+		t.removeDown(sub.down)
+	}
+	clear(s.subscriptions)
+}
+
+// readRTCP handles feedback from the subscriber about one track: keyframe
+// requests go to the publisher (rate-limited); NACKs are answered by the
+// NACK interceptor and only counted here.
+func (s *subscriber) readRTCP(t *publishedTrack, sender *webrtc.RTPSender) {
+	m := s.p.room.sfu.metrics
+	buf := make([]byte, receiveMTU)
+	for {
+		n, _, err := sender.Read(buf)
+		if err != nil {
+			return
+		}
+		pkts, err := rtcp.Unmarshal(buf[:n])
+		if err != nil {
+			continue
+		}
+		for _, pkt := range pkts {
+			switch pkt.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				m.PLIsReceived.Inc()
+				t.requestKeyframe()
+			case *rtcp.TransportLayerNack:
+				m.NACKsReceived.Inc()
+			}
+		}
+	}
+}

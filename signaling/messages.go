@@ -1,0 +1,74 @@
+package signaling
+
+// Messages the server sends. Field names are camelCase like the browser's
+// own WebRTC dictionaries.
+
+// ParticipantInfo describes one participant to the others.
+type ParticipantInfo struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// RoomInfo is the room as a newly joined participant sees it.
+type RoomInfo struct {
+	Name            string            `json:"name"`
+	Participants    []ParticipantInfo `json:"participants"` // everyone else, in join order
+	MaxParticipants int               `json:"maxParticipants"`
+}
+
+// ICEServer mirrors RTCIceServer.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// Joined answers a join or a resume.
+type Joined struct {
+	header
+	Version       int             `json:"version"`
+	Participant   ParticipantInfo `json:"participant"`
+	Room          RoomInfo        `json:"room"`
+	Resumed       bool            `json:"resumed"`
+	ResumeToken   string          `json:"resumeToken"`
+	ResumeGraceMs int64           `json:"resumeGraceMs"`
+	ICEServers    []ICEServer     `json:"iceServers"`
+}
+
+// ParticipantJoined tells the others that someone came in.
+type ParticipantJoined struct {
+	header
+	Participant ParticipantInfo `json:"participant"`
+}
+
+// Reasons a participant left, in participant_left and bye.
+const (
+	ReasonLeft           = "left"            // the participant sent leave
+	ReasonTimeout        = "timeout"         // the connection dropped and did not resume in time
+	ReasonRemoved        = "removed"         // the server removed the participant
+	ReasonShutdown       = "server_shutdown" // the server is stopping
+	ReasonTooManyErrors  = "too_many_errors" // the client kept sending invalid messages
+	ReasonResumed        = "resumed_elsewhere"
+	ReasonSlowConsumer   = "slow_consumer" // the client did not read its messages
+	ReasonJoinIncomplete = "join_failed"
+)
+
+// ParticipantLeft tells the others that someone is gone for good.
+type ParticipantLeft struct {
+	header
+	ParticipantID string `json:"participantId"`
+	Reason        string `json:"reason"`
+}
+
+// ErrorMessage reports a rejected message; ID is the request's id if it had one.
+type ErrorMessage struct {
+	header
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+}
+
+// Bye is the last message before the server closes the connection.
+type Bye struct {
+	header
+	Reason string `json:"reason"`
+}

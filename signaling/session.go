@@ -1,0 +1,322 @@
+package signaling
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+
+	"piiri/sfu"
+)
+
+// Connection timing. A silent client is noticed within pongWait; its
+// participant then waits out the resume grace period.
+const (
+	pingInterval  = 10 * time.Second
+	pongWait      = 25 * time.Second
+	writeWait     = 10 * time.Second
+	closeLinger   = time.Second // how long to wait for the client's close frame
+	sendQueueSize = 256
+)
+
+// session is one websocket connection. Its reader runs in the HTTP
+// handler's goroutine and handles messages one at a time, in order; its
+// writer goroutine owns all writes.
+type session struct {
+	srv    *Server
+	conn   *websocket.Conn
+	remote string
+	log    *slog.Logger
+
+	out      chan outgoing
+	done     chan struct{} // closed when the session is ending
+	doneOnce sync.Once
+	finished chan struct{} // closed when run has returned
+
+	// Used by the reader goroutine only.
+	limiter *rate.Limiter
+	invalid int
+	member  *member
+	left    bool
+}
+
+// outgoing is one item for the writer: a message, a close, or both.
+type outgoing struct {
+	data        []byte
+	closeCode   int
+	closeReason string
+}
+
+func newSession(s *Server, conn *websocket.Conn, remote string) *session {
+	return &session{
+		srv:      s,
+		conn:     conn,
+		remote:   remote,
+		log:      s.log.With("remote", remote),
+		out:      make(chan outgoing, sendQueueSize),
+		done:     make(chan struct{}),
+		finished: make(chan struct{}),
+		limiter:  rate.NewLimiter(rate.Limit(s.cfg.MessagesPerSecond), s.cfg.MessageBurst),
+	}
+}
+
+// run serves the connection until it ends.
+func (s *session) run() {
+	defer close(s.finished)
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		s.writeLoop()
+	}()
+	s.readLoop()
+	s.end()
+	<-writerDone
+	if s.member != nil && !s.left {
+		s.member.detach(s)
+	}
+}
+
+func (s *session) end() { s.doneOnce.Do(func() { close(s.done) }) }
+
+// send marshals msg and queues it without blocking. A client that does not
+// read its messages fills the queue and is cut off: one slow client must not
+// hold up the goroutines that send to it.
+func (s *session) send(msg any) {
+	data, err := json.Marshal(msg)
+	if err != nil {
+		s.log.Error("marshal outgoing message", "err", err)
+		return
+	}
+	select {
+	case <-s.done:
+	case s.out <- outgoing{data: data}:
+	default:
+		s.log.Warn("client is not reading its messages; disconnecting")
+		s.srv.metrics.Disconnects.WithLabelValues(ReasonSlowConsumer).Inc()
+		s.cut()
+	}
+}
+
+// closeWith sends bye with the reason and closes the connection cleanly.
+func (s *session) closeWith(reason string) {
+	data, _ := json.Marshal(&Bye{header: header{Type: TypeBye}, Reason: reason})
+	code := websocket.CloseNormalClosure
+	switch reason {
+	case ReasonShutdown:
+		code = websocket.CloseGoingAway
+	case ReasonTooManyErrors:
+		code = websocket.ClosePolicyViolation
+	}
+	select {
+	case <-s.done:
+	case s.out <- outgoing{data: data, closeCode: code, closeReason: reason}:
+	default:
+		s.cut()
+	}
+}
+
+// cut drops the connection at once, as a network failure would.
+func (s *session) cut() {
+	_ = s.conn.NetConn().Close()
+	s.end()
+}
+
+func (s *session) writeLoop() {
+	ping := time.NewTicker(pingInterval)
+	defer ping.Stop()
+	defer s.conn.Close() // also ends the reader
+	for {
+		select {
+		case o := <-s.out:
+			_ = s.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if o.data != nil {
+				if err := s.conn.WriteMessage(websocket.TextMessage, o.data); err != nil {
+					return
+				}
+			}
+			if o.closeCode != 0 {
+				_ = s.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(o.closeCode, o.closeReason))
+				select {
+				case <-s.done:
+				case <-time.After(closeLinger):
+				}
+				return
+			}
+		case <-ping.C:
+			if err := s.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				return
+			}
+		case <-s.done:
+			return
+		}
+	}
+}
+
+func (s *session) readLoop() {
+	maxBytes := s.srv.cfg.MaxMessageBytes
+	// Messages up to maxBytes are handled; larger ones up to the hard
+	// limit are read, discarded and answered with too_large; beyond it the
+	// websocket library closes the connection.
+	s.conn.SetReadLimit(int64(maxBytes) * 16)
+	_ = s.conn.SetReadDeadline(time.Now().Add(pongWait))
+	s.conn.SetPongHandler(func(string) error {
+		return s.conn.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	for {
+		kind, r, err := s.conn.NextReader()
+		if err != nil {
+			s.logReadEnd(err)
+			return
+		}
+		_ = s.conn.SetReadDeadline(time.Now().Add(pongWait))
+		data, err := io.ReadAll(io.LimitReader(r, int64(maxBytes)+1))
+		if err != nil {
+			s.logReadEnd(err)
+			return
+		}
+		if len(data) > maxBytes {
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				s.reject(errorf(CodeTooLarge, "message is larger than the hard limit of %d bytes; closing", maxBytes*16))
+				s.logReadEnd(err)
+				return
+			}
+			if s.reject(errorf(CodeTooLarge, "message is larger than %d bytes", maxBytes)) {
+				return
+			}
+			continue
+		}
+		if !s.limiter.Allow() {
+			if s.reject(errorf(CodeRateLimited, "more than %g messages per second; message dropped", s.srv.cfg.MessagesPerSecond)) {
+				return
+			}
+			continue
+		}
+		if kind != websocket.TextMessage {
+			if s.reject(errorf(CodeBadJSON, "binary messages are not part of the protocol; send JSON text")) {
+				return
+			}
+			continue
+		}
+		req, err := Decode(data)
+		if err != nil {
+			if s.reject(toProtocolError(err)) {
+				return
+			}
+			continue
+		}
+		if s.handleSafely(req) {
+			return
+		}
+	}
+}
+
+func (s *session) logReadEnd(err error) {
+	var ce *websocket.CloseError
+	switch {
+	case errors.As(err, &ce):
+		s.log.Debug("websocket closed by client", "code", ce.Code)
+	case errors.Is(err, websocket.ErrReadLimit):
+		s.log.Info("websocket message over the hard size limit; connection closed")
+		s.srv.metrics.SignalingErrors.WithLabelValues(string(CodeTooLarge)).Inc()
+	default:
+		s.log.Debug("websocket read ended", "err", err)
+	}
+}
+
+// reject sends an error for a bad message and counts it. It reports true
+// when the client has sent too many and the session must end.
+func (s *session) reject(e *Error) (stop bool) {
+	s.srv.metrics.SignalingErrors.WithLabelValues(string(e.Code)).Inc()
+	s.send(&ErrorMessage{header: header{Type: TypeError, ID: e.requestID}, Code: e.Code, Message: e.Message})
+	s.invalid++
+	if s.invalid >= s.srv.cfg.MaxInvalidMessages {
+		s.log.Warn("too many invalid messages; disconnecting", "count", s.invalid)
+		s.closeWith(ReasonTooManyErrors)
+		return true
+	}
+	return false
+}
+
+// handleSafely handles one message. A panic while handling it is a server
+// bug: it is logged with its stack, the client gets an internal error and
+// this one session ends; the server and every other client carry on.
+func (s *session) handleSafely(req Request) (stop bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic while handling a message", "type", req.messageType(), "panic", r, "stack", string(debug.Stack()))
+			s.reject(&Error{Code: CodeInternal, Message: "internal server error", requestID: req.RequestID()})
+			s.closeWith(ReasonRemoved)
+			stop = true
+		}
+	}()
+	err := s.handle(req)
+	if err == nil {
+		s.srv.metrics.SignalingMessages.WithLabelValues(req.messageType()).Inc()
+		return s.left
+	}
+	pe := toProtocolError(err)
+	if pe.Code == CodeInternal {
+		s.log.Error("handle message", "type", req.messageType(), "err", err)
+	} else {
+		s.log.Debug("rejected message", "type", req.messageType(), "err", err)
+	}
+	pe.requestID = req.RequestID()
+	return s.reject(pe)
+}
+
+func (s *session) handle(req Request) error {
+	if j, ok := req.(*Join); ok {
+		if s.member != nil {
+			return errorf(CodeAlreadyJoined, "this connection has already joined; open a new connection to join again")
+		}
+		var (
+			m   *member
+			err error
+		)
+		if j.Resume != "" {
+			m, err = s.srv.resume(s, j)
+		} else {
+			m, err = s.srv.join(s, j)
+		}
+		if err != nil {
+			return err
+		}
+		s.member = m
+		s.log = m.log
+		return nil
+	}
+	if s.member == nil {
+		return errorf(CodeNotJoined, "%s before join; the first message must be join", req.messageType())
+	}
+	media := s.member.mediaParticipant()
+	switch m := req.(type) {
+	case *Leave:
+		s.left = true
+		s.srv.remove(s.member, ReasonLeft)
+		s.closeWith(ReasonLeft)
+		return nil
+	case *Ping:
+		s.send(&header{Type: TypePong, ID: m.ID})
+		return nil
+	case *Offer:
+		return media.HandleOffer(m.SDP, func(answer string) {
+			s.send(&Answer{header: header{Type: TypeAnswer, ID: m.ID}, Target: TargetPublisher, SDP: answer})
+		})
+	case *Answer:
+		return media.HandleAnswer(m.SDP)
+	case *Candidate:
+		if m.Candidate.Candidate == "" {
+			return nil // end of candidates; nothing to do with trickle ICE
+		}
+		return media.AddCandidate(sfu.Target(m.Target), m.Candidate.toWebRTC())
+	default:
+		return fmt.Errorf("signaling: no handler for %T", req)
+	}
+}
