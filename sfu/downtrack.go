@@ -14,22 +14,31 @@ import (
 // forwarded packet's header for that binding (SSRC, payload type, no
 // publisher-side header extensions) and hands it to pion.
 //
+// A video down-track starts each binding by waiting for a keyframe: it
+// drops packets the subscriber could not decode and keeps asking the
+// publisher for a keyframe until one has really gone out. "Really" matters:
+// pion binds the track when the answer arrives, before DTLS is up, and
+// silently drops what is written until then, so a keyframe requested at
+// bind time alone is often lost and the tile would stay black.
+//
 // writeRTP is called only from the published track's forwarding goroutine,
-// so the scratch header needs no lock; the binding changes under pion's
-// goroutines and is an atomic pointer.
+// so the scratch header and waitKeyframe need no lock; the binding changes
+// under pion's goroutines and is an atomic pointer.
 type downTrack struct {
 	id       string
 	streamID string
 	kind     webrtc.RTPCodecType
 	codec    webrtc.RTPCodecCapability
 
-	// onBind runs when pion starts sending; it asks for a keyframe so the
-	// new subscriber can start decoding at once.
-	onBind func()
+	// requestKeyframe asks the publisher for a keyframe, rate-limited.
+	// Nil for audio.
+	requestKeyframe func()
 
-	bound atomic.Pointer[downTrackBinding]
+	bound   atomic.Pointer[downTrackBinding]
+	rebound atomic.Bool // set by Bind: wait for a keyframe again
 
-	hdr rtp.Header // scratch header, reused for every packet
+	hdr          rtp.Header // scratch header, reused for every packet
+	waitKeyframe bool
 }
 
 type downTrackBinding struct {
@@ -38,22 +47,20 @@ type downTrackBinding struct {
 	writer      webrtc.TrackLocalWriter
 }
 
-func newDownTrack(id, streamID string, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, onBind func()) *downTrack {
-	return &downTrack{id: id, streamID: streamID, kind: kind, codec: codec, onBind: onBind}
+func newDownTrack(id, streamID string, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability, requestKeyframe func()) *downTrack {
+	return &downTrack{id: id, streamID: streamID, kind: kind, codec: codec, requestKeyframe: requestKeyframe}
 }
 
 // Bind implements webrtc.TrackLocal.
 func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	for _, c := range ctx.CodecParameters() {
 		if strings.EqualFold(c.MimeType, d.codec.MimeType) {
+			d.rebound.Store(true)
 			d.bound.Store(&downTrackBinding{
 				ssrc:        uint32(ctx.SSRC()),
 				payloadType: uint8(c.PayloadType),
 				writer:      ctx.WriteStream(),
 			})
-			if d.onBind != nil {
-				d.onBind()
-			}
 			return c, nil
 		}
 	}
@@ -89,6 +96,15 @@ func (d *downTrack) writeRTP(pkt *rtp.Packet) bool {
 	if b == nil {
 		return false
 	}
+	if d.requestKeyframe != nil {
+		if d.rebound.Load() && d.rebound.Swap(false) {
+			d.waitKeyframe = true
+		}
+		if d.waitKeyframe && !isVP8KeyframeStart(pkt.Payload) {
+			d.requestKeyframe()
+			return false
+		}
+	}
 	h := &d.hdr
 	h.Version = 2
 	h.Padding = false
@@ -105,6 +121,10 @@ func (d *downTrack) writeRTP(pkt *rtp.Packet) bool {
 	h.Extension = false
 	h.ExtensionProfile = 0
 	h.Extensions = h.Extensions[:0]
-	_, err := b.writer.WriteRTP(h, pkt.Payload)
-	return err == nil
+	n, err := b.writer.WriteRTP(h, pkt.Payload)
+	if d.waitKeyframe {
+		// Pion reports 0 bytes while SRTP is not up yet.
+		d.waitKeyframe = n == 0 || err != nil
+	}
+	return n > 0 && err == nil
 }

@@ -31,14 +31,23 @@ type Signaller interface {
 
 // Errors a client can cause; callers map them to protocol error codes.
 var (
-	ErrInvalidSDP       = errors.New("invalid session description")
-	ErrNoOfferPending   = errors.New("no subscriber offer is waiting for an answer")
-	ErrTooManyTracks    = errors.New("too many media sections")
-	ErrInvalidTarget    = errors.New("invalid target")
-	ErrInvalidICE       = errors.New("invalid ICE candidate")
-	errTooManyQueued    = fmt.Errorf("%w: too many ICE candidates before the session description", ErrInvalidICE)
-	maxMediaSections    = 8  // camera, microphone, screen and its audio, with room to spare
-	maxQueuedCandidates = 64 // remote candidates held until the remote description arrives
+	ErrInvalidSDP     = errors.New("invalid session description")
+	ErrNoOfferPending = errors.New("no subscriber offer is waiting for an answer")
+	ErrTooManyTracks  = errors.New("too many media sections")
+	ErrInvalidTarget  = errors.New("invalid target")
+	ErrInvalidICE     = errors.New("invalid ICE candidate")
+	errTooManyQueued  = fmt.Errorf("%w: too many ICE candidates before the session description", ErrInvalidICE)
+)
+
+// Limits on what a client may send.
+const (
+	// A publisher needs camera, microphone, screen and its audio; 8 leaves
+	// room to spare. A subscriber's answer has a section per track it
+	// receives, so its limit only stops absurd input.
+	maxPublishSections   = 8
+	maxSubscribeSections = 1000
+	// Remote candidates held until the remote description arrives.
+	maxQueuedCandidates = 64
 )
 
 // Participant is one person's media presence in a room.
@@ -121,7 +130,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 // and hands the answer to deliver. The answer's ICE candidates follow
 // through the Signaller, never before deliver has returned.
 func (p *Participant) HandleOffer(offer string, deliver func(answer string)) error {
-	if err := checkSDP(offer); err != nil {
+	if err := checkSDP(offer, maxPublishSections); err != nil {
 		return err
 	}
 	p.pubMu.Lock()
@@ -147,7 +156,8 @@ func (p *Participant) HandleOffer(offer string, deliver func(answer string)) err
 
 // HandleAnswer applies the client's answer to the last subscriber offer.
 func (p *Participant) HandleAnswer(answer string) error {
-	if err := checkSDP(answer); err != nil {
+	// An answer has one section per track received, so no tight limit.
+	if err := checkSDP(answer, maxSubscribeSections); err != nil {
 		return err
 	}
 	return p.sub.handleAnswer(answer)
@@ -201,15 +211,15 @@ func (p *Participant) closePeerConnections() {
 	}
 }
 
-// checkSDP rejects descriptions that do not parse or that ask for more
-// media sections than a meeting client needs, before pion sees them.
-func checkSDP(s string) error {
+// checkSDP rejects descriptions that do not parse or that have more media
+// sections than max, before pion sees them.
+func checkSDP(s string, max int) error {
 	var parsed sdp.SessionDescription
 	if err := parsed.UnmarshalString(s); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidSDP, err)
 	}
-	if n := len(parsed.MediaDescriptions); n > maxMediaSections {
-		return fmt.Errorf("%w: %d media sections, at most %d", ErrTooManyTracks, n, maxMediaSections)
+	if n := len(parsed.MediaDescriptions); n > max {
+		return fmt.Errorf("%w: %d media sections, at most %d", ErrTooManyTracks, n, max)
 	}
 	return nil
 }

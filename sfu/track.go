@@ -74,11 +74,11 @@ func (t *publishedTrack) kindLabel() string {
 // newDownTrack creates the down-track a subscriber will bind; it is added to
 // the forwarding list by addDown.
 func (t *publishedTrack) newDownTrack() *downTrack {
-	var onBind func()
+	var requestKeyframe func()
 	if t.kind == webrtc.RTPCodecTypeVideo {
-		onBind = t.keyframes.request
+		requestKeyframe = t.keyframes.request
 	}
-	return newDownTrack(t.remote.ID(), t.publisher.id, t.kind, t.codec, onBind)
+	return newDownTrack(t.remote.ID(), t.publisher.id, t.kind, t.codec, requestKeyframe)
 }
 
 func (t *publishedTrack) addDown(d *downTrack) {
