@@ -27,6 +27,7 @@ const receiveMTU = 1460
 // nothing.
 type publishedTrack struct {
 	id        string // unique in the room: publisher ID and track ID
+	trackID   string // the publisher's own track ID
 	publisher *Participant
 	remote    *webrtc.TrackRemote
 	receiver  *webrtc.RTPReceiver
@@ -49,6 +50,7 @@ func newPublishedTrack(p *Participant, remote *webrtc.TrackRemote, receiver *web
 	}
 	t := &publishedTrack{
 		id:        p.id + "/" + remote.ID(),
+		trackID:   remote.ID(),
 		publisher: p,
 		remote:    remote,
 		receiver:  receiver,
@@ -78,7 +80,7 @@ func (t *publishedTrack) newDownTrack() *downTrack {
 	if t.kind == webrtc.RTPCodecTypeVideo {
 		requestKeyframe = t.keyframes.request
 	}
-	return newDownTrack(t.remote.ID(), t.publisher.id, t.kind, t.codec, requestKeyframe)
+	return newDownTrack(t.trackID, t.publisher.id, t.kind, t.codec, requestKeyframe)
 }
 
 func (t *publishedTrack) addDown(d *downTrack) {

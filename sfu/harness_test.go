@@ -1,0 +1,247 @@
+package sfu
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+
+	"piiri/metrics"
+)
+
+// This file is an in-process client for testing the sfu package without
+// signalling: a testPeer is a Signaller that applies the SFU's offers and
+// candidates to a pion client connection directly.
+
+func newTestSFU(t testing.TB) *SFU {
+	t.Helper()
+	level := slog.LevelWarn
+	if os.Getenv("PIIRI_TEST_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	s, err := New(Config{
+		UDPListen: "127.0.0.1:0",
+		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+		Metrics:   metrics.New(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func newClientAPI(t testing.TB) *webrtc.API {
+	t.Helper()
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
+		t.Fatal(err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+}
+
+// testPeer is a participant's client side: a subscriber connection that
+// receives, and optionally a publisher connection. Offers and candidates
+// from the SFU are applied on one worker goroutine, in order, because the
+// SFU calls the Signaller with its locks held.
+type testPeer struct {
+	t       testing.TB
+	part    *Participant
+	sub     *webrtc.PeerConnection
+	pub     *webrtc.PeerConnection
+	work    chan func()
+	done    chan struct{}
+	closing atomic.Bool // errors after this are teardown races, not failures
+
+	mu       sync.Mutex
+	received map[string]int // packets per track stream ID/kind
+}
+
+func joinPeer(t testing.TB, api *webrtc.API, r *Room, id string) *testPeer {
+	t.Helper()
+	sub, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := &testPeer{t: t, sub: sub, work: make(chan func(), 1024), done: make(chan struct{}), received: map[string]int{}}
+	go tp.run()
+	sub.OnTrack(func(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		key := track.StreamID() + "/" + track.Kind().String()
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := track.Read(buf); err != nil {
+				return
+			}
+			tp.mu.Lock()
+			tp.received[key]++
+			tp.mu.Unlock()
+		}
+	})
+	sub.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			tp.do(func() { _ = tp.part.AddCandidate(Subscriber, c.ToJSON()) })
+		}
+	})
+	tp.part, err = r.Join(id, tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tp
+}
+
+func (tp *testPeer) run() {
+	for {
+		select {
+		case f := <-tp.work:
+			f()
+		case <-tp.done:
+			return
+		}
+	}
+}
+
+func (tp *testPeer) do(f func()) {
+	select {
+	case tp.work <- f:
+	case <-tp.done:
+	}
+}
+
+func (tp *testPeer) errorf(format string, args ...any) {
+	if !tp.closing.Load() {
+		tp.t.Errorf(format, args...)
+	}
+}
+
+// SendOffer implements Signaller.
+func (tp *testPeer) SendOffer(sdp string) {
+	tp.do(func() {
+		if err := tp.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+			tp.errorf("client: set offer: %v", err)
+			return
+		}
+		answer, err := tp.sub.CreateAnswer(nil)
+		if err != nil {
+			tp.errorf("client: create answer: %v", err)
+			return
+		}
+		if err := tp.sub.SetLocalDescription(answer); err != nil {
+			tp.errorf("client: set answer: %v", err)
+			return
+		}
+		if err := tp.part.HandleAnswer(answer.SDP); err != nil {
+			tp.errorf("sfu: handle answer: %v", err)
+		}
+	})
+}
+
+// SendCandidate implements Signaller.
+func (tp *testPeer) SendCandidate(target Target, c webrtc.ICECandidateInit) {
+	tp.do(func() {
+		pc := tp.sub
+		if target == Publisher {
+			pc = tp.pub
+		}
+		if err := pc.AddICECandidate(c); err != nil {
+			tp.errorf("client: add %s candidate: %v", target, err)
+		}
+	})
+}
+
+// publish adds a VP8 and an Opus track and negotiates the publisher.
+func (tp *testPeer) publish(api *webrtc.API) (audio, video *webrtc.TrackLocalStaticRTP) {
+	t := tp.t
+	t.Helper()
+	pub, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp.pub = pub
+	audio, _ = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "a", "s")
+	video, _ = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "v", "s")
+	for _, tr := range []webrtc.TrackLocal{audio, video} {
+		if _, err := pub.AddTransceiverFromTrack(tr, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			_ = tp.part.AddCandidate(Publisher, c.ToJSON())
+		}
+	})
+	offer, err := pub.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	err = tp.part.HandleOffer(offer.SDP, func(answer string) {
+		tp.do(func() {
+			defer close(done)
+			if err := pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+				t.Errorf("client: set publisher answer: %v", err)
+			}
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	return audio, video
+}
+
+func (tp *testPeer) count(key string) int {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	return tp.received[key]
+}
+
+// close leaves the room and closes the client side.
+func (tp *testPeer) close() {
+	tp.closing.Store(true)
+	tp.part.Close()
+	close(tp.done)
+	_ = tp.sub.GracefulClose()
+	if tp.pub != nil {
+		_ = tp.pub.GracefulClose()
+	}
+}
+
+func waitFor(t testing.TB, within time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not true after %v: %v", what, within, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func errIf(cond bool, format string, args ...any) error {
+	if cond {
+		return fmt.Errorf(format, args...)
+	}
+	return nil
+}
