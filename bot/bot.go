@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,6 +86,7 @@ type Bot struct {
 	subRemoteHeld []webrtc.ICECandidateInit
 	pubRemoteHeld []webrtc.ICECandidateInit
 	bye           string
+	outOfOrder    int
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -363,6 +365,13 @@ func (b *Bot) onCandidate(target string, c webrtc.ICECandidateInit) {
 		b.mu.Unlock()
 		return
 	}
+	if u := candidateUfrag(c.Candidate); u != "" && u != b.RemoteICEUfrag(target) {
+		// The server sent a candidate of an ICE generation whose
+		// description has not arrived: a protocol violation.
+		b.mu.Lock()
+		b.outOfOrder++
+		b.mu.Unlock()
+	}
 	if err := pc.AddICECandidate(c); err != nil {
 		b.log.Debug("add candidate", "target", target, "err", err)
 	}
@@ -577,4 +586,45 @@ func (w *wsConn) write(msg outMsg) error {
 		return fmt.Errorf("bot: send %s: %w", msg.Type, err)
 	}
 	return nil
+}
+
+// RemoteICEUfrag is the server's ICE username fragment on the "publisher"
+// or "subscriber" connection; an ICE restart changes it.
+func (b *Bot) RemoteICEUfrag(target string) string {
+	pc := b.sub
+	if target == "publisher" {
+		pc = b.pub
+	}
+	if pc == nil {
+		return ""
+	}
+	desc := pc.RemoteDescription()
+	if desc == nil {
+		return ""
+	}
+	for _, line := range strings.Split(desc.SDP, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=ice-ufrag:"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// OutOfOrderCandidates counts server candidates that arrived before the
+// description they belong to, which the protocol forbids.
+func (b *Bot) OutOfOrderCandidates() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.outOfOrder
+}
+
+// candidateUfrag returns the "ufrag" extension of an ICE candidate line.
+func candidateUfrag(candidate string) string {
+	fields := strings.Fields(candidate)
+	for i := 0; i+1 < len(fields); i++ {
+		if fields[i] == "ufrag" {
+			return fields[i+1]
+		}
+	}
+	return ""
 }

@@ -128,11 +128,14 @@ func receivedByPair(bots []*bot.Bot) map[string]bot.TrackStats {
 	return out
 }
 
-// checkIntact fails the test if any bot received a damaged frame or an
-// audio payload other than the one sent.
+// checkIntact fails the test if any bot received a damaged frame, an audio
+// payload other than the one sent, or a candidate before its description.
 func checkIntact(t *testing.T, bots []*bot.Bot) {
 	t.Helper()
 	for _, b := range bots {
+		if n := b.OutOfOrderCandidates(); n > 0 {
+			t.Errorf("bot %s got %d candidates before their description", b.ID(), n)
+		}
 		for k, st := range b.Received() {
 			if st.Damaged > 0 || st.BadAudio > 0 {
 				t.Errorf("bot %s track %s: %d damaged frames, %d bad audio payloads", b.ID(), k, st.Damaged, st.BadAudio)

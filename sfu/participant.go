@@ -135,6 +135,10 @@ func (p *Participant) HandleOffer(offer string, deliver func(answer string)) err
 	}
 	p.pubMu.Lock()
 	defer p.pubMu.Unlock()
+	// Hold candidates from before SetRemoteDescription: a client's ICE
+	// restart makes pion restart and gather inside it.
+	p.pubLocal.hold()
+	defer p.pubLocal.release()
 	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidSDP, err)
 	}
@@ -142,8 +146,6 @@ func (p *Participant) HandleOffer(offer string, deliver func(answer string)) err
 	if err != nil {
 		return fmt.Errorf("%w: create answer: %w", ErrInvalidSDP, err)
 	}
-	p.pubLocal.hold()
-	defer p.pubLocal.release()
 	if err := p.pub.SetLocalDescription(answer); err != nil {
 		return fmt.Errorf("sfu: set publisher local description: %w", err)
 	}

@@ -106,13 +106,15 @@ func (s *subscriber) offerLocked() {
 	if len(s.pc.GetTransceivers()) == 0 {
 		return // nothing to receive yet; offering an empty session helps no one
 	}
+	// Hold candidates from before CreateOffer: with an ICE restart, pion
+	// starts gathering the new generation inside CreateOffer.
+	s.local.hold()
+	defer s.local.release()
 	offer, err := s.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: s.restartICE})
 	if err != nil {
 		s.p.log.Warn("create subscriber offer", "err", err)
 		return
 	}
-	s.local.hold()
-	defer s.local.release()
 	if err := s.pc.SetLocalDescription(offer); err != nil {
 		s.p.log.Warn("set subscriber offer", "err", err)
 		return
