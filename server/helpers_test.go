@@ -23,12 +23,7 @@ func testServer(t testing.TB, edit func(*config.Config)) *Server {
 	if edit != nil {
 		edit(&cfg)
 	}
-	level := slog.LevelWarn
-	if os.Getenv("PIIRI_TEST_DEBUG") != "" {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	srv, err := New(cfg, log)
+	srv, err := New(cfg, testLogger())
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
@@ -42,6 +37,15 @@ func testServer(t testing.TB, edit func(*config.Config)) *Server {
 		}
 	})
 	return srv
+}
+
+// testLogger logs warnings and errors, or everything with TEST_LOG=debug.
+func testLogger() *slog.Logger {
+	level := slog.LevelWarn
+	if os.Getenv("TEST_LOG") == "debug" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
 func joinBot(t testing.TB, srv *Server, room, name string, publish bool) *bot.Bot {

@@ -23,7 +23,7 @@ import (
 func newTestSFU(t testing.TB) *SFU {
 	t.Helper()
 	level := slog.LevelWarn
-	if os.Getenv("PIIRI_TEST_DEBUG") != "" {
+	if os.Getenv("TEST_LOG") == "debug" {
 		level = slog.LevelDebug
 	}
 	s, err := New(Config{

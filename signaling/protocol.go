@@ -132,7 +132,14 @@ func Decode(data []byte) (Request, error) {
 	}
 	var h header
 	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, errorf(CodeBadJSON, "message is not a JSON object with a string \"type\": %v", err)
+		e := errorf(CodeBadJSON, "message is not a JSON object with a string \"type\": %v", err)
+		// A JSON object with a field of the wrong type still yields the
+		// other fields: echo a string id so the client can match the error.
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && len(h.ID) <= maxIDLen {
+			e.requestID = h.ID
+		}
+		return nil, e
 	}
 	if len(h.ID) > maxIDLen {
 		return nil, errorf(CodeInvalidField, "id is longer than %d bytes", maxIDLen)

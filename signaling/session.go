@@ -75,7 +75,9 @@ func (s *session) run() {
 		defer close(writerDone)
 		s.writeLoop()
 	}()
-	s.readLoop()
+	if s.readLoop() {
+		s.drain()
+	}
 	s.end()
 	<-writerDone
 	if s.member != nil && !s.left {
@@ -159,7 +161,9 @@ func (s *session) writeLoop() {
 	}
 }
 
-func (s *session) readLoop() {
+// readLoop handles messages until the connection ends (false) or the
+// session has queued a bye and a close frame and stops handling (true).
+func (s *session) readLoop() (closing bool) {
 	maxBytes := s.srv.cfg.MaxMessageBytes
 	// Messages up to maxBytes are handled; larger ones up to the hard
 	// limit are read, discarded and answered with too_large; beyond it the
@@ -173,45 +177,67 @@ func (s *session) readLoop() {
 		kind, r, err := s.conn.NextReader()
 		if err != nil {
 			s.logReadEnd(err)
-			return
+			return false
 		}
 		_ = s.conn.SetReadDeadline(time.Now().Add(pongWait))
 		data, err := io.ReadAll(io.LimitReader(r, int64(maxBytes)+1))
 		if err != nil {
 			s.logReadEnd(err)
-			return
+			return false
 		}
 		if len(data) > maxBytes {
 			if _, err := io.Copy(io.Discard, r); err != nil {
-				s.reject(errorf(CodeTooLarge, "message is larger than the hard limit of %d bytes; closing", maxBytes*16))
+				// Over the hard limit: the websocket library has
+				// already sent close 1009, so an error message could
+				// not follow; logReadEnd counts it. Or the connection
+				// failed.
 				s.logReadEnd(err)
-				return
+				return false
 			}
 			if s.reject(errorf(CodeTooLarge, "message is larger than %d bytes", maxBytes)) {
-				return
+				return true
 			}
 			continue
 		}
 		if !s.limiter.Allow() {
 			if s.reject(errorf(CodeRateLimited, "more than %g messages per second; message dropped", s.srv.cfg.MessagesPerSecond)) {
-				return
+				return true
 			}
 			continue
 		}
 		if kind != websocket.TextMessage {
 			if s.reject(errorf(CodeBadJSON, "binary messages are not part of the protocol; send JSON text")) {
-				return
+				return true
 			}
 			continue
 		}
 		req, err := Decode(data)
 		if err != nil {
 			if s.reject(toProtocolError(err)) {
-				return
+				return true
 			}
 			continue
 		}
 		if s.handleSafely(req) {
+			return true
+		}
+	}
+}
+
+// drain reads and discards messages after the reader has queued a bye and
+// a close frame, until the client answers the close or the writer, done
+// with its queue, closes the connection. Ending the session at once
+// instead would let the writer see done before it had written the queued
+// messages, and drop the bye and the close frame.
+func (s *session) drain() {
+	s.conn.SetPongHandler(nil)
+	_ = s.conn.SetReadDeadline(time.Now().Add(writeWait + closeLinger))
+	for {
+		_, r, err := s.conn.NextReader()
+		if err != nil {
+			return
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
 			return
 		}
 	}

@@ -1,0 +1,43 @@
+# piiri: `make run` starts a server with embedded defaults; `make test` runs
+# every test, installing what the tests need first.
+
+GO        ?= go
+BIN       := bin/piiri
+FUZZTIME  ?= 10s
+# Packages whose tests exercise concurrency run under the race detector.
+RACE_PKGS := ./sfu/... ./signaling/... ./server/... ./bot/...
+
+.PHONY: run build test test-deps check unit fuzz bench clean
+
+run: build
+	./$(BIN) serve
+
+build:
+	$(GO) build -o $(BIN) ./cmd/piiri
+
+test: test-deps check unit fuzz
+
+# Installs what the tests need on a fresh machine (none beyond Go yet).
+test-deps:
+	./scripts/test-deps.sh
+
+# Formatting and static checks.
+check:
+	@fmt_out="$$(gofmt -l .)"; if [ -n "$$fmt_out" ]; then echo "gofmt needed:"; echo "$$fmt_out"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $(RACE_PKGS)
+
+# A short run of every fuzz target; the seed corpora also run in `unit`.
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./signaling
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./config
+	$(GO) test -run='^$$' -fuzz='^FuzzIsVP8KeyframeStart$$' -fuzztime=$(FUZZTIME) ./sfu
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./sfu
+
+clean:
+	rm -rf bin
