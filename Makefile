@@ -17,7 +17,7 @@ build:
 
 test: test-deps check unit fuzz
 
-# Installs what the tests need on a fresh machine (none beyond Go yet).
+# Installs what the tests need on a fresh machine (Chromium).
 test-deps:
 	./scripts/test-deps.sh
 

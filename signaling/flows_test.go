@@ -17,6 +17,7 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 func TestJoined(t *testing.T) {
@@ -536,9 +537,76 @@ func TestNegotiationAndResume(t *testing.T) {
 			break
 		}
 	}
-	if got := toFloat64(t, h.cfg.Metrics.Resumes); got != 1 {
+	if got := testutil.ToFloat64(h.cfg.Metrics.Resumes); got != 1 {
 		t.Errorf("piiri_resumes_total = %v, want 1", got)
 	}
 	aki.checkViolations()
 	bea.checkViolations()
+}
+
+// TestConcurrentJoinsAnnounceEachParticipantOnce joins a room full of
+// clients at once, as at the start of a meeting: each client must learn
+// of every other exactly once, either in its joined reply or from one
+// participant_joined.
+func TestConcurrentJoinsAnnounceEachParticipantOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	room := h.room()
+	const n = 11
+	clients := make([]*client, n)
+	for i := range clients {
+		clients[i] = h.dial()
+	}
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			c.sendJSON(joinMsg(map[string]any{"id": "j", "room": room, "name": fmt.Sprintf("P%d", i)}))
+		})
+	}
+	wg.Wait()
+	for i, c := range clients {
+		known := map[string]int{}
+		var self string
+		for len(known) < n-1 || self == "" {
+			msg, err := c.read()
+			if err != nil {
+				t.Fatalf("client %d knows %d others: %v", i, len(known), err)
+			}
+			switch msg.Type {
+			case TypeJoined:
+				self = msg.Participant.ID
+				for _, p := range msg.Room.Participants {
+					known[p.ID]++
+				}
+			case TypeParticipantJoined:
+				if self == "" {
+					t.Errorf("client %d: participant_joined before joined", i)
+				}
+				known[msg.Participant.ID]++
+			case TypeError:
+				t.Fatalf("client %d: %s", i, msg.Raw)
+			}
+		}
+		// Anything still queued arrives before the pong.
+		c.sendJSON(map[string]any{"type": "ping", "id": "flush"})
+		for {
+			msg, err := c.read()
+			if err != nil {
+				t.Fatalf("client %d: waiting for pong: %v", i, err)
+			}
+			if msg.Type == TypeParticipantJoined {
+				known[msg.Participant.ID]++
+			}
+			if msg.Type == TypePong {
+				break
+			}
+		}
+		for id, times := range known {
+			if times != 1 {
+				t.Errorf("client %d learned of %s %d times", i, id, times)
+			}
+		}
+		if known[self] != 0 {
+			t.Errorf("client %d was told of itself", i)
+		}
+	}
 }

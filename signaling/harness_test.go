@@ -17,8 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"piiri/metrics"
 	"piiri/sfu"
@@ -111,18 +110,7 @@ func (h *harness) waitSessions(n int) {
 
 // errorCount is piiri_signaling_errors_total{code=code}.
 func (h *harness) errorCount(code Code) float64 {
-	return toFloat64(h.t, h.cfg.Metrics.SignalingErrors.WithLabelValues(string(code)))
-}
-
-// toFloat64 reads a counter's value, like prometheus/testutil.ToFloat64.
-// (testutil needs a module this repository's go.sum does not list.)
-func toFloat64(t *testing.T, c prometheus.Counter) float64 {
-	t.Helper()
-	var m dto.Metric
-	if err := c.Write(&m); err != nil {
-		t.Fatalf("read counter: %v", err)
-	}
-	return m.GetCounter().GetValue()
+	return testutil.ToFloat64(h.cfg.Metrics.SignalingErrors.WithLabelValues(string(code)))
 }
 
 // checkServes asserts that the server still admits a new client: it joins

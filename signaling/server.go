@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -124,6 +125,7 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 		sess:  sess,
 	}
 	m.log = s.log.With("room", j.Room, "participant", m.id)
+	iceServers := s.iceServers(m.id)
 
 	s.mu.Lock()
 	if s.closing {
@@ -145,14 +147,17 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 		return nil, errorf(CodeRoomFull, "room %q already has its maximum of %d participants", j.Room, s.cfg.MaxParticipants)
 	}
 	others := rm.infos()
+	present := slices.Clone(rm.members)
 	m.room = rm
 	rm.members = append(rm.members, m)
 	s.tokens[m.token] = m
-	s.mu.Unlock()
-	s.metrics.Participants.Inc()
-
-	// joined goes out before the media join, which may already send the
-	// first subscriber offer through this member.
+	// joined and participant_joined are queued under mu, in the same step
+	// that makes m a member: every other participant then learns of m
+	// exactly once (from its own joined if it comes later, from
+	// participant_joined if it was there before), and nothing that is
+	// broadcast to the room can reach m ahead of its joined. Both sends
+	// only queue. joined also goes out before the media join, which may
+	// already send the first subscriber offer through this member.
 	sess.send(&Joined{
 		header:        header{Type: TypeJoined, ID: j.ID},
 		Version:       ProtocolVersion,
@@ -160,8 +165,15 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 		Room:          RoomInfo{Name: rm.name, Participants: others, MaxParticipants: s.cfg.MaxParticipants},
 		ResumeToken:   m.token,
 		ResumeGraceMs: s.cfg.ResumeGrace.Milliseconds(),
-		ICEServers:    s.iceServers(m.id),
+		ICEServers:    iceServers,
 	})
+	announce := &ParticipantJoined{header: header{Type: TypeParticipantJoined}, Participant: m.info()}
+	for _, o := range present {
+		o.send(announce)
+	}
+	s.mu.Unlock()
+	s.metrics.Participants.Inc()
+
 	media, err := rm.media.Join(m.id, m)
 	if err != nil {
 		m.log.Error("join media room", "err", err)
@@ -169,10 +181,6 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 		return nil, err
 	}
 	m.setMedia(media)
-	s.broadcast(rm, m, &ParticipantJoined{
-		header:      header{Type: TypeParticipantJoined},
-		Participant: m.info(),
-	})
 	m.log.Info("participant joined", "name", m.name, "remote", sess.remote)
 	return m, nil
 }
@@ -181,31 +189,39 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 func (s *Server) resume(sess *session, j *Join) (*member, error) {
 	s.mu.Lock()
 	m := s.tokens[j.Resume]
-	var others []ParticipantInfo
-	if m != nil && m.room.name == j.Room {
-		others = m.room.infosExcept(m)
-	}
 	s.mu.Unlock()
 	if m == nil || m.room.name != j.Room {
 		return nil, errorf(CodeResumeFailed, "no participant to resume with this token in room %q (the grace period may have ended); join again", j.Room)
 	}
-	old, ok := m.attach(sess)
-	if !ok {
+	iceServers := s.iceServers(m.id)
+
+	// As in join, the room as joined reports it and the session that
+	// later broadcasts reach are settled in one step under mu, so the
+	// client neither misses a change nor hears of one before joined.
+	s.mu.Lock()
+	if s.tokens[j.Resume] != m {
+		s.mu.Unlock()
 		return nil, errorf(CodeResumeFailed, "the participant has already left; join again")
 	}
-	if old != nil {
-		old.closeWith(ReasonResumed)
+	old, ok := m.attach(sess)
+	if !ok {
+		s.mu.Unlock()
+		return nil, errorf(CodeResumeFailed, "the participant has already left; join again")
 	}
 	sess.send(&Joined{
 		header:        header{Type: TypeJoined, ID: j.ID},
 		Version:       ProtocolVersion,
 		Participant:   m.info(),
-		Room:          RoomInfo{Name: m.room.name, Participants: others, MaxParticipants: s.cfg.MaxParticipants},
+		Room:          RoomInfo{Name: m.room.name, Participants: m.room.infosExcept(m), MaxParticipants: s.cfg.MaxParticipants},
 		Resumed:       true,
 		ResumeToken:   m.token,
 		ResumeGraceMs: s.cfg.ResumeGrace.Milliseconds(),
-		ICEServers:    s.iceServers(m.id),
+		ICEServers:    iceServers,
 	})
+	s.mu.Unlock()
+	if old != nil {
+		old.closeWith(ReasonResumed)
+	}
 	if media := m.mediaParticipant(); media != nil {
 		media.Resume()
 	}

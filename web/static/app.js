@@ -7,6 +7,8 @@ const $ = (id) => document.getElementById(id);
 const status = (text) => { $('status').textContent = text; };
 
 let ws, pub, sub, nextId = 1;
+// For debugging from the console and for the end-to-end tests' getStats().
+window.piiri = { get pub() { return pub; }, get sub() { return sub; } };
 const pending = new Map();
 const names = new Map();
 
