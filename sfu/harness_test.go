@@ -68,6 +68,14 @@ type testPeer struct {
 	done    chan struct{}
 	closing atomic.Bool // errors after this are teardown races, not failures
 
+	// holdOffers makes the peer record offers without answering them,
+	// like a client whose signalling is gone.
+	holdOffers atomic.Bool
+	offers     chan string // every offer received, answered or not
+	// heldCandidates wait for the subscriber offer they belong to; the
+	// worker goroutine owns them.
+	heldCandidates []webrtc.ICECandidateInit
+
 	mu       sync.Mutex
 	received map[string]int // packets per track stream ID/kind
 }
@@ -78,7 +86,7 @@ func joinPeer(t testing.TB, api *webrtc.API, r *Room, id string) *testPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp := &testPeer{t: t, sub: sub, work: make(chan func(), 1024), done: make(chan struct{}), received: map[string]int{}}
+	tp := &testPeer{t: t, sub: sub, work: make(chan func(), 1024), done: make(chan struct{}), offers: make(chan string, 64), received: map[string]int{}}
 	go tp.run()
 	sub.OnTrack(func(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		key := track.StreamID() + "/" + track.Kind().String()
@@ -130,11 +138,24 @@ func (tp *testPeer) errorf(format string, args ...any) {
 
 // SendOffer implements Signaller.
 func (tp *testPeer) SendOffer(sdp string) {
+	tp.offers <- sdp
+	if tp.holdOffers.Load() {
+		return
+	}
+	tp.answer(sdp)
+}
+
+// answer applies an offer and answers it, on the worker goroutine.
+func (tp *testPeer) answer(sdp string) {
 	tp.do(func() {
 		if err := tp.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 			tp.errorf("client: set offer: %v", err)
 			return
 		}
+		for _, c := range tp.heldCandidates {
+			_ = tp.sub.AddICECandidate(c)
+		}
+		tp.heldCandidates = nil
 		answer, err := tp.sub.CreateAnswer(nil)
 		if err != nil {
 			tp.errorf("client: create answer: %v", err)
@@ -156,6 +177,12 @@ func (tp *testPeer) SendCandidate(target Target, c webrtc.ICECandidateInit) {
 		pc := tp.sub
 		if target == Publisher {
 			pc = tp.pub
+		}
+		if pc.RemoteDescription() == nil {
+			// An offer being held: keep the candidate for it, as a
+			// browser client queues them.
+			tp.heldCandidates = append(tp.heldCandidates, c)
+			return
 		}
 		if err := pc.AddICECandidate(c); err != nil {
 			tp.errorf("client: add %s candidate: %v", target, err)

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -57,11 +56,8 @@ type Participant struct {
 	sig  Signaller
 	log  *slog.Logger
 
-	pub       *webrtc.PeerConnection
-	pubMu     sync.Mutex // serialises publisher negotiations
-	pubRemote remoteCandidates
-	pubLocal  localCandidates
-	sub       *subscriber
+	pub *publisher
+	sub *subscriber
 
 	mu     sync.Mutex // guards closed and wg.Add against Close's wg.Wait
 	closed bool
@@ -70,33 +66,26 @@ type Participant struct {
 
 func newParticipant(r *Room, id string, sig Signaller) (*Participant, error) {
 	p := &Participant{id: id, room: r, sig: sig, log: r.log.With("participant", id)}
-	p.pubLocal = localCandidates{target: Publisher, sig: sig}
 	var err error
-	p.pub, err = r.sfu.api.NewPeerConnection(r.sfu.pcConf)
+	p.pub, err = newPublisher(p)
 	if err != nil {
-		return nil, fmt.Errorf("sfu: create publisher peer connection: %w", err)
+		return nil, err
 	}
 	subPC, err := r.sfu.api.NewPeerConnection(r.sfu.pcConf)
 	if err != nil {
-		_ = p.pub.Close()
+		p.pub.close()
 		return nil, fmt.Errorf("sfu: create subscriber peer connection: %w", err)
 	}
 	p.sub = newSubscriber(p, subPC)
-
-	p.pub.OnICECandidate(p.pubLocal.onCandidate)
-	p.pub.OnTrack(p.onTrack)
-	p.pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		p.log.Debug("publisher connection state", "state", s)
-	})
 	return p, nil
 }
 
 // ID is the participant's ID, as given to Room.Join.
 func (p *Participant) ID() string { return p.id }
 
-// onTrack starts forwarding a track the client has begun to publish.
-func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
-	t := newPublishedTrack(p, remote, receiver)
+// onTrack starts forwarding a track the client has begun to publish on pc.
+func (p *Participant) onTrack(pc *webrtc.PeerConnection, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+	t := newPublishedTrack(p, pc, remote, receiver)
 	// wg.Add happens before the track joins the room, under the same lock
 	// that Close takes to set closed, so Close never waits on a WaitGroup
 	// that can still grow. p.mu is a leaf lock: it is not held across
@@ -128,40 +117,14 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 
 // HandleOffer applies the client's offer for the publisher peer connection
 // and hands the answer to deliver. The answer's ICE candidates follow
-// through the Signaller, never before deliver has returned.
+// through the Signaller, never before deliver has returned. A rejected
+// offer resets the publisher connection (see publisher).
 func (p *Participant) HandleOffer(offer string, deliver func(answer string)) error {
-	if err := checkSDP(offer, maxPublishSections); err != nil {
-		return err
-	}
-	p.pubMu.Lock()
-	defer p.pubMu.Unlock()
-	// Hold candidates from before SetRemoteDescription: a client's ICE
-	// restart makes pion restart and gather inside it.
-	p.pubLocal.hold()
-	defer p.pubLocal.release()
-	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidSDP, err)
-	}
-	answer, err := p.pub.CreateAnswer(nil)
-	if err != nil {
-		return fmt.Errorf("%w: create answer: %w", ErrInvalidSDP, err)
-	}
-	if err := p.pub.SetLocalDescription(answer); err != nil {
-		return fmt.Errorf("sfu: set publisher local description: %w", err)
-	}
-	if err := p.pubRemote.flush(p.pub); err != nil {
-		p.log.Debug("queued publisher candidate rejected", "err", err)
-	}
-	deliver(answer.SDP)
-	return nil
+	return p.pub.handleOffer(offer, deliver)
 }
 
 // HandleAnswer applies the client's answer to the last subscriber offer.
 func (p *Participant) HandleAnswer(answer string) error {
-	// An answer has one section per track received, so no tight limit.
-	if err := checkSDP(answer, maxSubscribeSections); err != nil {
-		return err
-	}
 	return p.sub.handleAnswer(answer)
 }
 
@@ -170,9 +133,7 @@ func (p *Participant) HandleAnswer(answer string) error {
 func (p *Participant) AddCandidate(target Target, c webrtc.ICECandidateInit) error {
 	switch target {
 	case Publisher:
-		p.pubMu.Lock()
-		defer p.pubMu.Unlock()
-		return p.pubRemote.add(p.pub, c)
+		return p.pub.addCandidate(c)
 	case Subscriber:
 		return p.sub.addCandidate(c)
 	default:
@@ -205,25 +166,10 @@ func (p *Participant) Close() {
 }
 
 func (p *Participant) closePeerConnections() {
-	if err := p.pub.GracefulClose(); err != nil {
-		p.log.Debug("close publisher", "err", err)
-	}
+	p.pub.close()
 	if err := p.sub.pc.GracefulClose(); err != nil {
 		p.log.Debug("close subscriber", "err", err)
 	}
-}
-
-// checkSDP rejects descriptions that do not parse or that have more media
-// sections than max, before pion sees them.
-func checkSDP(s string, max int) error {
-	var parsed sdp.SessionDescription
-	if err := parsed.UnmarshalString(s); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidSDP, err)
-	}
-	if n := len(parsed.MediaDescriptions); n > max {
-		return fmt.Errorf("%w: %d media sections, at most %d", ErrTooManyTracks, n, max)
-	}
-	return nil
 }
 
 // goRTCP runs f in a goroutine that Close waits for, unless the participant

@@ -130,16 +130,28 @@ func (s *subscriber) handleAnswer(answer string) error {
 	if s.closed {
 		return ErrClosed
 	}
+	// An answer has a section per track received, so its limit only
+	// stops absurd input.
+	if err := validateDescription(answer, maxSubscribeSections); err != nil {
+		s.resendOfferLocked()
+		return err
+	}
 	if s.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
 		return ErrNoOfferPending
 	}
 	if err := s.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
-		// Roll back so the next change can offer again instead of
-		// waiting forever for an answer that will not come.
-		if rbErr := s.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); rbErr != nil {
-			s.p.log.Warn("roll back subscriber offer", "err", rbErr)
+		// Pion cannot roll back an offer. If it did not take the
+		// answer, the same offer is still pending: send it again. If it
+		// took the answer and then failed, the connection is stable
+		// but unusable: offer afresh with an ICE restart. A client
+		// that keeps answering badly is disconnected by signalling's
+		// error limit.
+		if s.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+			s.resendOfferLocked()
+		} else {
+			s.restartICE = true
+			s.offerLocked()
 		}
-		s.offerPending = true
 		return fmt.Errorf("%w: %w", ErrInvalidSDP, err)
 	}
 	if err := s.remote.flush(s.pc); err != nil {
@@ -149,6 +161,14 @@ func (s *subscriber) handleAnswer(answer string) error {
 		s.offerLocked()
 	}
 	return nil
+}
+
+// resendOfferLocked sends the outstanding offer again, for a client that
+// lost it or answered it badly.
+func (s *subscriber) resendOfferLocked() {
+	if desc := s.pc.LocalDescription(); desc != nil && s.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+		s.p.sig.SendOffer(desc.SDP)
+	}
 }
 
 func (s *subscriber) addCandidate(c webrtc.ICECandidateInit) error {
@@ -165,21 +185,22 @@ func (s *subscriber) addCandidate(c webrtc.ICECandidateInit) error {
 	return s.remote.add(s.pc, c)
 }
 
-// restart drops any outstanding offer (its answer was lost with the old
-// signalling connection) and offers again with an ICE restart.
+// restart offers again with an ICE restart, for a client whose signalling
+// connection came back. An offer still outstanding (its answer was lost
+// with the old connection) is sent again first, since pion cannot roll it
+// back; the restart follows its answer.
 func (s *subscriber) restart() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return
 	}
-	if s.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
-		if err := s.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
-			s.p.log.Warn("roll back subscriber offer for resume", "err", err)
-		}
-	}
-	s.remote.held = nil
 	s.restartICE = true
+	if s.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+		s.offerPending = true
+		s.resendOfferLocked()
+		return
+	}
 	s.offerLocked()
 }
 

@@ -29,6 +29,7 @@ type publishedTrack struct {
 	id        string // unique in the room: publisher ID and track ID
 	trackID   string // the publisher's own track ID
 	publisher *Participant
+	pc        *webrtc.PeerConnection // the publisher connection it came on
 	remote    *webrtc.TrackRemote
 	receiver  *webrtc.RTPReceiver
 	kind      webrtc.RTPCodecType
@@ -43,7 +44,7 @@ type publishedTrack struct {
 	bytes   prometheus.Counter
 }
 
-func newPublishedTrack(p *Participant, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) *publishedTrack {
+func newPublishedTrack(p *Participant, pc *webrtc.PeerConnection, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) *publishedTrack {
 	kindLabel := metrics.KindAudio
 	if remote.Kind() == webrtc.RTPCodecTypeVideo {
 		kindLabel = metrics.KindVideo
@@ -52,6 +53,7 @@ func newPublishedTrack(p *Participant, remote *webrtc.TrackRemote, receiver *web
 		id:        p.id + "/" + remote.ID(),
 		trackID:   remote.ID(),
 		publisher: p,
+		pc:        pc,
 		remote:    remote,
 		receiver:  receiver,
 		kind:      remote.Kind(),
@@ -105,7 +107,7 @@ func (t *publishedTrack) requestKeyframe() {
 }
 
 func (t *publishedTrack) sendPLI() {
-	err := t.publisher.pub.WriteRTCP([]rtcp.Packet{
+	err := t.pc.WriteRTCP([]rtcp.Packet{
 		&rtcp.PictureLossIndication{MediaSSRC: uint32(t.remote.SSRC())},
 	})
 	if err != nil {

@@ -315,7 +315,6 @@ func (s *session) handle(req Request) error {
 			return err
 		}
 		s.member = m
-		s.log = m.log
 		return nil
 	}
 	if s.member == nil {
