@@ -1,38 +1,12 @@
 package e2e
 
 import (
-	"context"
+	"piiri/server/servertest"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"piiri/config"
-	"piiri/server"
 )
-
-func startServer(t *testing.T, edit func(*config.Config)) *server.Server {
-	t.Helper()
-	cfg := config.Default()
-	cfg.Server.Listen, cfg.Admin.Listen, cfg.Media.UDPListen = "127.0.0.1:0", "off", "127.0.0.1:0"
-	if edit != nil {
-		edit(&cfg)
-	}
-	srv, err := server.New(cfg, testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
-	return srv
-}
 
 // inboundJS sums, over the page's subscriber connection, decoded video
 // frames and received audio packets.
@@ -57,7 +31,7 @@ type inbound struct {
 // type a name, press Join, and each decodes the other's video and receives
 // its audio.
 func TestMinimalPageTwoBrowsers(t *testing.T) {
-	srv := startServer(t, nil)
+	srv := servertest.Start(t, nil)
 	link := srv.RoomLink()
 	browsers := []*browser{newBrowser(t), newBrowser(t)}
 	for i, b := range browsers {

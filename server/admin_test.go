@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -12,7 +12,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"piiri/bot"
-	"piiri/config"
+	"piiri/server"
+	"piiri/server/servertest"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -30,7 +31,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestMetricsAndHealth(t *testing.T) {
-	srv := testServer(t, nil)
+	srv := servertest.Start(t, nil)
 	a := joinBot(t, srv, "m", "a", true)
 	b := joinBot(t, srv, "m", "b", true)
 	eventually(t, 20*time.Second, "media flows", func() error {
@@ -86,7 +87,7 @@ func TestMetricsAndHealth(t *testing.T) {
 }
 
 func TestWebClientServed(t *testing.T) {
-	srv := testServer(t, nil)
+	srv := servertest.Start(t, nil)
 	code, body := get(t, srv.BaseURL()+"/")
 	if code != http.StatusOK || !strings.Contains(body, "<script") {
 		t.Fatalf("GET /: %d", code)
@@ -107,10 +108,10 @@ func TestWebClientServed(t *testing.T) {
 // TestShutdownTellsClients: stopping the server sends every client bye
 // with reason server_shutdown and closes everything.
 func TestShutdownTellsClients(t *testing.T) {
-	cfg := config.Default()
-	cfg.Server.Listen, cfg.Admin.Listen, cfg.Media.UDPListen = "127.0.0.1:0", "off", "127.0.0.1:0"
+	cfg := servertest.Config()
+	cfg.Admin.Listen = "off"
 	cfg.Server.ShutdownTimeout = 5 * time.Second
-	srv, err := New(cfg, testLogger())
+	srv, err := server.New(cfg, servertest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

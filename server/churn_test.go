@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"piiri/bot"
 	"piiri/config"
+	"piiri/server/servertest"
 )
 
 // TestChurn runs 30 join/leave cycles next to two participants who stay.
@@ -19,7 +20,7 @@ import (
 // stayed still exchange media, and the server's goroutines are back to
 // where they were: nothing leaks per participant.
 func TestChurn(t *testing.T) {
-	srv := testServer(t, func(c *config.Config) {
+	srv := servertest.Start(t, func(c *config.Config) {
 		c.Signaling.ResumeGrace = 200 * time.Millisecond
 	})
 	stay := []*bot.Bot{

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"piiri/bot"
 	"piiri/config"
+	"piiri/server/servertest"
 )
 
 // TestResume cuts one participant's websocket from the server side, as a
@@ -17,7 +18,7 @@ import (
 // the same participant, both of its connections restart ICE, media flows
 // again both ways, and the others never see it leave.
 func TestResume(t *testing.T) {
-	srv := testServer(t, nil)
+	srv := servertest.Start(t, nil)
 	bots := []*bot.Bot{
 		joinBot(t, srv, "resume", "a", true),
 		joinBot(t, srv, "resume", "b", true),
@@ -98,7 +99,7 @@ func TestResume(t *testing.T) {
 // grace period is removed, the others are told why, and its token no
 // longer works.
 func TestResumeGraceExpires(t *testing.T) {
-	srv := testServer(t, func(c *config.Config) {
+	srv := servertest.Start(t, func(c *config.Config) {
 		c.Signaling.ResumeGrace = 300 * time.Millisecond
 	})
 	a := joinBot(t, srv, "expire", "a", true)
@@ -125,7 +126,7 @@ func TestResumeGraceExpires(t *testing.T) {
 // TestLeaveIsImmediate: a leave removes the participant at once, with
 // reason "left", and no grace period.
 func TestLeaveIsImmediate(t *testing.T) {
-	srv := testServer(t, nil) // default grace: 30 s
+	srv := servertest.Start(t, nil) // default grace: 30 s
 	a := joinBot(t, srv, "leave", "a", false)
 	b := joinBot(t, srv, "leave", "b", false)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

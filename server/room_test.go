@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"fmt"
@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"piiri/bot"
+	"piiri/server/servertest"
 )
 
 func TestTwoBotsExchangeMedia(t *testing.T) {
-	srv := testServer(t, nil)
+	srv := servertest.Start(t, nil)
 	a := joinBot(t, srv, "pair", "a", true)
 	b := joinBot(t, srv, "pair", "b", true)
 	bots := []*bot.Bot{a, b}
@@ -30,7 +31,7 @@ func TestTwoBotsExchangeMedia(t *testing.T) {
 // every other participant sent, and decodes the frames intact.
 func TestFullRoom(t *testing.T) {
 	const n = 11
-	srv := testServer(t, nil)
+	srv := servertest.Start(t, nil)
 	bots := make([]*bot.Bot, n)
 	var wg sync.WaitGroup
 	for i := range bots {

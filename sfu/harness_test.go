@@ -7,12 +7,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
+	"piiri/internal/testwait"
 	"piiri/metrics"
 )
 
@@ -251,20 +251,8 @@ func (tp *testPeer) close() {
 	}
 }
 
-func waitFor(t testing.TB, within time.Duration, what string, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %v: %v", what, within, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// waitFor waits until cond holds; see testwait.Until.
+var waitFor = testwait.Until
 
 func errIf(cond bool, format string, args ...any) error {
 	if cond {
