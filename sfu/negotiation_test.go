@@ -82,7 +82,9 @@ func TestPublisherResetAfterRejectedOffer(t *testing.T) {
 
 // TestSubscriberRestartWithOfferOutstanding: a client whose signalling
 // dropped while a subscriber offer was outstanding gets that offer again on
-// resume, and after answering it an ICE-restart offer; then media flows.
+// resume, then the changes it missed; then media flows. (This client's ICE
+// never connected, so there is no ICE restart; server.TestResume covers
+// the restart of a connected client.)
 func TestSubscriberRestartWithOfferOutstanding(t *testing.T) {
 	s := newTestSFU(t)
 	api := newClientAPI(t)
@@ -107,10 +109,6 @@ func TestSubscriberRestartWithOfferOutstanding(t *testing.T) {
 	}
 	p1.holdOffers.Store(false) // the client is back: answer this and later offers
 	p1.answer(again)
-	restart := <-p1.offers
-	if iceUfrag(restart) == iceUfrag(lost) {
-		t.Fatal("the offer after the outstanding one does not restart ICE")
-	}
 	waitFor(t, 20*time.Second, "p1 receives p2", func() error {
 		sendSome(t, audio, video, &seq, 1)
 		return errIf(p1.count("p2/video") == 0 || p1.count("p2/audio") == 0, "nothing yet")

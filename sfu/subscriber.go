@@ -34,15 +34,25 @@ func newSubscriber(p *Participant, pc *webrtc.PeerConnection) *subscriber {
 	s := &subscriber{p: p, pc: pc, subscriptions: make(map[*publishedTrack]subscription)}
 	s.local = localCandidates{target: Subscriber, sig: p.sig}
 	pc.OnICECandidate(s.local.onCandidate)
-	pc.OnICEConnectionStateChange(func(state webrtc.ICEConnectionState) {
-		p.log.Debug("subscriber ICE state", "state", state)
-		if state == webrtc.ICEConnectionStateFailed {
-			// The server offers on this connection, so it is the one
-			// that must restart ICE.
-			s.negotiate(true)
-		}
-	})
+	pc.OnICEConnectionStateChange(s.onICEState)
 	return s
+}
+
+// onICEState sends an offer that waited for ICE to settle, and restarts ICE
+// when it failed: the server offers on this connection, so it is the one
+// that must restart.
+func (s *subscriber) onICEState(state webrtc.ICEConnectionState) {
+	s.p.log.Debug("subscriber ICE state", "state", state)
+	switch state {
+	case webrtc.ICEConnectionStateFailed:
+		s.negotiate(true)
+	case webrtc.ICEConnectionStateConnected, webrtc.ICEConnectionStateCompleted, webrtc.ICEConnectionStateDisconnected:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.offerPending {
+			s.offerLocked()
+		}
+	}
 }
 
 // addTrack subscribes to t. The caller holds the room lock and calls
@@ -103,8 +113,22 @@ func (s *subscriber) offerLocked() {
 		s.offerPending = true
 		return
 	}
+	ice := s.pc.ICEConnectionState()
+	if s.pc.CurrentRemoteDescription() != nil && (ice == webrtc.ICEConnectionStateNew || ice == webrtc.ICEConnectionStateChecking) {
+		// A renegotiation while ICE is still starting from the last
+		// answer makes pion (on either side) mistake it for an ICE
+		// restart: it looks at remote credentials its agent has not
+		// received yet, restarts, and the two sides end up with
+		// different credentials and never connect. So the offer waits
+		// until ICE has settled; onICEState sends it.
+		s.offerPending = true
+		return
+	}
 	if len(s.pc.GetTransceivers()) == 0 {
 		return // nothing to receive yet; offering an empty session helps no one
+	}
+	if s.restartICE && ice == webrtc.ICEConnectionStateNew {
+		s.restartICE = false // ICE never ran: there is nothing to restart
 	}
 	// Hold candidates from before CreateOffer: with an ICE restart, pion
 	// starts gathering the new generation inside CreateOffer.
