@@ -30,6 +30,7 @@ func syntheticTrack(p *Participant, m *metrics.Metrics) *publishedTrack {
 	t := &publishedTrack{
 		id:        p.id + "/video",
 		trackID:   "video",
+		source:    SourceCamera,
 		publisher: p,
 		kind:      webrtc.RTPCodecTypeVideo,
 		codec:     vp8Codec,
@@ -167,7 +168,7 @@ func BenchmarkForwardPion(b *testing.B) {
 	const subscribers = 10
 	s := newTestSFU(b)
 	api := newClientAPI(b)
-	room, err := s.NewRoom("bench")
+	room, err := s.NewRoom("bench", nopEvents{})
 	if err != nil {
 		b.Fatal(err)
 	}

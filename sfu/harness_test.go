@@ -44,6 +44,10 @@ func newClientAPI(t testing.TB) *webrtc.API {
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
 	}
+	// Like a browser, the client offers the audio level extension.
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: audioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
 	ir := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
 		t.Fatal(err)
@@ -72,6 +76,8 @@ type testPeer struct {
 	// like a client whose signalling is gone.
 	holdOffers atomic.Bool
 	offers     chan string // every offer received, answered or not
+	tracksMu   sync.Mutex
+	tracks     []TrackInfo // with the latest offer
 	// heldCandidates wait for the subscriber offer they belong to; the
 	// worker goroutine owns them.
 	heldCandidates []webrtc.ICECandidateInit
@@ -137,7 +143,10 @@ func (tp *testPeer) errorf(format string, args ...any) {
 }
 
 // SendOffer implements Signaller.
-func (tp *testPeer) SendOffer(sdp string) {
+func (tp *testPeer) SendOffer(sdp string, tracks []TrackInfo) {
+	tp.tracksMu.Lock()
+	tp.tracks = tracks
+	tp.tracksMu.Unlock()
 	select {
 	case tp.offers <- sdp:
 	default: // a test that does not read offers must not block the SFU
@@ -193,8 +202,13 @@ func (tp *testPeer) SendCandidate(target Target, c webrtc.ICECandidateInit) {
 	})
 }
 
-// publish adds a VP8 and an Opus track and negotiates the publisher.
+// publish adds an Opus and a VP8 track (mids 0 and 1) and negotiates the
+// publisher.
 func (tp *testPeer) publish(api *webrtc.API) (audio, video *webrtc.TrackLocalStaticRTP) {
+	return tp.publishWith(api, nil)
+}
+
+func (tp *testPeer) publishWith(api *webrtc.API, sources map[string]Source) (audio, video *webrtc.TrackLocalStaticRTP) {
 	t := tp.t
 	t.Helper()
 	pub, err := api.NewPeerConnection(webrtc.Configuration{})
@@ -222,7 +236,7 @@ func (tp *testPeer) publish(api *webrtc.API) (audio, video *webrtc.TrackLocalSta
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	err = tp.part.HandleOffer(offer.SDP, func(answer string) {
+	err = tp.part.HandleOffer(offer.SDP, sources, func(answer string) {
 		tp.do(func() {
 			defer close(done)
 			if err := pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
@@ -263,3 +277,8 @@ func errIf(cond bool, format string, args ...any) error {
 	}
 	return nil
 }
+
+// nopEvents ignores room events.
+type nopEvents struct{}
+
+func (nopEvents) Speaking(string, bool) {}

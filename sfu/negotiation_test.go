@@ -46,7 +46,7 @@ func TestValidateDescription(t *testing.T) {
 func TestPublisherResetAfterRejectedOffer(t *testing.T) {
 	s := newTestSFU(t)
 	api := newClientAPI(t)
-	room, _ := s.NewRoom("r")
+	room, _ := s.NewRoom("r", nopEvents{})
 	p0 := joinPeer(t, api, room, "p0")
 	p1 := joinPeer(t, api, room, "p1")
 	defer p1.close()
@@ -59,7 +59,7 @@ func TestPublisherResetAfterRejectedOffer(t *testing.T) {
 	})
 
 	for _, bad := range []string{noCredentialsOffer, "not sdp at all"} {
-		err := p0.part.HandleOffer(bad, func(string) { t.Error("answer delivered for a rejected offer") })
+		err := p0.part.HandleOffer(bad, nil, func(string) { t.Error("answer delivered for a rejected offer") })
 		if !errors.Is(err, ErrInvalidSDP) {
 			t.Fatalf("bad offer: %v, want ErrInvalidSDP", err)
 		}
@@ -88,7 +88,7 @@ func TestPublisherResetAfterRejectedOffer(t *testing.T) {
 func TestSubscriberRestartWithOfferOutstanding(t *testing.T) {
 	s := newTestSFU(t)
 	api := newClientAPI(t)
-	room, _ := s.NewRoom("r")
+	room, _ := s.NewRoom("r", nopEvents{})
 	p1 := joinPeer(t, api, room, "p1")
 	defer p1.close()
 
@@ -120,7 +120,7 @@ func TestSubscriberRestartWithOfferOutstanding(t *testing.T) {
 func TestSubscriberBadAnswerResendsOffer(t *testing.T) {
 	s := newTestSFU(t)
 	api := newClientAPI(t)
-	room, _ := s.NewRoom("r")
+	room, _ := s.NewRoom("r", nopEvents{})
 	p1 := joinPeer(t, api, room, "p1")
 	defer p1.close()
 	p1.holdOffers.Store(true)

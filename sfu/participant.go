@@ -22,8 +22,9 @@ const (
 // client. Implementations must not block: they queue the message or drop
 // it when the client is not connected (a resume renegotiates anyway).
 type Signaller interface {
-	// SendOffer delivers an offer for the subscriber peer connection.
-	SendOffer(sdp string)
+	// SendOffer delivers an offer for the subscriber peer connection, and
+	// which participant and source each of its media sections carries.
+	SendOffer(sdp string, tracks []TrackInfo)
 	// SendCandidate delivers a local ICE candidate of one peer connection.
 	SendCandidate(target Target, candidate webrtc.ICECandidateInit)
 }
@@ -84,8 +85,8 @@ func newParticipant(r *Room, id string, sig Signaller) (*Participant, error) {
 func (p *Participant) ID() string { return p.id }
 
 // onTrack starts forwarding a track the client has begun to publish on pc.
-func (p *Participant) onTrack(pc *webrtc.PeerConnection, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
-	t := newPublishedTrack(p, pc, remote, receiver)
+func (p *Participant) onTrack(pc *webrtc.PeerConnection, src Source, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+	t := newPublishedTrack(p, pc, src, remote, receiver)
 	// wg.Add happens before the track joins the room, under the same lock
 	// that Close takes to set closed, so Close never waits on a WaitGroup
 	// that can still grow. p.mu is a leaf lock: it is not held across
@@ -101,10 +102,11 @@ func (p *Participant) onTrack(pc *webrtc.PeerConnection, remote *webrtc.TrackRem
 		p.wg.Add(-2)
 		return
 	}
-	p.log.Info("track published", "track", remote.ID(), "kind", remote.Kind(), "codec", remote.Codec().MimeType)
+	p.log.Info("track published", "track", remote.ID(), "source", src, "codec", remote.Codec().MimeType)
 	go func() {
 		defer p.wg.Done()
 		t.forward()
+		t.ended()
 		// The track ended while the participant stays (for example the
 		// client stopped screen sharing): unpublish it.
 		p.room.removeTrack(t)
@@ -116,11 +118,13 @@ func (p *Participant) onTrack(pc *webrtc.PeerConnection, remote *webrtc.TrackRem
 }
 
 // HandleOffer applies the client's offer for the publisher peer connection
-// and hands the answer to deliver. The answer's ICE candidates follow
-// through the Signaller, never before deliver has returned. A rejected
-// offer resets the publisher connection (see publisher).
-func (p *Participant) HandleOffer(offer string, deliver func(answer string)) error {
-	return p.pub.handleOffer(offer, deliver)
+// and hands the answer to deliver. sources names the source of media
+// sections by mid; sections it does not name are the microphone (audio) or
+// the camera (video). The answer's ICE candidates follow through the
+// Signaller, never before deliver has returned. A rejected offer resets
+// the publisher connection (see publisher).
+func (p *Participant) HandleOffer(offer string, sources map[string]Source, deliver func(answer string)) error {
+	return p.pub.handleOffer(offer, sources, deliver)
 }
 
 // HandleAnswer applies the client's answer to the last subscriber offer.

@@ -23,7 +23,10 @@ type publisher struct {
 	pc     *webrtc.PeerConnection
 	local  *localCandidates
 	remote remoteCandidates
-	closed bool
+	// sources is what the client said each media section (by mid)
+	// carries, as of its latest offer.
+	sources map[string]Source
+	closed  bool
 }
 
 func newPublisher(p *Participant) (*publisher, error) {
@@ -46,7 +49,7 @@ func (pub *publisher) openLocked() error {
 	local := &localCandidates{target: Publisher, sig: p.sig}
 	pc.OnICECandidate(local.onCandidate)
 	pc.OnTrack(func(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
-		p.onTrack(pc, remote, receiver)
+		p.onTrack(pc, pub.sourceOf(pc, remote.Kind(), receiver), remote, receiver)
 	})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("publisher connection state", "state", s)
@@ -57,12 +60,13 @@ func (pub *publisher) openLocked() error {
 
 // handleOffer applies an offer and hands the answer to deliver before any
 // of the answer's candidates go out.
-func (pub *publisher) handleOffer(offer string, deliver func(answer string)) error {
+func (pub *publisher) handleOffer(offer string, sources map[string]Source, deliver func(answer string)) error {
 	pub.mu.Lock()
 	defer pub.mu.Unlock()
 	if pub.closed {
 		return ErrClosed
 	}
+	pub.sources = sources
 	if err := validateDescription(offer, maxPublishSections); err != nil {
 		pub.resetLocked()
 		return err
@@ -91,6 +95,25 @@ func (pub *publisher) handleOffer(offer string, deliver func(answer string)) err
 	}
 	deliver(answer.SDP)
 	return nil
+}
+
+// sourceOf looks up what the client said the receiver's media section
+// carries.
+func (pub *publisher) sourceOf(pc *webrtc.PeerConnection, kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver) Source {
+	var mid string
+	for _, tr := range pc.GetTransceivers() {
+		if tr.Receiver() == receiver {
+			mid = tr.Mid()
+			break
+		}
+	}
+	pub.mu.Lock()
+	src, ok := pub.sources[mid]
+	pub.mu.Unlock()
+	if !ok {
+		return defaultSource(kind)
+	}
+	return src
 }
 
 // resetLocked replaces the peer connection after a rejected offer.

@@ -8,9 +8,10 @@ import (
 
 // Room is a set of participants who all receive each other's tracks.
 type Room struct {
-	sfu  *SFU
-	name string
-	log  *slog.Logger
+	sfu    *SFU
+	name   string
+	log    *slog.Logger
+	events Events
 
 	mu           sync.Mutex
 	participants map[string]*Participant
@@ -18,10 +19,11 @@ type Room struct {
 	closed       bool
 }
 
-func newRoom(s *SFU, name string) *Room {
+func newRoom(s *SFU, name string, events Events) *Room {
 	return &Room{
 		sfu:          s,
 		name:         name,
+		events:       events,
 		log:          s.log.With("room", name),
 		participants: make(map[string]*Participant),
 		tracks:       make(map[*publishedTrack]struct{}),

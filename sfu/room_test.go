@@ -36,7 +36,7 @@ func TestRoomForwardsAndCleansUp(t *testing.T) {
 	s := newTestSFU(t)
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	api := newClientAPI(t)
-	room, err := s.NewRoom("r")
+	room, err := s.NewRoom("r", nopEvents{})
 	if err != nil {
 		t.Fatal(err)
 	}

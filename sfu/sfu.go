@@ -156,15 +156,15 @@ func (s *SFU) newAPI(udpAddr *net.UDPAddr, pionLog slogFactory) (*webrtc.API, er
 // UDPAddr is the local address of the media UDP socket.
 func (s *SFU) UDPAddr() net.Addr { return s.udpConn.LocalAddr() }
 
-// NewRoom creates an empty media room. The caller closes it when the last
-// participant has left.
-func (s *SFU) NewRoom(name string) (*Room, error) {
+// NewRoom creates an empty media room that reports to events. The caller
+// closes it when the last participant has left.
+func (s *SFU) NewRoom(name string, events Events) (*Room, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, ErrClosed
 	}
-	r := newRoom(s, name)
+	r := newRoom(s, name, events)
 	s.rooms[r] = struct{}{}
 	s.metrics.Rooms.Inc()
 	return r, nil

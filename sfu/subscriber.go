@@ -18,6 +18,7 @@ type subscriber struct {
 
 	mu            sync.Mutex
 	subscriptions map[*publishedTrack]subscription
+	offerTracks   []TrackInfo // what the outstanding offer carries
 	remote        remoteCandidates
 	local         localCandidates
 	offerPending  bool // something changed while an offer was outstanding
@@ -145,7 +146,8 @@ func (s *subscriber) offerLocked() {
 	}
 	s.offerPending = false
 	s.restartICE = false
-	s.p.sig.SendOffer(offer.SDP)
+	s.offerTracks = s.trackInfosLocked()
+	s.p.sig.SendOffer(offer.SDP, s.offerTracks)
 }
 
 func (s *subscriber) handleAnswer(answer string) error {
@@ -187,11 +189,29 @@ func (s *subscriber) handleAnswer(answer string) error {
 	return nil
 }
 
+// trackInfosLocked describes every subscribed track by the mid of its
+// media section; call it after SetLocalDescription, which assigns mids.
+func (s *subscriber) trackInfosLocked() []TrackInfo {
+	bySender := make(map[*webrtc.RTPSender]*publishedTrack, len(s.subscriptions))
+	for t, sub := range s.subscriptions {
+		bySender[sub.sender] = t
+	}
+	out := make([]TrackInfo, 0, len(s.subscriptions))
+	for _, tr := range s.pc.GetTransceivers() {
+		t, ok := bySender[tr.Sender()]
+		if !ok || tr.Mid() == "" {
+			continue
+		}
+		out = append(out, TrackInfo{Mid: tr.Mid(), ParticipantID: t.publisher.id, Source: t.source, Kind: t.kind.String()})
+	}
+	return out
+}
+
 // resendOfferLocked sends the outstanding offer again, for a client that
 // lost it or answered it badly.
 func (s *subscriber) resendOfferLocked() {
 	if desc := s.pc.LocalDescription(); desc != nil && s.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
-		s.p.sig.SendOffer(desc.SDP)
+		s.p.sig.SendOffer(desc.SDP, s.offerTracks)
 	}
 }
 

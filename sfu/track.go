@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"piiri/metrics"
+	"piiri/sfu/speech"
 )
 
 // receiveMTU bounds one RTP packet read from a publisher. pion's own
@@ -30,6 +31,7 @@ type publishedTrack struct {
 	trackID   string // the publisher's own track ID
 	publisher *Participant
 	pc        *webrtc.PeerConnection // the publisher connection it came on
+	source    Source
 	remote    *webrtc.TrackRemote
 	receiver  *webrtc.RTPReceiver
 	kind      webrtc.RTPCodecType
@@ -40,11 +42,17 @@ type publishedTrack struct {
 	mu    sync.Mutex // serialises changes to downs
 	downs atomic.Pointer[[]*downTrack]
 
+	// For a microphone track with the audio level extension: the
+	// extension's ID and the speaking detector; only the forwarding
+	// goroutine uses them.
+	levelID uint8
+	speech  *speech.Detector
+
 	packets prometheus.Counter
 	bytes   prometheus.Counter
 }
 
-func newPublishedTrack(p *Participant, pc *webrtc.PeerConnection, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) *publishedTrack {
+func newPublishedTrack(p *Participant, pc *webrtc.PeerConnection, src Source, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) *publishedTrack {
 	kindLabel := metrics.KindAudio
 	if remote.Kind() == webrtc.RTPCodecTypeVideo {
 		kindLabel = metrics.KindVideo
@@ -54,6 +62,7 @@ func newPublishedTrack(p *Participant, pc *webrtc.PeerConnection, remote *webrtc
 		trackID:   remote.ID(),
 		publisher: p,
 		pc:        pc,
+		source:    src,
 		remote:    remote,
 		receiver:  receiver,
 		kind:      remote.Kind(),
@@ -65,6 +74,14 @@ func newPublishedTrack(p *Participant, pc *webrtc.PeerConnection, remote *webrtc
 	t.keyframes = newKeyframeRequester(p.room.sfu.cfg.KeyframeMinInterval, t.sendPLI)
 	empty := []*downTrack{}
 	t.downs.Store(&empty)
+	if src == SourceMic {
+		for _, ext := range receiver.GetParameters().HeaderExtensions {
+			if ext.URI == audioLevelURI {
+				t.levelID = uint8(ext.ID)
+				t.speech = speech.New(remote.Codec().ClockRate)
+			}
+		}
+	}
 	return t
 }
 
@@ -82,7 +99,7 @@ func (t *publishedTrack) newDownTrack() *downTrack {
 	if t.kind == webrtc.RTPCodecTypeVideo {
 		requestKeyframe = t.keyframes.request
 	}
-	return newDownTrack(t.trackID, t.publisher.id, t.kind, t.codec, requestKeyframe)
+	return newDownTrack(t.trackID, streamID(t.publisher.id, t.source), t.kind, t.codec, requestKeyframe)
 }
 
 func (t *publishedTrack) addDown(d *downTrack) {
@@ -133,7 +150,28 @@ func (t *publishedTrack) forward() {
 		if err := pkt.Unmarshal(buf[:n]); err != nil {
 			continue // not RTP we can forward; pion already counted it for RTCP
 		}
+		if t.speech != nil {
+			t.updateSpeaking(&pkt)
+		}
 		t.writeToAll(&pkt)
+	}
+}
+
+// updateSpeaking feeds the packet's audio level to the speaking detector.
+func (t *publishedTrack) updateSpeaking(pkt *rtp.Packet) {
+	ext := pkt.GetExtension(t.levelID)
+	if len(ext) == 0 {
+		return
+	}
+	if speaking, changed := t.speech.Update(ext[0]&0x7f, pkt.Timestamp); changed {
+		t.publisher.room.events.Speaking(t.publisher.id, speaking)
+	}
+}
+
+// ended tells the room a speaker whose microphone track ended has stopped.
+func (t *publishedTrack) ended() {
+	if t.speech != nil && t.speech.Speaking() {
+		t.publisher.room.events.Speaking(t.publisher.id, false)
 	}
 }
 

@@ -17,7 +17,7 @@ var allCodes = []Code{
 }
 
 // clientTypes are the message types a client may send.
-var clientTypes = []string{TypeJoin, TypeOffer, TypeAnswer, TypeCandidate, TypeLeave, TypePing}
+var clientTypes = []string{TypeJoin, TypeOffer, TypeAnswer, TypeCandidate, TypeState, TypeLeave, TypePing}
 
 func ptr[T any](v T) *T { return &v }
 

@@ -54,7 +54,7 @@ func TestProtocolExamples(t *testing.T) {
 			t.Errorf("no example of client message %q", typ)
 		}
 	}
-	for _, typ := range []string{TypeJoined, TypeAnswer, TypeOffer, TypeCandidate, TypeParticipantJoined, TypeParticipantLeft, TypePong, TypeError, TypeBye} {
+	for _, typ := range []string{TypeJoined, TypeAnswer, TypeOffer, TypeCandidate, TypeParticipantJoined, TypeParticipantUpdated, TypeParticipantLeft, TypeSpeaking, TypePong, TypeError, TypeBye} {
 		if examples["## Server-to-client messages "+typ] == 0 {
 			t.Errorf("no example of server message %q", typ)
 		}

@@ -160,6 +160,16 @@ func badCases() []badCase {
 			h.dial().join("full", "Second")
 		}, send: jsonMsg(joinMsg(map[string]any{"id": "f1", "room": "full", "name": "Third"})), code: CodeRoomFull, id: "f1"},
 
+		// state
+		{name: "state without a field", joins: true, send: text(`{"type":"state","id":"st1"}`), code: CodeMissingField, id: "st1"},
+		{name: "state with a non-boolean", joins: true, send: text(`{"type":"state","id":"st2","audioMuted":"yes"}`), code: CodeInvalidField, id: "st2"},
+		{name: "state before join", send: text(`{"type":"state","id":"st3","audioMuted":true}`), code: CodeNotJoined, id: "st3"},
+
+		// sources in a publisher offer
+		{name: "offer with an unknown source", joins: true, send: jsonMsg(map[string]any{"type": "offer", "id": "src1", "target": "publisher", "sdp": minimalSDP, "sources": map[string]string{"0": "webcam"}}), code: CodeInvalidField, id: "src1"},
+		{name: "offer with an empty mid", joins: true, send: jsonMsg(map[string]any{"type": "offer", "id": "src2", "target": "publisher", "sdp": minimalSDP, "sources": map[string]string{"": "mic"}}), code: CodeInvalidField, id: "src2"},
+		{name: "offer with tracks", joins: true, send: jsonMsg(map[string]any{"type": "offer", "id": "src3", "target": "publisher", "sdp": minimalSDP, "tracks": []map[string]string{{"mid": "0"}}}), code: CodeInvalidField, id: "src3"},
+
 		// invalid_sdp
 		{name: "garbage publisher offer", joins: true, send: jsonMsg(map[string]any{"type": "offer", "id": "s1", "target": "publisher", "sdp": "this is not SDP"}), code: CodeInvalidSDP, id: "s1"},
 		{name: "publisher offer pion rejects", joins: true, send: jsonMsg(map[string]any{"type": "offer", "id": "s2", "target": "publisher", "sdp": noCredentialsSDP}), code: CodeInvalidSDP, id: "s2"},

@@ -25,17 +25,36 @@ type member struct {
 	room  *room // set before the member is visible; never changes
 	log   *slog.Logger
 
-	mu    sync.Mutex // a leaf lock: held for field access only
-	sess  *session
-	media *sfu.Participant
-	grace *time.Timer
+	mu         sync.Mutex // a leaf lock: held for field access only
+	audioMuted bool
+	videoMuted bool
+	sess       *session
+	media      *sfu.Participant
+	grace      *time.Timer
 	// graceGen identifies the current grace period, so that a timer from
 	// an earlier one that fires late cannot remove a resumed member.
 	graceGen uint64
 	gone     bool
 }
 
-func (m *member) info() ParticipantInfo { return ParticipantInfo{ID: m.id, Name: m.name} }
+func (m *member) info() ParticipantInfo {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return ParticipantInfo{ID: m.id, Name: m.name, AudioMuted: m.audioMuted, VideoMuted: m.videoMuted}
+}
+
+// setState applies a state message and returns the new info.
+func (m *member) setState(st *State) ParticipantInfo {
+	m.mu.Lock()
+	if st.AudioMuted != nil {
+		m.audioMuted = *st.AudioMuted
+	}
+	if st.VideoMuted != nil {
+		m.videoMuted = *st.VideoMuted
+	}
+	m.mu.Unlock()
+	return m.info()
+}
 
 func (m *member) session() *session {
 	m.mu.Lock()
@@ -63,8 +82,8 @@ func (m *member) send(msg any) {
 }
 
 // SendOffer implements sfu.Signaller.
-func (m *member) SendOffer(sdp string) {
-	m.send(&Offer{header: header{Type: TypeOffer}, Target: TargetSubscriber, SDP: sdp})
+func (m *member) SendOffer(sdp string, tracks []sfu.TrackInfo) {
+	m.send(&Offer{header: header{Type: TypeOffer}, Target: TargetSubscriber, SDP: sdp, Tracks: tracks})
 }
 
 // SendCandidate implements sfu.Signaller.

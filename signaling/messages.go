@@ -5,8 +5,10 @@ package signaling
 
 // ParticipantInfo describes one participant to the others.
 type ParticipantInfo struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	AudioMuted bool   `json:"audioMuted"`
+	VideoMuted bool   `json:"videoMuted"`
 }
 
 // RoomInfo is the room as a newly joined participant sees it.
@@ -39,6 +41,20 @@ type Joined struct {
 type ParticipantJoined struct {
 	header
 	Participant ParticipantInfo `json:"participant"`
+}
+
+// ParticipantUpdated tells everyone that a participant's state changed.
+type ParticipantUpdated struct {
+	header
+	Participant ParticipantInfo `json:"participant"`
+}
+
+// Speaking tells everyone, the speaker included, that a participant
+// started or stopped speaking.
+type Speaking struct {
+	header
+	ParticipantID string `json:"participantId"`
+	Speaking      bool   `json:"speaking"`
 }
 
 // Reasons a participant left, in participant_left and bye.

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/pion/webrtc/v4"
+
+	"piiri/sfu"
 )
 
 // ProtocolVersion is the version of the signalling protocol this server
@@ -17,22 +19,25 @@ import (
 const ProtocolVersion = 1
 
 // Message types. Client to server: join, offer (publisher), answer
-// (subscriber), candidate, leave, ping. Server to client: joined, offer
-// (subscriber), answer (publisher), candidate, participant_joined,
-// participant_left, pong, error, bye.
+// (subscriber), candidate, state, leave, ping. Server to client: joined,
+// offer (subscriber), answer (publisher), candidate, participant_joined,
+// participant_updated, participant_left, speaking, pong, error, bye.
 const (
-	TypeJoin              = "join"
-	TypeJoined            = "joined"
-	TypeOffer             = "offer"
-	TypeAnswer            = "answer"
-	TypeCandidate         = "candidate"
-	TypeLeave             = "leave"
-	TypePing              = "ping"
-	TypePong              = "pong"
-	TypeParticipantJoined = "participant_joined"
-	TypeParticipantLeft   = "participant_left"
-	TypeError             = "error"
-	TypeBye               = "bye"
+	TypeJoin               = "join"
+	TypeJoined             = "joined"
+	TypeOffer              = "offer"
+	TypeAnswer             = "answer"
+	TypeCandidate          = "candidate"
+	TypeState              = "state"
+	TypeLeave              = "leave"
+	TypePing               = "ping"
+	TypePong               = "pong"
+	TypeParticipantJoined  = "participant_joined"
+	TypeParticipantUpdated = "participant_updated"
+	TypeParticipantLeft    = "participant_left"
+	TypeSpeaking           = "speaking"
+	TypeError              = "error"
+	TypeBye                = "bye"
 )
 
 // Targets: which of a participant's two peer connections a description or
@@ -51,6 +56,8 @@ const (
 	maxKeyLen       = 256
 	maxTokenLen     = 128
 	maxCandidateLen = 1024
+	maxSources      = 8 // as many as a publisher offer may have media sections
+	maxMidLen       = 32
 )
 
 // Request is a decoded client message.
@@ -77,14 +84,23 @@ type Join struct {
 	Name    string `json:"name"`
 	Key     string `json:"key,omitempty"`
 	Resume  string `json:"resume,omitempty"`
+	// The participant's microphone and camera state as chosen before
+	// joining; both default to false (on).
+	AudioMuted bool `json:"audioMuted,omitempty"`
+	VideoMuted bool `json:"videoMuted,omitempty"`
 }
 
 // Offer carries a session description offer. From a client it is always
-// for the publisher connection and is a request (it has an id).
+// for the publisher connection and is a request (it has an id); Sources
+// may name what each media section (by mid) carries. From the server it is
+// for the subscriber connection and Tracks says whose track each media
+// section carries.
 type Offer struct {
 	header
-	Target string `json:"target"`
-	SDP    string `json:"sdp"`
+	Target  string            `json:"target"`
+	SDP     string            `json:"sdp"`
+	Sources map[string]string `json:"sources,omitempty"`
+	Tracks  []sfu.TrackInfo   `json:"tracks,omitempty"`
 }
 
 // Answer carries a session description answer. From a client it is always
@@ -111,6 +127,14 @@ type CandidateInit struct {
 	UsernameFragment *string `json:"usernameFragment,omitempty"`
 }
 
+// State changes what the others see of the participant's microphone and
+// camera. A field left out keeps its value.
+type State struct {
+	header
+	AudioMuted *bool `json:"audioMuted,omitempty"`
+	VideoMuted *bool `json:"videoMuted,omitempty"`
+}
+
 // Leave ends the participant's presence at once, without a grace period.
 type Leave struct{ header }
 
@@ -121,6 +145,7 @@ func (Join) messageType() string      { return TypeJoin }
 func (Offer) messageType() string     { return TypeOffer }
 func (Answer) messageType() string    { return TypeAnswer }
 func (Candidate) messageType() string { return TypeCandidate }
+func (State) messageType() string     { return TypeState }
 func (Leave) messageType() string     { return TypeLeave }
 func (Ping) messageType() string      { return TypePing }
 
@@ -171,6 +196,8 @@ func decodeBody(h header, data []byte) (Request, error) {
 		req = &Answer{}
 	case TypeCandidate:
 		req = &Candidate{}
+	case TypeState:
+		req = &State{}
 	case TypeLeave:
 		req = &Leave{}
 	case TypePing:
@@ -230,7 +257,30 @@ func (o *Offer) validate() error {
 	if o.SDP == "" {
 		return errorf(CodeMissingField, "offer: \"sdp\" is required")
 	}
+	if len(o.Sources) > maxSources {
+		return errorf(CodeInvalidField, "offer: \"sources\" names %d media sections, at most %d", len(o.Sources), maxSources)
+	}
+	for mid, src := range o.Sources {
+		if mid == "" || len(mid) > maxMidLen {
+			return errorf(CodeInvalidField, "offer: \"sources\" has a mid that is empty or longer than %d bytes", maxMidLen)
+		}
+		if _, err := sfu.ParseSource(src); err != nil {
+			return errorf(CodeInvalidField, "offer: sources[%q]: %v", truncate(mid, maxMidLen), err)
+		}
+	}
+	if o.Tracks != nil {
+		return errorf(CodeInvalidField, "offer: \"tracks\" is sent by the server, not by clients")
+	}
 	return nil
+}
+
+// sources returns Sources as the sfu takes them; validate has checked them.
+func (o *Offer) sources() map[string]sfu.Source {
+	out := make(map[string]sfu.Source, len(o.Sources))
+	for mid, src := range o.Sources {
+		out[mid] = sfu.Source(src)
+	}
+	return out
 }
 
 func (a *Answer) validate() error {
@@ -256,6 +306,13 @@ func (c *Candidate) validate() error {
 	}
 	if len(c.Candidate.Candidate) > maxCandidateLen {
 		return errorf(CodeInvalidField, "candidate: candidate is longer than %d bytes", maxCandidateLen)
+	}
+	return nil
+}
+
+func (st *State) validate() error {
+	if st.AudioMuted == nil && st.VideoMuted == nil {
+		return errorf(CodeMissingField, "state: give \"audioMuted\", \"videoMuted\" or both")
 	}
 	return nil
 }

@@ -60,9 +60,21 @@ type Server struct {
 
 // room is a signalling room: the members and their media room.
 type room struct {
+	srv     *Server
 	name    string
 	media   *sfu.Room
 	members []*member // join order
+}
+
+// Speaking implements sfu.Events: it tells everyone in the room, the
+// speaker included. It only queues messages, so the forwarding goroutine
+// that calls it never waits on a client.
+func (rm *room) Speaking(participantID string, speaking bool) {
+	rm.srv.broadcast(rm, nil, &Speaking{
+		header:        header{Type: TypeSpeaking},
+		ParticipantID: participantID,
+		Speaking:      speaking,
+	})
 }
 
 // New creates a signalling server over the given SFU.
@@ -118,11 +130,13 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 		return nil, errorf(CodeUnauthorized, "wrong room key")
 	}
 	m := &member{
-		srv:   s,
-		id:    newID(),
-		name:  j.Name,
-		token: newToken(),
-		sess:  sess,
+		srv:        s,
+		id:         newID(),
+		name:       j.Name,
+		token:      newToken(),
+		sess:       sess,
+		audioMuted: j.AudioMuted,
+		videoMuted: j.VideoMuted,
 	}
 	m.log = s.log.With("room", j.Room, "participant", m.id)
 	iceServers := s.iceServers(m.id)
@@ -134,12 +148,13 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 	}
 	rm := s.rooms[j.Room]
 	if rm == nil {
-		mediaRoom, err := s.media.NewRoom(j.Room)
+		rm = &room{srv: s, name: j.Room}
+		mediaRoom, err := s.media.NewRoom(j.Room, rm)
 		if err != nil {
 			s.mu.Unlock()
 			return nil, err
 		}
-		rm = &room{name: j.Room, media: mediaRoom}
+		rm.media = mediaRoom
 		s.rooms[j.Room] = rm
 	}
 	if len(rm.members) >= s.cfg.MaxParticipants {

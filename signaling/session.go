@@ -331,11 +331,17 @@ func (s *session) handle(req Request) error {
 		s.send(&header{Type: TypePong, ID: m.ID})
 		return nil
 	case *Offer:
-		return media.HandleOffer(m.SDP, func(answer string) {
+		return media.HandleOffer(m.SDP, m.sources(), func(answer string) {
 			s.send(&Answer{header: header{Type: TypeAnswer, ID: m.ID}, Target: TargetPublisher, SDP: answer})
 		})
 	case *Answer:
 		return media.HandleAnswer(m.SDP)
+	case *State:
+		s.srv.broadcast(s.member.room, nil, &ParticipantUpdated{
+			header:      header{Type: TypeParticipantUpdated},
+			Participant: s.member.setState(m),
+		})
+		return nil
 	case *Candidate:
 		if m.Candidate.Candidate == "" {
 			return nil // end of candidates; nothing to do with trickle ICE
