@@ -39,7 +39,7 @@ func newSubscriber(p *Participant, pc *webrtc.PeerConnection) *subscriber {
 	return s
 }
 
-// onICEState sends an offer that waited for ICE to settle, and restarts ICE
+// onICEState sends an offer that waited for ICE to start, and restarts ICE
 // when it failed: the server offers on this connection, so it is the one
 // that must restart.
 func (s *subscriber) onICEState(state webrtc.ICEConnectionState) {
@@ -47,7 +47,7 @@ func (s *subscriber) onICEState(state webrtc.ICEConnectionState) {
 	switch state {
 	case webrtc.ICEConnectionStateFailed:
 		s.negotiate(true)
-	case webrtc.ICEConnectionStateConnected, webrtc.ICEConnectionStateCompleted, webrtc.ICEConnectionStateDisconnected:
+	case webrtc.ICEConnectionStateChecking, webrtc.ICEConnectionStateConnected, webrtc.ICEConnectionStateCompleted, webrtc.ICEConnectionStateDisconnected:
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.offerPending {
@@ -115,13 +115,13 @@ func (s *subscriber) offerLocked() {
 		return
 	}
 	ice := s.pc.ICEConnectionState()
-	if s.pc.CurrentRemoteDescription() != nil && (ice == webrtc.ICEConnectionStateNew || ice == webrtc.ICEConnectionStateChecking) {
+	if s.pc.CurrentRemoteDescription() != nil && ice == webrtc.ICEConnectionStateNew {
 		// A renegotiation while ICE is still starting from the last
 		// answer makes pion (on either side) mistake it for an ICE
 		// restart: it looks at remote credentials its agent has not
 		// received yet, restarts, and the two sides end up with
 		// different credentials and never connect. So the offer waits
-		// until ICE has settled; onICEState sends it.
+		// until the agent has started; onICEState sends it.
 		s.offerPending = true
 		return
 	}
