@@ -2,12 +2,16 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -31,6 +35,19 @@ func needChromium(t *testing.T) {
 type browser struct {
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	mu         sync.Mutex
+	exceptions []string // uncaught exceptions in the page
+}
+
+// checkNoExceptions fails the test if the page threw an uncaught exception.
+func (b *browser) checkNoExceptions(t *testing.T) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.exceptions {
+		t.Errorf("uncaught exception in the page: %s", e)
+	}
 }
 
 func newBrowser(t *testing.T, extraFlags ...chromedp.ExecAllocatorOption) *browser {
@@ -73,7 +90,38 @@ func newBrowser(t *testing.T, extraFlags ...chromedp.ExecAllocatorOption) *brows
 	}
 	b := &browser{ctx: ctx, cancel: func() { cancel(); allocCancel() }}
 	t.Cleanup(b.cancel)
+	// The page's console errors and uncaught exceptions go to the test
+	// log; exceptions are collected so tests can fail on them.
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, strings.Trim(string(a.Value), `"`)+a.Description)
+				}
+				t.Logf("browser console %s: %s", ev.Type, strings.Join(parts, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			msg = fmt.Sprintf("%s (%s:%d:%d)", msg, d.URL, d.LineNumber+1, d.ColumnNumber+1)
+			b.mu.Lock()
+			b.exceptions = append(b.exceptions, msg)
+			b.mu.Unlock()
+			t.Logf("browser exception: %s", msg)
+		}
+	}); err != nil {
+		t.Fatalf("listen to chromium: %v", err)
+	}
 	return b
+}
+
+func contextWithTimeout(b *browser, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(b.ctx, d)
 }
 
 // do runs chromedp actions with a timeout.

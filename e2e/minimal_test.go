@@ -11,7 +11,7 @@ import (
 // inboundJS sums, over the page's subscriber connection, decoded video
 // frames and received audio packets.
 const inboundJS = `(async () => {
-  const pc = window.piiri && window.piiri.sub;
+  const pc = window.piiri && window.piiri.session && window.piiri.session.sub;
   const out = { frames: 0, audio: 0 };
   if (!pc) return out;
   (await pc.getStats()).forEach((s) => {

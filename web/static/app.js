@@ -1,110 +1,105 @@
-// Minimal piiri client: joins the room named in the link, publishes camera
-// and microphone, and shows everyone else. Protocol: signaling/PROTOCOL.md.
-const params = new URLSearchParams(location.search);
-const room = params.get('room') || 'lobby';
-const key = new URLSearchParams(location.hash.slice(1)).get('key') || '';
+// piiri browser client: the entry point. It reads the room link, runs the
+// pre-join page, and hands over to the meeting. No build step; standard
+// APIs only, so every current browser runs it as it is.
+import { apply, lang, setLang, t } from './i18n.js';
+import { Prejoin } from './prejoin.js';
+import { RoomView } from './room.js';
+import { Session } from './session.js';
+
 const $ = (id) => document.getElementById(id);
-const status = (text) => { $('status').textContent = text; };
+const params = new URLSearchParams(location.search);
+const room = params.get('room') || '';
+// The room key travels in the fragment, which browsers never send to the server.
+const key = new URLSearchParams(location.hash.slice(1)).get('key') || '';
+const NAME_KEY = 'piiri.name';
 
-let ws, pub, sub, nextId = 1;
-// For debugging from the console and for the end-to-end tests' getStats().
-window.piiri = { get pub() { return pub; }, get sub() { return sub; } };
-const pending = new Map();
-const names = new Map();
+// For the console and for the end-to-end tests, which read getStats() from
+// the session's peer connections and the join-to-first-frame timing.
+window.piiri = { timing: {}, session: null, statusLog: [] };
 
-function send(msg) { ws.send(JSON.stringify(msg)); }
-function request(msg) {
-  msg.id = String(nextId++);
-  return new Promise((resolve, reject) => { pending.set(msg.id, { resolve, reject }); send(msg); });
+function init() {
+  apply(document);
+  document.title = t('prejoin.title');
+  $('lang').value = lang();
+  $('lang').addEventListener('change', (e) => {
+    setLang(e.target.value);
+    document.title = t($('room').hidden ? 'prejoin.title' : 'room.title');
+    renderRoomLabel();
+  });
+  renderRoomLabel();
+  const message = $('device-message');
+  if (!room) {
+    message.textContent = t('prejoin.noRoom');
+    message.classList.add('problem');
+    $('join-button').disabled = true;
+    return;
+  }
+  if (!window.RTCPeerConnection || !navigator.mediaDevices?.getUserMedia) {
+    message.textContent = t('prejoin.unsupported');
+    message.classList.add('problem');
+    $('join-button').disabled = true;
+    return;
+  }
+  try { $('name').value = localStorage.getItem(NAME_KEY) || ''; } catch { /* private mode */ }
+  const prejoin = new Prejoin(document);
+  prejoin.start();
+  $('join-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    join(prejoin);
+  });
 }
 
-function tileFor(id, name, self) {
-  let fig = document.querySelector(`figure[data-id="${CSS.escape(id)}"]`);
-  if (!fig) {
-    fig = document.createElement('figure');
-    fig.dataset.id = id;
-    if (self) fig.className = 'self';
-    const video = document.createElement('video');
-    video.autoplay = true; video.playsInline = true; video.muted = self;
-    const cap = document.createElement('figcaption');
-    fig.append(video, cap);
-    $('tiles').append(fig);
-  }
-  fig.querySelector('figcaption').textContent = name || names.get(id) || '';
-  return fig;
+function renderRoomLabel() {
+  $('room-label').textContent = room ? t('prejoin.room', { room }) : '';
 }
 
-async function onMessage(msg) {
-  if (msg.id && pending.has(msg.id)) {
-    const p = pending.get(msg.id); pending.delete(msg.id);
-    if (msg.type === 'error') p.reject(new Error(`${msg.code}: ${msg.message}`)); else p.resolve(msg);
+async function join(prejoin) {
+  const name = $('name').value.trim();
+  if (!name) {
+    $('name').setAttribute('aria-invalid', 'true');
+    $('name').focus();
+    return;
   }
-  switch (msg.type) {
-    case 'offer': {
-      await sub.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
-      await sub.setLocalDescription();
-      send({ type: 'answer', target: 'subscriber', sdp: sub.localDescription.sdp });
-      break;
-    }
-    case 'answer':
-      await pub.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
-      break;
-    case 'candidate': {
-      const pc = msg.target === 'publisher' ? pub : sub;
-      await pc.addIceCandidate(msg.candidate).catch((e) => console.warn('candidate', e));
-      break;
-    }
-    case 'participant_joined': names.set(msg.participant.id, msg.participant.name); break;
-    case 'participant_left':
-      document.querySelector(`figure[data-id="${CSS.escape(msg.participantId)}"]`)?.remove();
-      break;
-    case 'error': if (!msg.id) console.warn('server error', msg.code, msg.message); break;
-    case 'bye': status(`Disconnected: ${msg.reason}`); break;
-  }
-}
+  $('name').removeAttribute('aria-invalid');
+  try { localStorage.setItem(NAME_KEY, name); } catch { /* private mode */ }
+  const button = $('join-button');
+  button.disabled = true;
+  button.textContent = t('prejoin.joining');
+  window.piiri.timing.joinClicked = performance.now();
 
-async function join(name) {
-  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  ws = new WebSocket(`${proto}//${location.host}/ws`);
-  let chain = Promise.resolve();
-  ws.onmessage = (e) => { const msg = JSON.parse(e.data); chain = chain.then(() => onMessage(msg)).catch(console.error); };
-  ws.onclose = () => status('Connection closed.');
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  const joined = await request({ type: 'join', version: 1, room, name, key });
-  for (const p of joined.room.participants) names.set(p.id, p.name);
-  const config = { iceServers: joined.iceServers, bundlePolicy: 'max-bundle' };
-  sub = new RTCPeerConnection(config);
-  pub = new RTCPeerConnection(config);
-  for (const [pc, target] of [[pub, 'publisher'], [sub, 'subscriber']]) {
-    pc.onicecandidate = (e) => { if (e.candidate) send({ type: 'candidate', target, candidate: e.candidate.toJSON() }); };
-  }
-  sub.ontrack = (e) => {
-    const id = e.streams[0]?.id;
-    if (!id) return;
-    const video = tileFor(id).querySelector('video');
-    if (!video.srcObject) video.srcObject = new MediaStream();
-    video.srcObject.addTrack(e.track);
-  };
-  let media;
+  const local = await prejoin.finish();
+  const session = new Session({ room, key, name, audioMuted: !local.micOn, videoMuted: !local.cameraOn });
+  window.piiri.session = session;
+  session.addEventListener('status', (e) => window.piiri.statusLog.push(e.detail.state));
   try {
-    media = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    await session.join();
   } catch (err) {
-    status(`No camera or microphone (${err.name}); you can still listen.`);
+    session.teardown();
+    button.disabled = false;
+    button.textContent = t('prejoin.join');
+    const message = $('device-message');
+    message.textContent = t('room.joinFailed', { message: err.message });
+    message.classList.add('problem');
+    prejoin.startMeter();
+    return;
   }
-  if (media) {
-    tileFor('self', `${name} (you)`, true).querySelector('video').srcObject = media;
-    for (const track of media.getTracks()) pub.addTransceiver(track, { direction: 'sendonly', streams: [media] });
-    await pub.setLocalDescription();
-    await request({ type: 'offer', target: 'publisher', sdp: pub.localDescription.sdp });
-  }
-  status(`In room ${room}.`);
-  $('join').hidden = true;
-  $('leave').hidden = false;
+  $('prejoin').hidden = true;
+  $('room').hidden = false;
+  document.body.classList.add('in-room');
+  const view = new RoomView(document, session, local, { onEnded: ended });
+  view.start();
+  $('ctl-mic').focus();
+  await session.publish({ mic: local.mic, camera: local.camera }).catch((err) => console.warn('piiri: publish', err));
 }
 
-$('join').addEventListener('submit', (e) => {
-  e.preventDefault();
-  $('join-button').disabled = true;
-  join($('name').value.trim()).catch((err) => { status(`Could not join: ${err.message}`); $('join-button').disabled = false; });
-});
-$('leave').addEventListener('click', () => { send({ type: 'leave' }); pub?.close(); sub?.close(); $('tiles').replaceChildren(); $('leave').hidden = true; });
+function ended(reason) {
+  $('room').hidden = true;
+  $('ended').hidden = false;
+  document.body.classList.remove('in-room');
+  const known = ['left', 'resumed_elsewhere', 'room_full', 'unauthorized', 'too_many_errors'];
+  $('ended-reason').textContent = t(`ended.${known.includes(reason) ? reason : 'left'}`);
+  $('rejoin').onclick = () => location.reload();
+  $('rejoin').focus();
+}
+
+init();

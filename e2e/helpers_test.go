@@ -1,0 +1,142 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// repoRoot is the repository root, from the e2e package directory.
+const repoRoot = ".."
+
+// joinThroughUI opens the link, types the name and presses Join, as a
+// person would, and waits until the page reports being connected. It
+// returns the participant ID.
+func joinThroughUI(t *testing.T, b *browser, link, name string) string {
+	t.Helper()
+	b.do(t, 30*time.Second,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS("#name")),
+		chromedp.SendKeys(chromedp.CSS("#name"), name),
+		chromedp.Click(chromedp.CSS("#join-button")),
+	)
+	poll(t, b, 30*time.Second, name+" is connected", `!!(window.piiri.session && window.piiri.session.state === 'connected' && !document.getElementById('room').hidden)`)
+	return eval[string](t, b, `window.piiri.session.id`)
+}
+
+// fromParticipant is what one browser's getStats() reports receiving from
+// one other participant.
+type fromParticipant struct {
+	Frames       int `json:"frames"`       // decoded camera frames
+	Audio        int `json:"audio"`        // microphone packets received
+	ScreenFrames int `json:"screenFrames"` // decoded screen-share frames
+}
+
+// statsJS reads the subscriber connection's inbound-rtp stats and sums
+// them per participant, using the mid-to-owner map the server sends with
+// each offer.
+const statsJS = `(async () => {
+  const s = window.piiri.session;
+  const out = {};
+  if (!s || !s.sub) return out;
+  (await s.sub.getStats()).forEach((r) => {
+    if (r.type !== 'inbound-rtp') return;
+    const info = s.trackInfo.get(r.mid);
+    if (!info) return;
+    const o = out[info.participantId] || (out[info.participantId] = { frames: 0, audio: 0, screenFrames: 0 });
+    if (r.kind === 'video' && info.source === 'screen') o.screenFrames += r.framesDecoded || 0;
+    else if (r.kind === 'video') o.frames += r.framesDecoded || 0;
+    else o.audio += r.packetsReceived || 0;
+  });
+  return out;
+})()`
+
+func received(t *testing.T, b *browser) map[string]fromParticipant {
+	t.Helper()
+	return eval[map[string]fromParticipant](t, b, statsJS)
+}
+
+// waitReceiving waits until b has decoded at least frames video frames
+// and received at least packets audio packets from each of ids, counted
+// from the given baseline (nil for zero).
+func waitReceiving(t *testing.T, b *browser, ids []string, base map[string]fromParticipant, frames, packets int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got := received(t, b)
+		var missing []string
+		for _, id := range ids {
+			if got[id].Frames-base[id].Frames < frames || got[id].Audio-base[id].Audio < packets {
+				missing = append(missing, fmt.Sprintf("%s: %+v (from %+v)", id, got[id], base[id]))
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still not receiving after %v: %s", within, strings.Join(missing, "; "))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// joinToFirstFrame is the time from pressing Join to the first decoded
+// remote video frame shown, as the page measured it.
+func joinToFirstFrame(t *testing.T, b *browser) time.Duration {
+	t.Helper()
+	ms := eval[float64](t, b, `(window.piiri.timing.firstRemoteFrame || NaN) - window.piiri.timing.joinClicked`)
+	return time.Duration(ms * float64(time.Millisecond))
+}
+
+// screenshot writes a PNG of the page to artifacts/NAME.png.
+func screenshot(t *testing.T, b *browser, name string) {
+	t.Helper()
+	ctx, cancel := contextWithTimeout(b, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := filepath.Join(repoRoot, "artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// checkAccessibility runs axe-core in the page and fails on violations of
+// impact serious or critical. `make test-deps` installs axe-core.
+func checkAccessibility(t *testing.T, b *browser, page string) {
+	t.Helper()
+	path := filepath.Join(repoRoot, ".cache", "axe", "node_modules", "axe-core", "axe.min.js")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("axe-core missing (%v); `make test-deps` installs it", err)
+		}
+		t.Logf("NOT CHECKED: accessibility of the %s page: axe-core missing at %s; run `make test-deps`", page, path)
+		return
+	}
+	eval[chromedp.Void](t, b, string(src)+"\n;undefined")
+	violations := eval[[]string](t, b, `axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+  r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+   .map((v) => v.impact + ' ' + v.id + ': ' + v.help + ' at ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`)
+	for _, v := range violations {
+		t.Errorf("accessibility (%s page): %s", page, v)
+	}
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

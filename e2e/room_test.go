@@ -1,0 +1,130 @@
+package e2e
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"piiri/server/servertest"
+)
+
+// TestThreeParticipants: three people join one room through the pre-join
+// page. Each decodes video and receives audio from both others (getStats).
+// One mutes, and the others' pages show it; one leaves, and the others'
+// grids shrink. The pre-join and room pages pass axe-core, and screenshots
+// of both are written to artifacts/.
+func TestThreeParticipants(t *testing.T) {
+	srv := servertest.Start(t, nil)
+	link := srv.RoomLink()
+	names := []string{"Anna Virtanen", "Ben", "Cecilia"}
+	bs := []*browser{newBrowser(t), newBrowser(t), newBrowser(t)}
+
+	// The pre-join page, with the camera running.
+	bs[0].do(t, 30*time.Second, chromedp.Navigate(link))
+	poll(t, bs[0], 20*time.Second, "camera preview", `document.getElementById('preview').videoWidth > 0`)
+	checkAccessibility(t, bs[0], "pre-join")
+	screenshot(t, bs[0], "prejoin")
+
+	ids := make([]string, len(bs))
+	for i, b := range bs {
+		ids[i] = joinThroughUI(t, b, link, names[i])
+	}
+	for i, b := range bs {
+		others := slices.Delete(slices.Clone(ids), i, i+1)
+		waitReceiving(t, b, others, nil, 30, 50, 30*time.Second)
+	}
+	t.Logf("join to first remote frame (third to join): %v", joinToFirstFrame(t, bs[2]))
+
+	// Anna mutes: Ben and Cecilia see the microphone-off mark on her tile.
+	bs[0].do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-mic")))
+	mutedTile := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('audio-muted') && getComputedStyle(f.querySelector('.mic-off')).display !== 'none' && f.getAttribute('aria-label').includes(%s); })()`, jsString(ids[0]), jsString(names[0]))
+	for _, b := range bs[1:] {
+		poll(t, b, 10*time.Second, "Anna shown muted", mutedTile)
+	}
+	if !eval[bool](t, bs[0], `document.getElementById('ctl-mic').getAttribute('aria-pressed') === 'false'`) {
+		t.Error("Anna's microphone button does not show it is off")
+	}
+
+	checkAccessibility(t, bs[1], "room")
+	screenshot(t, bs[1], "room-3")
+	// The same room on a phone held upright.
+	bs[1].do(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulatePortrait))
+	poll(t, bs[1], 5*time.Second, "tiles fit the phone", `[...document.querySelectorAll('#grid .tile')].every((f) => { const r = f.getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth && r.width > 100; })`)
+	screenshot(t, bs[1], "room-3-phone")
+	checkAccessibility(t, bs[1], "room on a phone")
+	bs[1].do(t, 10*time.Second, chromedp.EmulateReset())
+
+	// Cecilia leaves: the others' grids go from three tiles to two.
+	bs[2].do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-leave")))
+	for _, b := range bs[:2] {
+		poll(t, b, 10*time.Second, "grid shrinks to two", `document.querySelectorAll('#grid .tile').length === 2`)
+	}
+	poll(t, bs[2], 5*time.Second, "Cecilia sees she has left", `!document.getElementById('ended').hidden`)
+	for _, b := range bs {
+		b.checkNoExceptions(t)
+	}
+}
+
+// TestScreenShare: a screen share from one participant reaches the other
+// as its own large tile, and goes away when it stops.
+func TestScreenShare(t *testing.T) {
+	srv := servertest.Start(t, nil)
+	link := srv.RoomLink()
+	a, b := newBrowser(t), newBrowser(t)
+	idA := joinThroughUI(t, a, link, "Anna")
+	idB := joinThroughUI(t, b, link, "Ben")
+	waitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
+
+	a.do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-screen")))
+	poll(t, b, 20*time.Second, "Anna's screen decoded", statsJS+fmt.Sprintf(`.then((s) => (s[%s] || {}).screenFrames > 20)`, jsString(idA)))
+	poll(t, b, 5*time.Second, "screen tile on the stage", fmt.Sprintf(`!document.getElementById('stage').hidden && !!document.querySelector('#stage figure.screen[data-participant=%s]')`, jsString(idA)))
+	// The camera still arrives alongside.
+	before := received(t, b)
+	waitReceiving(t, b, []string{idA}, before, 10, 10, 10*time.Second)
+	screenshot(t, b, "room-screen-share")
+
+	a.do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-screen")))
+	poll(t, b, 10*time.Second, "screen tile gone", `document.querySelectorAll('#stage figure').length === 0 && document.getElementById('stage').hidden`)
+	_ = idB
+	a.checkNoExceptions(t)
+	b.checkNoExceptions(t)
+}
+
+// TestReconnect: the server cuts one participant's websocket, as a network
+// failure would. Within 10 s the page is back as the same participant,
+// media flows both ways again, and the page was never reloaded.
+func TestReconnect(t *testing.T) {
+	srv := servertest.Start(t, nil)
+	link := srv.RoomLink()
+	a, b := newBrowser(t), newBrowser(t)
+	idA := joinThroughUI(t, a, link, "Anna")
+	idB := joinThroughUI(t, b, link, "Ben")
+	waitReceiving(t, a, []string{idB}, nil, 10, 10, 30*time.Second)
+	waitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
+	eval[chromedp.Void](t, a, `window.notReloaded = true`)
+
+	baseA, baseB := received(t, a), received(t, b)
+	cut := time.Now()
+	if !srv.Signaling().Disconnect(idA) {
+		t.Fatal("server did not find Anna's connection")
+	}
+	poll(t, a, 10*time.Second, "Anna reconnected as the same participant",
+		fmt.Sprintf(`window.notReloaded === true && window.piiri.session.id === %s && window.piiri.session.state === 'connected' && window.piiri.statusLog.includes('reconnecting')`, jsString(idA)))
+	waitReceiving(t, a, []string{idB}, baseA, 20, 20, 10*time.Second)
+	waitReceiving(t, b, []string{idA}, baseB, 20, 20, 10*time.Second)
+	t.Logf("reconnected with media both ways %v after the cut", time.Since(cut).Round(10*time.Millisecond))
+	if c := srv.Signaling().Counts(); c.Participants != 2 || c.Connected != 2 {
+		t.Errorf("server counts %+v, want 2 participants, both connected", c)
+	}
+	a.checkNoExceptions(t)
+	b.checkNoExceptions(t)
+}
+
+func median(ds []time.Duration) time.Duration {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[len(ds)/2]
+}
