@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"piiri/config"
+	"piiri/server"
+	"piiri/server/servertest"
 	"strings"
 	"testing"
 	"time"
@@ -139,4 +142,16 @@ func checkAccessibility(t *testing.T, b *browser, page string) {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// startServer starts a server for a browser test: the page on loopback
+// (a secure context for getUserMedia), media on mediaHost.
+func startServer(t *testing.T, edit func(*config.Config)) *server.Server {
+	t.Helper()
+	return servertest.Start(t, func(c *config.Config) {
+		c.Media.UDPListen = mediaHost + ":0"
+		if edit != nil {
+			edit(c)
+		}
+	})
 }

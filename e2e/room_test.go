@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"piiri/server/servertest"
 )
 
 // TestThreeParticipants: three people join one room through the pre-join
@@ -18,7 +16,7 @@ import (
 // grids shrink. The pre-join and room pages pass axe-core, and screenshots
 // of both are written to artifacts/.
 func TestThreeParticipants(t *testing.T) {
-	srv := servertest.Start(t, nil)
+	srv := startServer(t, nil)
 	link := srv.RoomLink()
 	names := []string{"Anna Virtanen", "Ben", "Cecilia"}
 	bs := []*browser{newBrowser(t), newBrowser(t), newBrowser(t)}
@@ -38,6 +36,11 @@ func TestThreeParticipants(t *testing.T) {
 		waitReceiving(t, b, others, nil, 30, 50, 30*time.Second)
 	}
 	t.Logf("join to first remote frame (third to join): %v", joinToFirstFrame(t, bs[2]))
+	// The fake microphone beeps; the server hears it as speech and every page
+	// highlights the speaker.
+	for _, b := range bs {
+		poll(t, b, 20*time.Second, "a speaking highlight", `document.querySelectorAll("#grid figure.speaking").length > 0`)
+	}
 
 	// Anna mutes: Ben and Cecilia see the microphone-off mark on her tile.
 	bs[0].do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-mic")))
@@ -48,6 +51,16 @@ func TestThreeParticipants(t *testing.T) {
 	if !eval[bool](t, bs[0], `document.getElementById('ctl-mic').getAttribute('aria-pressed') === 'false'`) {
 		t.Error("Anna's microphone button does not show it is off")
 	}
+
+	// Ben turns his camera off: the others see his avatar instead.
+	bs[1].do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-camera")))
+	cameraOff := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('video-off') && getComputedStyle(f.querySelector('.avatar')).display !== 'none'; })()`, jsString(ids[1]))
+	for _, b := range []*browser{bs[0], bs[2]} {
+		poll(t, b, 10*time.Second, "Ben shown with his camera off", cameraOff)
+	}
+	bs[1].do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-camera")))
+	before := received(t, bs[0])
+	waitReceiving(t, bs[0], ids[1:2], before, 20, 0, 20*time.Second) // his video comes back
 
 	checkAccessibility(t, bs[1], "room")
 	screenshot(t, bs[1], "room-3")
@@ -72,7 +85,7 @@ func TestThreeParticipants(t *testing.T) {
 // TestScreenShare: a screen share from one participant reaches the other
 // as its own large tile, and goes away when it stops.
 func TestScreenShare(t *testing.T) {
-	srv := servertest.Start(t, nil)
+	srv := startServer(t, nil)
 	link := srv.RoomLink()
 	a, b := newBrowser(t), newBrowser(t)
 	idA := joinThroughUI(t, a, link, "Anna")
@@ -98,7 +111,7 @@ func TestScreenShare(t *testing.T) {
 // failure would. Within 10 s the page is back as the same participant,
 // media flows both ways again, and the page was never reloaded.
 func TestReconnect(t *testing.T) {
-	srv := servertest.Start(t, nil)
+	srv := startServer(t, nil)
 	link := srv.RoomLink()
 	a, b := newBrowser(t), newBrowser(t)
 	idA := joinThroughUI(t, a, link, "Anna")

@@ -1,0 +1,114 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// TestDeniedPermissionListenOnly: a person who does not allow the camera
+// and microphone is told so in plain words, can still join, hears and
+// sees the others, and is shown to them with an avatar.
+func TestDeniedPermissionListenOnly(t *testing.T) {
+	srv := startServer(t, nil)
+	link := srv.RoomLink()
+	// Without the fake permission prompt, the browser asks for real; the
+	// test answers "no" for every site.
+	denied := newBrowser(t, chromedp.Flag("use-fake-ui-for-media-stream", false))
+	ctx, cancel := context.WithTimeout(denied.ctx, 10*time.Second)
+	defer cancel()
+	for _, name := range []string{"camera", "microphone"} {
+		if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission: &cdpbrowser.PermissionDescriptor{Name: name},
+			Setting:    cdpbrowser.PermissionSettingDenied,
+		}); err != nil {
+			t.Fatalf("deny %s: %v", name, err)
+		}
+	}
+	other := newBrowser(t)
+	idOther := joinThroughUI(t, other, link, "Ben")
+
+	denied.do(t, 20*time.Second, chromedp.Navigate(link))
+	poll(t, denied, 10*time.Second, "the page explains the denied permission", `document.getElementById('device-message').textContent.includes('not allowed')`)
+	if !eval[bool](t, denied, `document.getElementById('pre-mic').disabled && document.getElementById('pre-camera').getAttribute('aria-pressed') === 'false'`) {
+		t.Error("microphone and camera buttons do not show that there are none")
+	}
+	idDenied := joinThroughUI(t, denied, link, "Anna")
+	waitReceiving(t, denied, []string{idOther}, nil, 20, 20, 30*time.Second)
+	poll(t, other, 10*time.Second, "Ben sees Anna's avatar", fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('video-off'); })()`, jsString(idDenied)))
+	denied.checkNoExceptions(t)
+	other.checkNoExceptions(t)
+}
+
+// TestFinnishAndSwitching: a browser that prefers Finnish gets the page in
+// Finnish; the language can be switched in the page, and the choice is
+// kept.
+func TestFinnishAndSwitching(t *testing.T) {
+	srv := startServer(t, nil)
+	link := srv.RoomLink()
+	b := newBrowser(t, chromedp.Flag("lang", "fi-FI"), chromedp.Flag("accept-lang", "fi-FI,fi"))
+	b.do(t, 20*time.Second, chromedp.Navigate(link))
+	poll(t, b, 10*time.Second, "page in Finnish", `document.documentElement.lang === 'fi' && document.getElementById('join-button').textContent === 'Liity'`)
+	if got := eval[string](t, b, `document.querySelector('label[for=name]').textContent`); got != "Nimesi" {
+		t.Errorf("name label %q, want Nimesi", got)
+	}
+	b.do(t, 10*time.Second, chromedp.SetValue(chromedp.CSS("#lang"), "en"), chromedp.Evaluate[chromedp.Void](`document.getElementById('lang').dispatchEvent(new Event('change'))`))
+	poll(t, b, 5*time.Second, "page in English", `document.documentElement.lang === 'en' && document.getElementById('join-button').textContent === 'Join'`)
+	b.do(t, 20*time.Second, chromedp.Reload())
+	poll(t, b, 10*time.Second, "the choice is kept", `document.getElementById('join-button').textContent === 'Join'`)
+	b.checkNoExceptions(t)
+}
+
+// TestKeyboardOnly: joining, muting and leaving work with the keyboard
+// alone, and focus is visible.
+func TestKeyboardOnly(t *testing.T) {
+	srv := startServer(t, nil)
+	link := srv.RoomLink()
+	b := newBrowser(t)
+	b.do(t, 20*time.Second, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#name")))
+	poll(t, b, 10*time.Second, "camera ready", `document.getElementById('preview').videoWidth > 0`)
+	// Tab from the top of the page until the name field has focus.
+	found := false
+	for range 10 {
+		press(t, b, "Tab")
+		if eval[string](t, b, `document.activeElement.id`) == "name" {
+			found = true
+			break
+		}
+	}
+	if !found {
+		t.Fatal("the name field cannot be reached with Tab")
+	}
+	if outline := eval[string](t, b, `getComputedStyle(document.activeElement).outlineStyle`); outline == "none" {
+		t.Error("the focused field shows no focus outline")
+	}
+	b.do(t, 10*time.Second, chromedp.KeyEvent("Keyboard User"))
+	press(t, b, "Enter") // submits the form
+	poll(t, b, 20*time.Second, "joined", `!!(window.piiri.session && window.piiri.session.state === 'connected')`)
+	if id := eval[string](t, b, `document.activeElement.id`); id != "ctl-mic" {
+		t.Errorf("after joining, focus is on %q, want the microphone button", id)
+	}
+	press(t, b, " ") // Space toggles the focused button
+	poll(t, b, 5*time.Second, "microphone muted by keyboard", `document.getElementById('ctl-mic').getAttribute('aria-pressed') === 'false'`)
+	for range 3 {
+		press(t, b, "Tab")
+	}
+	if id := eval[string](t, b, `document.activeElement.id`); id != "ctl-leave" {
+		t.Fatalf("three Tabs from the microphone reach %q, want the leave button", id)
+	}
+	press(t, b, "Enter")
+	poll(t, b, 10*time.Second, "left", `!document.getElementById('ended').hidden`)
+	b.checkNoExceptions(t)
+}
+
+// press sends one key press to the page ("Tab", "Enter" or " ").
+func press(t *testing.T, b *browser, key string) {
+	t.Helper()
+	keys := map[string]string{"Tab": kb.Tab, "Enter": kb.Enter, " ": " "}[key]
+	b.do(t, 5*time.Second, chromedp.KeyEvent(keys))
+}
