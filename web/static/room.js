@@ -142,7 +142,10 @@ export class RoomView {
       tile.fig.setAttribute('aria-label', tile.name.textContent);
     }
     const n = s.participants.size + 1;
-    this.el.count.textContent = n === 1 ? t('room.alone') : t('room.count', { n });
+    const count = n === 1 ? t('room.alone') : t('room.count', { n });
+    // A live region: rewrite it only when it changes, or screen readers
+    // repeat it at every speaking highlight.
+    if (this.el.count.textContent !== count) this.el.count.textContent = count;
     if (this.bannerKey) this.el.banner.textContent = t(this.bannerKey);
   }
 

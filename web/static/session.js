@@ -310,6 +310,19 @@ export class Session extends EventTarget {
     this.transceivers = { mic: null, camera: null, screen: null };
   }
 
+  // checkMedia reports a media path that dropped while signalling stayed
+  // up (ICE restarts bring it back), and its return.
+  checkMedia() {
+    const down = [this.pub, this.sub].some((pc) => pc && (pc.connectionState === 'disconnected' || pc.connectionState === 'failed'));
+    if (down && this.state === 'connected') {
+      this.mediaDown = true;
+      this.setStatus('reconnecting', 'media');
+    } else if (!down && this.mediaDown && !this.reconnecting) {
+      this.mediaDown = false;
+      if (this.state === 'reconnecting') this.setStatus('connected', 'reconnected');
+    }
+  }
+
   // --- subscriber -----------------------------------------------------
 
   createSubscriber() {
@@ -317,6 +330,7 @@ export class Session extends EventTarget {
     pc.onicecandidate = (e) => {
       if (e.candidate && pc === this.sub) this.send({ type: 'candidate', target: 'subscriber', candidate: e.candidate.toJSON() });
     };
+    pc.onconnectionstatechange = () => this.checkMedia();
     pc.ontrack = (e) => {
       const mid = e.transceiver.mid;
       const info = this.trackInfo.get(mid);
@@ -406,11 +420,13 @@ export class Session extends EventTarget {
     pc.onicecandidate = (e) => {
       if (e.candidate && pc === this.pub) this.send({ type: 'candidate', target: 'publisher', candidate: e.candidate.toJSON() });
     };
+    pc.onconnectionstatechange = () => this.checkMedia();
     // The client offers on this connection, so it restarts ICE itself when
     // the path fails (the server restarts the subscriber).
     pc.oniceconnectionstatechange = () => {
       clearTimeout(this.pubRestartTimer);
-      if (pc !== this.pub || this.state !== 'connected') return;
+      // Only while signalling is up; a reconnect restarts ICE anyway.
+      if (pc !== this.pub || this.reconnecting || this.ws?.readyState !== WebSocket.OPEN) return;
       if (pc.iceConnectionState === 'failed') this.negotiatePublisher({ iceRestart: true }).catch(() => {});
       if (pc.iceConnectionState === 'disconnected') {
         this.pubRestartTimer = setTimeout(() => {
