@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"piiri/config"
@@ -154,4 +157,33 @@ func startServer(t *testing.T, edit func(*config.Config)) *server.Server {
 			edit(c)
 		}
 	})
+}
+
+// toneWAV writes a WAV file Chromium can use as its fake microphone: one
+// second of a 440 Hz tone, one second of silence, looped by Chromium. It
+// gives the speaking detection something definite to hear (the built-in
+// fake microphone only beeps briefly).
+func toneWAV(t *testing.T) string {
+	t.Helper()
+	const rate = 48000
+	samples := make([]int16, 2*rate)
+	for i := range rate {
+		samples[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/rate))
+	}
+	var buf bytes.Buffer
+	data := 2 * len(samples)
+	buf.WriteString("RIFF")
+	_ = binary.Write(&buf, binary.LittleEndian, uint32(36+data))
+	buf.WriteString("WAVEfmt ")
+	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(rate), uint32(2 * rate), uint16(2), uint16(16)} {
+		_ = binary.Write(&buf, binary.LittleEndian, v) // fmt: PCM, mono, 48 kHz, 16 bit
+	}
+	buf.WriteString("data")
+	_ = binary.Write(&buf, binary.LittleEndian, uint32(data))
+	_ = binary.Write(&buf, binary.LittleEndian, samples)
+	path := filepath.Join(t.TempDir(), "tone.wav")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

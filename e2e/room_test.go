@@ -19,7 +19,8 @@ func TestThreeParticipants(t *testing.T) {
 	srv := startServer(t, nil)
 	link := srv.RoomLink()
 	names := []string{"Anna Virtanen", "Ben", "Cecilia"}
-	bs := []*browser{newBrowser(t), newBrowser(t), newBrowser(t)}
+	tone := chromedp.Flag("use-file-for-fake-audio-capture", toneWAV(t))
+	bs := []*browser{newBrowser(t, tone), newBrowser(t, tone), newBrowser(t, tone)}
 
 	// The pre-join page, with the camera running.
 	bs[0].do(t, 30*time.Second, chromedp.Navigate(link))
@@ -36,12 +37,16 @@ func TestThreeParticipants(t *testing.T) {
 		waitReceiving(t, b, others, nil, 30, 50, 30*time.Second)
 	}
 	t.Logf("join to first remote frame (third to join): %v", joinToFirstFrame(t, bs[2]))
-	// The fake microphone beeps; the server hears it as speech and every page
-	// highlights the speaker.
-	for _, b := range bs {
-		poll(t, b, 20*time.Second, "a speaking highlight", `document.querySelectorAll("#grid figure.speaking").length > 0`)
+	// The microphones play a tone for a second, then a second of silence:
+	// the server hears speech from the audio levels and every page
+	// highlights the speaker, and then takes the highlight away.
+	watch := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); window.speakingSeen = []; new MutationObserver(() => { const on = f.classList.contains('speaking'); if (window.speakingSeen.at(-1) !== on) window.speakingSeen.push(on); }).observe(f, { attributes: true, attributeFilter: ['class'] }); })()`, jsString(ids[0]))
+	for _, b := range bs[1:] {
+		eval[chromedp.Void](t, b, watch)
 	}
-
+	for _, b := range bs[1:] {
+		poll(t, b, 10*time.Second, "Anna highlighted while her tone plays, not after", `window.speakingSeen.join() .includes('true,false')`)
+	}
 	// Anna mutes: Ben and Cecilia see the microphone-off mark on her tile.
 	bs[0].do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-mic")))
 	mutedTile := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('audio-muted') && getComputedStyle(f.querySelector('.mic-off')).display !== 'none' && f.getAttribute('aria-label').includes(%s); })()`, jsString(ids[0]), jsString(names[0]))

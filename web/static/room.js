@@ -128,7 +128,9 @@ export class RoomView {
       const label = self ? t('room.you', { name: p.name }) : p.name;
       tile.name.textContent = label;
       tile.avatar.firstChild.textContent = initials(p.name);
-      const hasVideo = tile.stream.getVideoTracks().some((tr) => tr.readyState === 'live');
+      // A remote track is muted until its frames arrive: show the avatar
+      // until then rather than an empty tile.
+      const hasVideo = tile.stream.getVideoTracks().some((tr) => tr.readyState === 'live' && (self || !tr.muted));
       tile.fig.classList.toggle('video-off', p.videoMuted || !hasVideo);
       tile.fig.classList.toggle('audio-muted', !!p.audioMuted);
       tile.micOff.setAttribute('aria-label', t('room.micOff'));
@@ -163,6 +165,7 @@ export class RoomView {
     if (track.kind === 'video') {
       this.watchFirstFrame(tile.video);
       track.addEventListener('unmute', () => this.renderText());
+      track.addEventListener('mute', () => this.renderText());
     }
     this.el.stage.hidden = this.screens.size === 0;
     this.renderText();
