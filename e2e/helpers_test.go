@@ -121,8 +121,17 @@ func screenshot(t *testing.T, b *browser, name string) {
 }
 
 // checkAccessibility runs axe-core in the page and fails on violations of
-// impact serious or critical. `make test-deps` installs axe-core.
+// impact serious or critical.
 func checkAccessibility(t *testing.T, b *browser, page string) {
+	t.Helper()
+	for _, v := range axeViolations(t, b, page) {
+		t.Errorf("accessibility (%s page): %s", page, v)
+	}
+}
+
+// axeViolations injects axe-core into the page and returns its serious and
+// critical violations. `make test-deps` installs axe-core.
+func axeViolations(t *testing.T, b *browser, page string) []string {
 	t.Helper()
 	path := filepath.Join(repoRoot, ".cache", "axe", "node_modules", "axe-core", "axe.min.js")
 	src, err := os.ReadFile(path)
@@ -131,15 +140,12 @@ func checkAccessibility(t *testing.T, b *browser, page string) {
 			t.Fatalf("axe-core missing (%v); `make test-deps` installs it", err)
 		}
 		t.Logf("NOT CHECKED: accessibility of the %s page: axe-core missing at %s; run `make test-deps`", page, path)
-		return
+		return nil
 	}
 	eval[chromedp.Void](t, b, string(src)+"\n;undefined")
-	violations := eval[[]string](t, b, `axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+	return eval[[]string](t, b, `axe.run(document, { resultTypes: ['violations'] }).then((r) =>
   r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
    .map((v) => v.impact + ' ' + v.id + ': ' + v.help + ' at ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`)
-	for _, v := range violations {
-		t.Errorf("accessibility (%s page): %s", page, v)
-	}
 }
 
 func jsString(s string) string {
