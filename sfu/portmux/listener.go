@@ -1,0 +1,63 @@
+package portmux
+
+import (
+	"net"
+	"sync"
+)
+
+// Listener is a net.Listener fed with the connections of one kind.
+type Listener struct {
+	addr      net.Addr
+	ch        chan net.Conn
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+func newListener(addr net.Addr) *Listener {
+	// A short queue: consumers accept in a loop, so it only smooths bursts.
+	return &Listener{addr: addr, ch: make(chan net.Conn, 32), closed: make(chan struct{})}
+}
+
+// Accept implements net.Listener.
+func (l *Listener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close implements net.Listener. Connections still queued are closed.
+func (l *Listener) Close() error {
+	l.closeOnce.Do(func() {
+		close(l.closed)
+		for {
+			select {
+			case c := <-l.ch:
+				_ = c.Close()
+			default:
+				return
+			}
+		}
+	})
+	return nil
+}
+
+// Addr implements net.Listener: the shared port's address.
+func (l *Listener) Addr() net.Addr { return l.addr }
+
+// put queues c for Accept; it reports false once the listener is closed.
+func (l *Listener) put(c net.Conn) bool {
+	select {
+	case <-l.closed:
+		return false
+	default:
+	}
+	select {
+	case l.ch <- c:
+		return true
+	case <-l.closed:
+		return false
+	}
+}
