@@ -27,7 +27,23 @@ type Metrics struct {
 	SignalingErrors   *prometheus.CounterVec // by error code
 	Resumes           prometheus.Counter
 	Disconnects       *prometheus.CounterVec // by reason
+
+	SharedPortConnections *prometheus.CounterVec // by classifier outcome
+	ConnectionPaths       *prometheus.CounterVec // peer connections connected, by path
+	TURNAllocations       prometheus.Gauge
+	TURNAuthFailures      prometheus.Counter
+	TURNRefused           prometheus.Counter     // permissions and packets refused by the relay policy
+	TURNRelayedBytes      *prometheus.CounterVec // by direction
 }
+
+// Paths a peer connection can take, the labels of ConnectionPaths.
+const (
+	PathUDP     = "udp"      // ICE over UDP, direct
+	PathTCP     = "tcp"      // ICE-TCP on the shared port
+	PathTURNUDP = "turn-udp" // relayed, client to TURN over UDP
+	PathTURNTCP = "turn-tcp" // relayed, client to TURN over TCP (shared port)
+	PathTURNTLS = "turn-tls" // relayed, client to TURN over TLS (shared port)
+)
 
 // Kind labels used by the per-kind vectors.
 const (
@@ -77,6 +93,24 @@ func New() *Metrics {
 		Disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_disconnects_total", Help: "Participants removed from rooms, by reason.",
 		}, []string{"reason"}),
+		SharedPortConnections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_shared_port_connections_total", Help: "Connections on the shared TCP port, by what the classifier made of them.",
+		}, []string{"outcome"}),
+		ConnectionPaths: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_connection_paths_total", Help: "Peer connections that connected, by path: udp, tcp, turn-udp, turn-tcp, turn-tls.",
+		}, []string{"path"}),
+		TURNAllocations: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "piiri_turn_allocations", Help: "TURN allocations currently open.",
+		}),
+		TURNAuthFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "piiri_turn_auth_failures_total", Help: "TURN requests refused for malformed or expired credentials.",
+		}),
+		TURNRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "piiri_turn_refused_total", Help: "TURN permissions and packets refused because the peer is not this server's media socket.",
+		}),
+		TURNRelayedBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_turn_relayed_bytes_total", Help: "Bytes relayed by TURN, by direction (to_sfu, to_client).",
+		}, []string{"direction"}),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -84,12 +118,20 @@ func New() *Metrics {
 		m.Rooms, m.Participants, m.PublishedTracks,
 		m.ForwardedPackets, m.ForwardedBytes, m.NACKsReceived, m.PLIsReceived, m.PLIsSent,
 		m.SignalingMessages, m.SignalingErrors, m.Resumes, m.Disconnects,
+		m.SharedPortConnections, m.ConnectionPaths,
+		m.TURNAllocations, m.TURNAuthFailures, m.TURNRefused, m.TURNRelayedBytes,
 	)
 	// Pre-create the per-kind series so dashboards see zeros, not gaps.
 	for _, k := range []string{KindAudio, KindVideo} {
 		m.PublishedTracks.WithLabelValues(k)
 		m.ForwardedPackets.WithLabelValues(k)
 		m.ForwardedBytes.WithLabelValues(k)
+	}
+	for _, p := range []string{PathUDP, PathTCP, PathTURNUDP, PathTURNTCP, PathTURNTLS} {
+		m.ConnectionPaths.WithLabelValues(p)
+	}
+	for _, d := range []string{"to_sfu", "to_client"} {
+		m.TURNRelayedBytes.WithLabelValues(d)
 	}
 	return m
 }

@@ -1,0 +1,151 @@
+package turn
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"sync/atomic"
+
+	pionturn "github.com/pion/turn/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"piiri/metrics"
+)
+
+// peerPolicy is the relay policy: the SFU's media addresses are the only
+// peers. It checks permissions by address and, in the relay sockets, every
+// packet by address and port, both ways.
+type peerPolicy struct {
+	peers   map[netip.AddrPort]bool
+	peerIPs map[netip.Addr]bool
+	media   netip.AddrPort
+
+	refused prometheus.Counter
+	toPeer  prometheus.Counter
+	toUser  prometheus.Counter
+}
+
+func newPeerPolicy(peers []netip.AddrPort, media netip.AddrPort, m *metrics.Metrics) *peerPolicy {
+	p := &peerPolicy{
+		peers:   make(map[netip.AddrPort]bool),
+		peerIPs: make(map[netip.Addr]bool),
+		media:   normalize(media),
+		refused: m.TURNRefused,
+		toPeer:  m.TURNRelayedBytes.WithLabelValues("to_sfu"),
+		toUser:  m.TURNRelayedBytes.WithLabelValues("to_client"),
+	}
+	for _, a := range peers {
+		a = normalize(a)
+		p.peers[a] = true
+		p.peerIPs[a.Addr()] = true
+	}
+	return p
+}
+
+func normalize(a netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+}
+
+// permit is pion's PermissionHandler: CreatePermission and ChannelBind for
+// any address but the SFU's are refused.
+func (p *peerPolicy) permit(_ net.Addr, peer net.IP) bool {
+	ip, ok := netip.AddrFromSlice(peer)
+	if ok && p.peerIPs[ip.Unmap()] {
+		return true
+	}
+	p.refused.Inc()
+	return false
+}
+
+// relays returns the relay address generator for one client transport.
+func (s *Server) relays(transport string) pionturn.RelayAddressGenerator {
+	return &relayGenerator{s: s, transport: transport}
+}
+
+// relayGenerator makes the relay sockets. They bind to the SFU media
+// socket's address, so relaying stays on the host, and they are wrapped in
+// a policyConn.
+type relayGenerator struct {
+	s         *Server
+	transport string
+}
+
+var errNoTCPRelay = errors.New("turn: TCP relaying (RFC 6062) is not offered")
+
+func (g *relayGenerator) Validate() error { return nil }
+
+func (g *relayGenerator) AllocatePacketConn(conf pionturn.AllocateListenerConfig) (net.PacketConn, net.Addr, error) {
+	network := "udp4"
+	if g.s.policy.media.Addr().Is6() {
+		network = "udp6"
+	}
+	conn, err := net.ListenUDP(network, &net.UDPAddr{IP: g.s.policy.media.Addr().AsSlice()})
+	if err != nil {
+		return nil, nil, err
+	}
+	local := conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	g.s.mu.Lock()
+	g.s.transports[normalize(local)] = g.transport
+	g.s.mu.Unlock()
+	pc := &policyConn{UDPConn: conn, policy: g.s.policy, onClose: func() {
+		g.s.mu.Lock()
+		delete(g.s.transports, normalize(local))
+		g.s.mu.Unlock()
+	}}
+	return pc, &net.UDPAddr{IP: g.s.cfg.RelayIP, Port: int(local.Port())}, nil
+}
+
+func (g *relayGenerator) AllocateListener(pionturn.AllocateListenerConfig) (net.Listener, net.Addr, error) {
+	return nil, nil, errNoTCPRelay
+}
+
+func (g *relayGenerator) AllocateConn(pionturn.AllocateConnConfig) (net.Conn, error) {
+	return nil, errNoTCPRelay
+}
+
+// policyConn is one allocation's relay socket. It sends only to the SFU
+// (whichever of the SFU's addresses the client named goes to its real
+// media socket) and accepts packets only from the SFU, reporting them as
+// coming from the address the client last sent to, which is the one it
+// holds a permission for.
+type policyConn struct {
+	*net.UDPConn
+	policy  *peerPolicy
+	alias   atomic.Pointer[net.UDPAddr]
+	onClose func()
+}
+
+func (c *policyConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok || !c.policy.peers[normalize(ua.AddrPort())] {
+		c.policy.refused.Inc()
+		return len(p), nil // dropped, as a firewall would
+	}
+	if cur := c.alias.Load(); cur == nil || !cur.IP.Equal(ua.IP) || cur.Port != ua.Port {
+		c.alias.Store(ua)
+	}
+	n, err := c.UDPConn.WriteToUDPAddrPort(p, c.policy.media)
+	c.policy.toPeer.Add(float64(n))
+	return n, err
+}
+
+func (c *policyConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	for {
+		n, from, err := c.UDPConn.ReadFromUDPAddrPort(p)
+		if err != nil {
+			return n, nil, err
+		}
+		alias := c.alias.Load()
+		if normalize(from) != c.policy.media || alias == nil {
+			c.policy.refused.Inc()
+			continue // only the SFU may send to a participant's relay
+		}
+		c.policy.toUser.Add(float64(n))
+		return n, alias, nil
+	}
+}
+
+func (c *policyConn) Close() error {
+	c.onClose()
+	return c.UDPConn.Close()
+}
