@@ -540,20 +540,30 @@ func (b *Bot) StopSending() { b.sending.Store(false) }
 
 // Leave says goodbye and closes everything.
 func (b *Bot) Leave(ctx context.Context) error {
+	// The peer connections close first, as a browser's do when its tab
+	// leaves: once the server has removed the participant its TURN
+	// relays are gone, and pion's ICE agent would otherwise sit out a
+	// TURN transaction timeout (seconds) before it can close.
+	b.closePeerConnections()
 	err := b.send(outMsg{Type: "leave"})
 	if ws := b.sig.Load(); ws != nil && err == nil {
 		// Wait for the server to close the connection after its bye.
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			for b.Bye() == "" && ctx.Err() == nil {
-				time.Sleep(10 * time.Millisecond)
-			}
-		}()
-		<-done
+		for b.Bye() == "" && ctx.Err() == nil {
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	b.Close()
 	return err
+}
+
+func (b *Bot) closePeerConnections() {
+	b.sending.Store(false)
+	if b.pub != nil {
+		_ = b.pub.GracefulClose()
+	}
+	if b.sub != nil {
+		_ = b.sub.GracefulClose()
+	}
 }
 
 // Close drops everything without a leave.
@@ -563,12 +573,7 @@ func (b *Bot) Close() {
 	if ws := b.sig.Swap(nil); ws != nil {
 		_ = ws.conn.Close()
 	}
-	if b.pub != nil {
-		_ = b.pub.GracefulClose()
-	}
-	if b.sub != nil {
-		_ = b.sub.GracefulClose()
-	}
+	b.closePeerConnections()
 	b.wg.Wait()
 }
 

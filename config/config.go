@@ -24,8 +24,10 @@ import (
 // with Validate.
 type Config struct {
 	Server    Server    `yaml:"server"`
+	TLS       TLS       `yaml:"tls"`
 	Admin     Admin     `yaml:"admin"`
 	Media     Media     `yaml:"media"`
+	TURN      TURN      `yaml:"turn"`
 	Rooms     Rooms     `yaml:"rooms"`
 	Signaling Signaling `yaml:"signaling"`
 	Log       Log       `yaml:"log"`
@@ -40,7 +42,49 @@ type Server struct {
 	PublicURL string `yaml:"public_url"`
 	// ShutdownTimeout bounds how long a graceful shutdown waits.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// TrustedProxies are the addresses (CIDR or single IP) of layer-4
+	// load balancers whose PROXY protocol header is believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
+
+// TLS configures TLS on the shared port.
+type TLS struct {
+	// Mode is TLSOff, TLSFiles, TLSACME or TLSSelfSigned.
+	Mode          string `yaml:"mode"`
+	CertFile      string `yaml:"cert_file"`
+	KeyFile       string `yaml:"key_file"`
+	ACMEEmail     string `yaml:"acme_email"`
+	ACMECacheDir  string `yaml:"acme_cache_dir"`
+	ACMEDirectory string `yaml:"acme_directory"`
+}
+
+// TLS modes.
+const (
+	TLSOff        = "off"
+	TLSFiles      = "files"
+	TLSACME       = "acme"
+	TLSSelfSigned = "self-signed"
+)
+
+// TURN configures the embedded TURN server.
+type TURN struct {
+	// Enabled offers TURN to clients: over UDP on UDPListen, over TCP on
+	// the shared port, and over TLS there when TLS is on.
+	Enabled bool `yaml:"enabled"`
+	// UDPListen is the host:port of TURN over UDP, or "off". Empty means
+	// derived: server.listen's host, port 3478.
+	UDPListen string `yaml:"udp_listen"`
+	// CredentialTTL is how long a participant's credentials allow new
+	// allocations.
+	CredentialTTL time.Duration `yaml:"credential_ttl"`
+	// MaxAllocations caps one participant's TURN allocations.
+	MaxAllocations int `yaml:"max_allocations_per_participant"`
+	// Secret signs credentials. Empty means random at each start.
+	Secret string `yaml:"secret"`
+}
+
+// TURNUDPOff is the TURN.UDPListen value that disables TURN over UDP.
+const TURNUDPOff = "off"
 
 // Admin configures the private listener for metrics and health checks.
 type Admin struct {
@@ -60,6 +104,8 @@ type Media struct {
 	PublicIPs []string `yaml:"public_ips"`
 	// KeyframeMinInterval rate-limits keyframe requests (PLI) to publishers.
 	KeyframeMinInterval time.Duration `yaml:"keyframe_min_interval"`
+	// ICETCP offers ICE over TCP on the shared port.
+	ICETCP bool `yaml:"ice_tcp"`
 }
 
 // Rooms configures room access and size.
@@ -102,9 +148,16 @@ func Default() Config {
 			Listen:          "127.0.0.1:8080",
 			ShutdownTimeout: 5 * time.Second,
 		},
+		TLS:   TLS{Mode: TLSOff},
 		Admin: Admin{Listen: "127.0.0.1:9090"},
 		Media: Media{
 			KeyframeMinInterval: 500 * time.Millisecond,
+			ICETCP:              true,
+		},
+		TURN: TURN{
+			Enabled:        true,
+			CredentialTTL:  2 * time.Hour,
+			MaxAllocations: 8,
 		},
 		Rooms: Rooms{MaxParticipants: 11},
 		Signaling: Signaling{
@@ -167,4 +220,30 @@ func (s Server) BaseURL(bound string) string {
 		return "http://" + bound
 	}
 	return (&url.URL{Scheme: "http", Host: net.JoinHostPort(urlHost(host), port)}).String()
+}
+
+// PublicHost is the host name (or address) clients use to reach the
+// server: from PublicURL, else from the bound listener address.
+func (s Server) PublicHost(bound string) string {
+	u, err := url.Parse(s.BaseURL(bound))
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
+
+// PublicPort is the TCP port clients use: from PublicURL (its scheme's
+// default when it names none), else the bound listener's port.
+func (s Server) PublicPort(bound string) string {
+	u, err := url.Parse(s.BaseURL(bound))
+	if err != nil {
+		return ""
+	}
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -66,6 +67,7 @@ func dottedKeys(t reflect.Type, prefix string) []string {
 func TestDefaults(t *testing.T) {
 	want := Default()
 	want.Media.UDPListen = "127.0.0.1:0"
+	want.TURN.UDPListen = "127.0.0.1:0"
 
 	for name, load := range map[string]func() (Config, error){
 		"Parse nil":      func() (Config, error) { return Parse(nil, "", nil) },
@@ -105,14 +107,29 @@ server:
   listen: "0.0.0.0:8443"
   public_url: https://meet.example.com/piiri/
   shutdown_timeout: 10s
+  trusted_proxies: [10.0.0.5, "10.1.0.0/16", "2001:db8::/32"]
+tls:
+  mode: files
+  cert_file: /etc/piiri/cert.pem
+  key_file: /etc/piiri/key.pem
+  acme_email: ops@example.com
+  acme_cache_dir: /var/lib/piiri/acme
+  acme_directory: https://acme.example.com/directory
 admin:
   listen: "off"
 media:
-  udp_listen: ":3478"
+  udp_listen: ":10000"
   public_ips:
     - 203.0.113.7
     - "2001:db8::7"
   keyframe_min_interval: 1s
+  ice_tcp: false
+turn:
+  enabled: False
+  udp_listen: "0.0.0.0:3479"
+  credential_ttl: 30m
+  max_allocations_per_participant: 3
+  secret: 0123456789abcdef0123456789abcdef
 rooms:
   key: 0123456789abcdefXYZ
   max_participants: 20
@@ -127,9 +144,14 @@ log:
   level: debug
 `
 	want := Config{
-		Server:    Server{Listen: "0.0.0.0:8443", PublicURL: "https://meet.example.com/piiri/", ShutdownTimeout: 10 * time.Second},
-		Admin:     Admin{Listen: "off"},
-		Media:     Media{UDPListen: ":3478", PublicIPs: []string{"203.0.113.7", "2001:db8::7"}, KeyframeMinInterval: time.Second},
+		Server: Server{Listen: "0.0.0.0:8443", PublicURL: "https://meet.example.com/piiri/", ShutdownTimeout: 10 * time.Second,
+			TrustedProxies: []string{"10.0.0.5", "10.1.0.0/16", "2001:db8::/32"}},
+		TLS: TLS{Mode: TLSFiles, CertFile: "/etc/piiri/cert.pem", KeyFile: "/etc/piiri/key.pem",
+			ACMEEmail: "ops@example.com", ACMECacheDir: "/var/lib/piiri/acme", ACMEDirectory: "https://acme.example.com/directory"},
+		Admin: Admin{Listen: "off"},
+		Media: Media{UDPListen: ":10000", PublicIPs: []string{"203.0.113.7", "2001:db8::7"}, KeyframeMinInterval: time.Second},
+		TURN: TURN{UDPListen: "0.0.0.0:3479", CredentialTTL: 30 * time.Minute, MaxAllocations: 3,
+			Secret: "0123456789abcdef0123456789abcdef"},
 		Rooms:     Rooms{Key: "0123456789abcdefXYZ", MaxParticipants: 20},
 		Signaling: Signaling{MaxMessageBytes: 1024, MessagesPerSecond: 12.5, MessageBurst: 1, MaxInvalidMessages: 3},
 		Log:       Log{Format: "json", Level: "debug"},
@@ -203,8 +225,14 @@ func TestFileProblems(t *testing.T) {
 			[]string{`piiri.yaml:2: server.key: unknown key (did you mean "rooms.key"? keys belong under their section)`}},
 		{"no close key", "rooms:\n  colour: blue\n",
 			[]string{`piiri.yaml:2: rooms.colour: unknown key; valid keys in rooms are key, max_participants`}},
-		{"no close section", "tls:\n  cert: x\n",
-			[]string{`piiri.yaml:1: tls: unknown key; valid keys at the top level are server, admin, media, rooms, signaling, log`}},
+		{"no close section", "video:\n  codec: x\n",
+			[]string{`piiri.yaml:1: video: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log`}},
+		{"no close key in new section", "tls:\n  cert: x\n",
+			[]string{`piiri.yaml:2: tls.cert: unknown key; valid keys in tls are mode, cert_file, key_file, acme_email, acme_cache_dir, acme_directory`}},
+		{"typo in new key", "turn:\n  max_allocations: 4\n",
+			[]string{`piiri.yaml:2: turn.max_allocations: unknown key; valid keys in turn are enabled, udp_listen, credential_ttl, max_allocations_per_participant, secret`}},
+		{"new key in wrong section", "server:\n  ice_tcp: true\n",
+			[]string{`piiri.yaml:2: server.ice_tcp: unknown key (did you mean "media.ice_tcp"? keys belong under their section)`}},
 		{"all unknown keys", "server:\n  lisen: a\n  shutdown_timout: 1s\nlogs:\n  level: x\n",
 			[]string{
 				`piiri.yaml:2: server.lisen: unknown key (did you mean "listen"?)`,
@@ -212,7 +240,7 @@ func TestFileProblems(t *testing.T) {
 				`piiri.yaml:4: logs: unknown key (did you mean "log"?)`,
 			}},
 		{"odd key quoted", "server:\n  \"a\\nb\": 1\n",
-			[]string{`piiri.yaml:2: server."a\nb": unknown key; valid keys in server are listen, public_url, shutdown_timeout`}},
+			[]string{`piiri.yaml:2: server."a\nb": unknown key; valid keys in server are listen, public_url, shutdown_timeout, trusted_proxies`}},
 		{"duplicate key", "rooms:\n  key: aaaaaaaaaaaaaaaaaaaa\n  key: bbbbbbbbbbbbbbbbbbbb\n",
 			[]string{`piiri.yaml:3: rooms.key: duplicate key (first set on line 2); remove one of them`}},
 		{"duplicate section", "log:\n  level: info\nlog:\n  format: json\n",
@@ -222,14 +250,14 @@ func TestFileProblems(t *testing.T) {
 		{"top level scalar", "hello\n",
 			[]string{`piiri.yaml:1: the file must be a mapping of sections (server:, rooms:, ...), not the value "hello"`}},
 		{"section not mapping", "server: 8080\n",
-			[]string{`piiri.yaml:1: server: must be a section of keys (listen, public_url, shutdown_timeout), not the value "8080"`}},
+			[]string{`piiri.yaml:1: server: must be a section of keys (listen, public_url, shutdown_timeout, trusted_proxies), not the value "8080"`}},
 		{"two documents", "log:\n  level: info\n---\nlog:\n  level: debug\n",
 			[]string{`piiri.yaml:3: invalid YAML: the file holds more than one YAML document (separated by ---); piiri reads one, so merge them`}},
 		{"syntax error", "server:\n  listen: [\n",
 			[]string{`piiri.yaml:2: invalid YAML: did not find expected node content`}},
 		{"merge key", "base: &b {level: info}\nlog:\n  <<: *b\n",
 			[]string{
-				`piiri.yaml:1: base: unknown key; valid keys at the top level are server, admin, media, rooms, signaling, log`,
+				`piiri.yaml:1: base: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log`,
 				`piiri.yaml:3: log: merge keys (<<) are not supported; write the keys out in full`,
 			}},
 		{"mapping as key", "? [a, b]\n: 1\n",
@@ -270,6 +298,14 @@ func TestTypeErrors(t *testing.T) {
 			`piiri.yaml:3: media.public_ips: item 1 must be a single value, not a list`},
 		{"null list item", "media:\n  public_ips: [1.2.3.4, ~]\n",
 			`piiri.yaml:2: media.public_ips: item 2 must be a single value, not null`},
+		{"yes is not a boolean", "media:\n  ice_tcp: yes\n",
+			`piiri.yaml:2: media.ice_tcp: "yes" is not true or false`},
+		{"on is not a boolean", "turn:\n  enabled: on\n",
+			`piiri.yaml:2: turn.enabled: "on" is not true or false`},
+		{"number is not a boolean", "turn:\n  enabled: 2\n",
+			`piiri.yaml:2: turn.enabled: "2" is not true or false`},
+		{"scalar for trusted_proxies", "server:\n  trusted_proxies: 10.0.0.5\n",
+			`piiri.yaml:2: server.trusted_proxies: must be a list, not the value "10.0.0.5"; write it as [a, b] or with one "- item" per line`},
 		{"long value shortened", "log:\n  level: " + strings.Repeat("x", 100) + "\n",
 			`piiri.yaml:2: log.level: "` + strings.Repeat("x", 60) + `"... is not allowed; use one of "debug", "info", "warn", "error"`},
 	} {
@@ -304,6 +340,12 @@ func TestValidation(t *testing.T) {
 		{"server.public_url", "http://[::1", "is not a valid URL"},
 		{"server.shutdown_timeout", "999ms", "999ms is out of range; use a duration from 1s to 1m"},
 		{"server.shutdown_timeout", "61s", "1m1s is out of range; use a duration from 1s to 1m"},
+		{"server.trusted_proxies", "[10.0.0.5, example.com]", `item 2 ("example.com") is not an address or CIDR range; write it as "10.0.0.5" or "10.0.0.0/24"`},
+		{"server.trusted_proxies", "[10.0.0.0/33]", `item 1 ("10.0.0.0/33") is not an address or CIDR range`},
+		{"server.trusted_proxies", "[\"2001:db8::/129\"]", `item 1 ("2001:db8::/129") is not an address or CIDR range`},
+		{"server.trusted_proxies", "[\" 10.0.0.5\"]", `item 1 (" 10.0.0.5") is not an address or CIDR range`},
+		{"server.trusted_proxies", "[\"\"]", `item 1 ("") is not an address or CIDR range`},
+		{"tls.mode", "\"\"", `"" is not allowed`},
 		{"admin.listen", "Off", `"Off" is not a host:port address; write it as "127.0.0.1:8080", "[::1]:8080" or ":8080" (all interfaces), or "off" to disable it`},
 		{"admin.listen", "127.0.0.1:8080", `"127.0.0.1:8080" uses the same port as server.listen ("127.0.0.1:8080"); pick another port, or "off"`},
 		{"admin.listen", ":8080", "uses the same port as server.listen"},
@@ -313,6 +355,17 @@ func TestValidation(t *testing.T) {
 		{"media.public_ips", "[0.0.0.0]", `item 1 ("0.0.0.0") cannot be advertised to peers`},
 		{"media.keyframe_min_interval", "99ms", "99ms is out of range; use a duration from 100ms to 10s"},
 		{"media.keyframe_min_interval", "11s", "11s is out of range"},
+		{"turn.udp_listen", "3478", `"3478" is not a host:port address; write it as "127.0.0.1:8080", "[::1]:8080" or ":8080" (all interfaces), or "off" to disable TURN over UDP`},
+		{"turn.udp_listen", "OFF", `"OFF" is not a host:port address`},
+		{"turn.udp_listen", ":65536", `port "65536" in ":65536" is not a number from 0 to 65535`},
+		{"turn.udp_listen", "bad_host:3478", `host "bad_host"`},
+		{"turn.credential_ttl", "4m59s", "4m59s is out of range; use a duration from 5m to 24h"},
+		{"turn.credential_ttl", "24h0m1s", "24h0m1s is out of range; use a duration from 5m to 24h"},
+		{"turn.credential_ttl", "-1h", "-1h is out of range"},
+		{"turn.max_allocations_per_participant", "0", "0 is out of range; use a value from 1 to 64"},
+		{"turn.max_allocations_per_participant", "65", "65 is out of range; use a value from 1 to 64"},
+		{"turn.secret", "0123456789abcdef0123456789abcde", "is too short; use a random string of at least 32 characters, or leave it empty"},
+		{"turn.secret", "x", "is too short"},
 		{"rooms.key", "short", "is 5 characters long; use a random string of at least 16 characters"},
 		{"rooms.key", "\"0123456789abcdef \"", "starts or ends with whitespace"},
 		{"rooms.key", "\"0123456789\\nabcdef\"", "contains control characters"},
@@ -353,7 +406,26 @@ func TestValidValues(t *testing.T) {
 		"server:\n  listen: 127.0.0.1:0\n",
 		"server:\n  listen: \"[::1]:65535\"\n",
 		"server:\n  listen: \"[::1%lo]:8080\"\n",
-		"server:\n  listen: \"[fe80::1%lo]:8080\"\nrooms:\n  key: 0123456789abcdef\n",
+		"server:\n  listen: \"[fe80::1%lo]:8080\"\n  public_url: https://meet.example.com\nrooms:\n  key: 0123456789abcdef\n",
+		"server:\n  trusted_proxies: [10.0.0.5, 10.0.0.0/8, \"2001:db8::1\", \"2001:db8::/32\", \"::ffff:10.0.0.5\"]\n",
+		"server:\n  trusted_proxies:\n    - 192.0.2.1\n    - 0.0.0.0/0\n",
+		"server:\n  trusted_proxies: []\n",
+		"tls:\n  mode: \"off\"\n",
+		"tls:\n  mode: off\n",
+		"server:\n  public_url: https://localhost:8443\ntls:\n  mode: self-signed\n",
+		"server:\n  public_url: https://192.0.2.10\ntls:\n  mode: self-signed\n",
+		"server:\n  public_url: https://meet.example.com\ntls:\n  mode: files\n  cert_file: c.pem\n  key_file: k.pem\n",
+		"server:\n  public_url: https://meet.example.com:8443/x/\ntls:\n  mode: acme\n",
+		"media:\n  ice_tcp: false\n",
+		"media:\n  ice_tcp: \"0\"\n",
+		"media:\n  ice_tcp: T\n",
+		"turn:\n  enabled: FALSE\n  udp_listen: \"off\"\n",
+		"turn:\n  enabled: false\n  udp_listen: 127.0.0.1:0\n",
+		"turn:\n  udp_listen: \"[::1]:3478\"\n",
+		"turn:\n  credential_ttl: 5m\n  max_allocations_per_participant: 1\n",
+		"turn:\n  credential_ttl: 24h\n  max_allocations_per_participant: 64\n",
+		"turn:\n  secret: 0123456789abcdef0123456789abcdef\n",
+		"turn:\n  secret: \"ümlautümlautümlautümlautümlautüm\"\n",
 		"server:\n  public_url: http://localhost:8080\n",
 		"server:\n  shutdown_timeout: 1s\n",
 		"server:\n  shutdown_timeout: 1m\n",
@@ -391,6 +463,7 @@ log:
 		`piiri.yaml:7: log.level: "loud" is not allowed; use one of "debug", "info", "warn", "error"`,
 		`PIIRI_SIGNALING_RESUME_GRACE: "soon" is not a duration; write a number with a unit, such as "30s" (overrides signaling.resume_grace)`,
 		`PIIRI_ROMS_KEY: unknown environment variable (did you mean PIIRI_ROOMS_KEY?)`,
+		`tls.mode: is "off" while server.listen is not a loopback address: browsers allow the camera and microphone only on https pages; set tls.mode to "acme", "files" or "self-signed", or put a TLS proxy in front and set server.public_url to its https:// URL`,
 		`rooms.key: must be set when server.listen is not a loopback address; set rooms.key to a random string of at least 16 characters`,
 	}
 	if got := strings.Split(errs.Error(), "\n"); !slices.Equal(got, want) {
@@ -426,6 +499,34 @@ func TestEnv(t *testing.T) {
 		}
 		if cfg.Media.UDPListen != ":443" {
 			t.Errorf("udp_listen derived from overridden listen = %q, want :443", cfg.Media.UDPListen)
+		}
+	})
+
+	t.Run("new keys", func(t *testing.T) {
+		cfg := mustParse(t, file,
+			"PIIRI_SERVER_LISTEN=:443",
+			"PIIRI_ROOMS_KEY=abcdefghijklmnopqrstuvwxyz",
+			"PIIRI_SERVER_PUBLIC_URL=https://meet.example.com",
+			"PIIRI_SERVER_TRUSTED_PROXIES=10.0.0.5, 10.1.0.0/16,",
+			"PIIRI_TLS_MODE=acme",
+			"PIIRI_TLS_ACME_EMAIL=ops@example.com",
+			"PIIRI_TLS_ACME_CACHE_DIR=/var/lib/piiri/acme",
+			"PIIRI_TLS_ACME_DIRECTORY=https://acme-staging-v02.api.letsencrypt.org/directory",
+			"PIIRI_MEDIA_ICE_TCP=0",
+			"PIIRI_TURN_ENABLED=false",
+			"PIIRI_TURN_UDP_LISTEN=off",
+			"PIIRI_TURN_CREDENTIAL_TTL=30m",
+			"PIIRI_TURN_MAX_ALLOCATIONS_PER_PARTICIPANT=4",
+			"PIIRI_TURN_SECRET=0123456789abcdef0123456789abcdef",
+		)
+		if want := []string{"10.0.0.5", "10.1.0.0/16"}; !slices.Equal(cfg.Server.TrustedProxies, want) {
+			t.Errorf("trusted_proxies = %q, want %q", cfg.Server.TrustedProxies, want)
+		}
+		wantTLS := TLS{Mode: TLSACME, ACMEEmail: "ops@example.com", ACMECacheDir: "/var/lib/piiri/acme",
+			ACMEDirectory: "https://acme-staging-v02.api.letsencrypt.org/directory"}
+		wantTURN := TURN{UDPListen: "off", CredentialTTL: 30 * time.Minute, MaxAllocations: 4, Secret: "0123456789abcdef0123456789abcdef"}
+		if cfg.TLS != wantTLS || cfg.TURN != wantTURN || cfg.Media.ICETCP {
+			t.Errorf("overrides not applied: tls %+v turn %+v ice_tcp %v", cfg.TLS, cfg.TURN, cfg.Media.ICETCP)
 		}
 	})
 
@@ -468,6 +569,12 @@ func TestEnv(t *testing.T) {
 		{"out of range", "PIIRI_ROOMS_MAX_PARTICIPANTS=99", `rooms.max_participants: 99 is out of range; use a value from 2 to 50 (value from PIIRI_ROOMS_MAX_PARTICIPANTS)`},
 		{"bad list item", "PIIRI_MEDIA_PUBLIC_IPS=1.2.3.4,nope", `media.public_ips: item 2 ("nope") is not a literal IP address`},
 		{"short key", "PIIRI_ROOMS_KEY=abc", `rooms.key: is 3 characters long`},
+		{"bad bool", "PIIRI_MEDIA_ICE_TCP=no", `PIIRI_MEDIA_ICE_TCP: "no" is not true or false (overrides media.ice_tcp)`},
+		{"empty bool", "PIIRI_TURN_ENABLED=", `PIIRI_TURN_ENABLED: "" is not true or false (overrides turn.enabled)`},
+		{"bad trusted proxy", "PIIRI_SERVER_TRUSTED_PROXIES=10.0.0.5,nope", `server.trusted_proxies: item 2 ("nope") is not an address or CIDR range; write it as "10.0.0.5" or "10.0.0.0/24" (value from PIIRI_SERVER_TRUSTED_PROXIES)`},
+		{"bad turn address", "PIIRI_TURN_UDP_LISTEN=3478", `turn.udp_listen: "3478" is not a host:port address`},
+		{"turn ttl out of range", "PIIRI_TURN_CREDENTIAL_TTL=1m", `turn.credential_ttl: 1m is out of range; use a duration from 5m to 24h (value from PIIRI_TURN_CREDENTIAL_TTL)`},
+		{"turn allocations out of range", "PIIRI_TURN_MAX_ALLOCATIONS_PER_PARTICIPANT=100", `turn.max_allocations_per_participant: 100 is out of range; use a value from 1 to 64`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			errs := problems(t, file, tc.env)
@@ -483,36 +590,44 @@ func TestEnv(t *testing.T) {
 
 func TestDevMode(t *testing.T) {
 	const key = "PIIRI_ROOMS_KEY=0123456789abcdef"
+	// Off loopback the server must be reached over HTTPS; these rows have
+	// it terminate TLS itself so that only the listen address varies.
+	tlsEnv := []string{"PIIRI_TLS_MODE=self-signed", "PIIRI_SERVER_PUBLIC_URL=https://meet.example.com"}
 	for _, tc := range []struct {
-		listen   string
-		key      bool
-		dev      bool
-		udp, url string
+		listen    string
+		key, tls  bool
+		dev       bool
+		udp, turn string
 	}{
-		{"127.0.0.1:8080", false, true, "127.0.0.1:0", "http://127.0.0.1:8080"},
-		{"127.1.2.3:8080", false, true, "127.1.2.3:0", "http://127.1.2.3:8080"},
-		{"[::1]:8080", false, true, "[::1]:0", "http://[::1]:8080"},
-		{"localhost:8080", false, true, "localhost:0", "http://localhost:8080"},
-		{"LocalHost:8080", false, true, "LocalHost:0", "http://LocalHost:8080"},
-		{"[fe80::1%eth0]:8080", true, false, ":443", "http://[fe80::1]:8080"},
-		{"127.0.0.1:8080", true, false, "127.0.0.1:0", "http://127.0.0.1:8080"},
-		{"0.0.0.0:8080", true, false, ":443", "http://localhost:8080"},
-		{":8080", true, false, ":443", "http://localhost:8080"},
-		{"[::]:8080", true, false, ":443", "http://localhost:8080"},
-		{"192.0.2.10:80", true, false, ":443", "http://192.0.2.10:80"},
-		{"meet.example.com:8080", true, false, ":443", "http://meet.example.com:8080"},
+		{"127.0.0.1:8080", false, false, true, "127.0.0.1:0", "127.0.0.1:0"},
+		{"127.1.2.3:8080", false, false, true, "127.1.2.3:0", "127.1.2.3:0"},
+		{"[::1]:8080", false, false, true, "[::1]:0", "[::1]:0"},
+		{"localhost:8080", false, false, true, "localhost:0", "localhost:0"},
+		{"LocalHost:8080", false, false, true, "LocalHost:0", "LocalHost:0"},
+		{"127.0.0.1:8080", false, true, true, "127.0.0.1:0", "127.0.0.1:0"},
+		{"[fe80::1%eth0]:8080", true, true, false, ":443", "[fe80::1%eth0]:3478"},
+		{"127.0.0.1:8080", true, false, false, "127.0.0.1:0", "127.0.0.1:0"},
+		{"0.0.0.0:8080", true, true, false, ":443", "0.0.0.0:3478"},
+		{":8080", true, true, false, ":443", ":3478"},
+		{":443", true, true, false, ":443", ":3478"},
+		{"[::]:8080", true, true, false, ":443", "[::]:3478"},
+		{"192.0.2.10:80", true, true, false, ":443", "192.0.2.10:3478"},
+		{"meet.example.com:8080", true, true, false, ":443", "meet.example.com:3478"},
 	} {
 		t.Run(tc.listen, func(t *testing.T) {
 			env := []string{"PIIRI_SERVER_LISTEN=" + tc.listen}
 			if tc.key {
 				env = append(env, key)
 			}
+			if tc.tls {
+				env = append(env, tlsEnv...)
+			}
 			cfg, err := Parse(nil, "", env)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cfg.DevMode() != tc.dev || cfg.Media.UDPListen != tc.udp || cfg.Server.BaseURL(tc.listen) != tc.url {
-				t.Errorf("DevMode=%v udp=%q url=%q, want %v %q %q", cfg.DevMode(), cfg.Media.UDPListen, cfg.Server.BaseURL(tc.listen), tc.dev, tc.udp, tc.url)
+			if cfg.DevMode() != tc.dev || cfg.Media.UDPListen != tc.udp || cfg.TURN.UDPListen != tc.turn {
+				t.Errorf("DevMode=%v udp=%q turn=%q, want %v %q %q", cfg.DevMode(), cfg.Media.UDPListen, cfg.TURN.UDPListen, tc.dev, tc.udp, tc.turn)
 			}
 			if err := cfg.Validate(); err != nil {
 				t.Errorf("derived config does not validate: %v", err)
@@ -520,11 +635,17 @@ func TestDevMode(t *testing.T) {
 		})
 	}
 
+	const keyProblem = "rooms.key: must be set when server.listen is not a loopback address; set rooms.key to a random string of at least 16 characters"
 	for _, listen := range []string{"0.0.0.0:8080", ":8080", "[::]:8080", "192.0.2.10:80", "example.com:80"} {
-		errs := problems(t, "", "PIIRI_SERVER_LISTEN="+listen)
-		want := "rooms.key: must be set when server.listen is not a loopback address; set rooms.key to a random string of at least 16 characters (value from"
-		if len(errs) != 1 || errs[0].Key != "rooms.key" || !strings.HasPrefix(errs[0].Error(), "rooms.key: must be set when server.listen is not a loopback address; set rooms.key to a random string of at least 16 characters") {
-			t.Errorf("listen %s without key: got %v, want %q", listen, errs, want)
+		// Behind a TLS proxy: the missing key is the only problem.
+		errs := problems(t, "", "PIIRI_SERVER_LISTEN="+listen, "PIIRI_SERVER_PUBLIC_URL=https://meet.example.com")
+		if len(errs) != 1 || errs[0].Key != "rooms.key" || errs[0].Error() != keyProblem {
+			t.Errorf("listen %s without key: got\n%v\nwant\n%s", listen, errs, keyProblem)
+		}
+		// Plain HTTP as well: both problems, neither hiding the other.
+		errs = problems(t, "", "PIIRI_SERVER_LISTEN="+listen)
+		if got := problemKeys(errs); !slices.Equal(got, []string{"tls.mode", "rooms.key"}) || errs[1].Error() != keyProblem {
+			t.Errorf("listen %s without key or TLS: got\n%v\nwant a tls.mode problem and\n%s", listen, errs, keyProblem)
 		}
 	}
 
@@ -636,5 +757,239 @@ func TestExample(t *testing.T) {
 		if len(line) > 80 {
 			t.Errorf("Example() line longer than 80 columns: %q", line)
 		}
+	}
+}
+
+// problemKeys lists the keys of errs in order.
+func problemKeys(errs Errors) []string {
+	keys := make([]string, len(errs))
+	for i, p := range errs {
+		keys[i] = p.Key
+	}
+	return keys
+}
+
+// keyProblem is an expected problem: its key and a fragment of its message.
+type keyProblem struct{ key, msg string }
+
+// checkProblems parses doc and env and checks the outcome: success when want
+// is empty; otherwise a problem matching each of want, and no problem with
+// any other key.
+func checkProblems(t *testing.T, doc string, env []string, want []keyProblem) {
+	t.Helper()
+	if len(want) == 0 {
+		mustParse(t, doc, env...)
+		return
+	}
+	errs := problems(t, doc, env...)
+	keys := map[string]bool{}
+	for _, w := range want {
+		keys[w.key] = true
+		if !slices.ContainsFunc(errs, func(p Problem) bool { return p.Key == w.key && strings.Contains(p.Message, w.msg) }) {
+			t.Errorf("no %s problem containing %q in\n%v", w.key, w.msg, errs)
+		}
+	}
+	for _, p := range errs {
+		if !keys[p.Key] {
+			t.Errorf("unexpected problem: %v", p)
+		}
+	}
+}
+
+// TestTLS covers the rules tying tls.mode to server.listen and
+// server.public_url.
+func TestTLS(t *testing.T) {
+	// A keyed server on all interfaces, so only TLS decides.
+	const public = "server:\n  listen: \":443\"\n  public_url: %s\nrooms:\n  key: 0123456789abcdef\ntls:\n"
+	doc := func(url, tls string) string { return fmt.Sprintf(public, url) + tls }
+	const off = `is "off" while server.listen is not a loopback address: browsers allow the camera and microphone only on https pages; set tls.mode to "acme", "files" or "self-signed", or put a TLS proxy in front and set server.public_url to its https:// URL`
+	for _, tc := range []struct {
+		name string
+		doc  string
+		env  []string
+		want []keyProblem
+	}{
+		{"unknown mode", doc("https://meet.example.com", "  mode: bogus\n"), nil,
+			[]keyProblem{{"tls.mode", `"bogus" is not allowed; use one of "off", "files", "acme", "self-signed"`}}},
+		{"mode is case sensitive", doc("https://meet.example.com", "  mode: Self-Signed\n"), nil,
+			[]keyProblem{{"tls.mode", `"Self-Signed" is not allowed`}}},
+		{"unknown mode from env", "server:\n  public_url: https://meet.example.com\n", []string{"PIIRI_TLS_MODE=on"},
+			[]keyProblem{{"tls.mode", `"on" is not allowed; use one of "off", "files", "acme", "self-signed" (value from PIIRI_TLS_MODE)`}}},
+
+		{"files without cert and key", doc("https://meet.example.com", "  mode: files\n"), nil, []keyProblem{
+			{"tls.cert_file", `is required when tls.mode is "files"; give the path of the PEM certificate chain`},
+			{"tls.key_file", `is required when tls.mode is "files"; give the path of the PEM private key`},
+		}},
+		{"files without key", doc("https://meet.example.com", "  mode: files\n  cert_file: c.pem\n"), nil,
+			[]keyProblem{{"tls.key_file", `is required when tls.mode is "files"`}}},
+		{"files without cert", doc("https://meet.example.com", "  mode: files\n  key_file: k.pem\n"), nil,
+			[]keyProblem{{"tls.cert_file", `is required when tls.mode is "files"`}}},
+		{"files without public_url", "tls:\n  mode: files\n  cert_file: c.pem\n  key_file: k.pem\n", nil,
+			[]keyProblem{{"server.public_url", `must be the server's https:// URL when tls.mode is "files"`}}},
+		{"files", doc("https://meet.example.com", "  mode: files\n  cert_file: c.pem\n  key_file: k.pem\n"), nil, nil},
+
+		{"acme without public_url", "tls:\n  mode: acme\n", nil,
+			[]keyProblem{{"server.public_url", `tls.mode is "acme"`}}},
+		{"acme with http public_url", doc("http://meet.example.com", "  mode: acme\n"), nil,
+			[]keyProblem{{"server.public_url", `must be the https:// URL of the server's host name when tls.mode is "acme": the certificate is issued for that name`}}},
+		{"acme with IPv4 public_url", doc("https://203.0.113.7", "  mode: acme\n"), nil,
+			[]keyProblem{{"server.public_url", "names an IP address; ACME certificates are issued for host names, so use the server's DNS name"}}},
+		{"acme with IPv6 public_url", doc("https://[2001:db8::1]:443/", "  mode: acme\n"), nil,
+			[]keyProblem{{"server.public_url", "names an IP address"}}},
+		{"acme", doc("https://meet.example.com", "  mode: acme\n  acme_email: ops@example.com\n  acme_cache_dir: /var/lib/piiri\n"), nil, nil},
+		{"acme from env", "", []string{"PIIRI_TLS_MODE=acme", "PIIRI_SERVER_PUBLIC_URL=https://meet.example.com", "PIIRI_SERVER_LISTEN=:443", "PIIRI_ROOMS_KEY=0123456789abcdef"}, nil},
+
+		{"self-signed without public_url", "tls:\n  mode: self-signed\n", nil,
+			[]keyProblem{{"server.public_url", `must be the server's https:// URL when tls.mode is "self-signed": TURN over TLS and the links use its host name`}}},
+		{"self-signed with IP", doc("https://192.0.2.10", "  mode: self-signed\n"), nil, nil},
+		{"self-signed on loopback", "server:\n  public_url: https://localhost:8080\ntls:\n  mode: self-signed\n", nil, nil},
+
+		{"off, not loopback, no public_url", "server:\n  listen: 0.0.0.0:8080\nrooms:\n  key: 0123456789abcdef\n", nil,
+			[]keyProblem{{"tls.mode", off}}},
+		{"off, not loopback, http public_url", doc("http://meet.example.com", "  mode: \"off\"\n"), nil,
+			[]keyProblem{{"tls.mode", off}}},
+		{"off, host name listen", "", []string{"PIIRI_SERVER_LISTEN=meet.example.com:80", "PIIRI_ROOMS_KEY=0123456789abcdef"},
+			[]keyProblem{{"tls.mode", off}}},
+		{"off, behind a TLS proxy", doc("https://meet.example.com", "  mode: \"off\"\n"), nil, nil},
+		{"off, behind a TLS proxy, from env", "", []string{"PIIRI_SERVER_LISTEN=0.0.0.0:8080", "PIIRI_ROOMS_KEY=0123456789abcdef", "PIIRI_SERVER_PUBLIC_URL=https://meet.example.com/piiri/"}, nil},
+		{"off on loopback with http public_url", "server:\n  public_url: http://localhost:8080\n", nil, nil},
+		{"off on loopback ignores the other keys", "tls:\n  cert_file: c.pem\n  acme_email: x\n", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkProblems(t, tc.doc, tc.env, tc.want)
+		})
+	}
+
+	// A problem with tls.mode set in the file points at its line.
+	errs := problems(t, "server:\n  listen: 0.0.0.0:8080\ntls:\n  mode: \"off\"\nrooms:\n  key: 0123456789abcdef\n")
+	if len(errs) != 1 || errs[0].Key != "tls.mode" || errs[0].Line != 4 {
+		t.Errorf("got %#v, want one tls.mode problem on line 4", errs)
+	}
+}
+
+// TestTURN covers the turn section: the derived UDP address and the values
+// it keeps.
+func TestTURN(t *testing.T) {
+	for _, tc := range []struct {
+		doc  string
+		env  []string
+		want string
+	}{
+		// On loopback an ephemeral port, so dev servers and tests can run
+		// side by side.
+		{"", nil, "127.0.0.1:0"},
+		{"server:\n  listen: \"[::1]:9000\"\n", nil, "[::1]:0"},
+		{"turn:\n  udp_listen: \"off\"\n", nil, "off"},
+		{"turn:\n  udp_listen: off\n", nil, "off"},
+		{"turn:\n  udp_listen: 127.0.0.1:5349\n", nil, "127.0.0.1:5349"},
+		{"turn:\n  udp_listen: \"\"\n", nil, "127.0.0.1:0"},
+		{"turn:\n  udp_listen: 127.0.0.1:5349\n", []string{"PIIRI_TURN_UDP_LISTEN=off"}, "off"},
+		{"", []string{"PIIRI_SERVER_LISTEN=:443", "PIIRI_ROOMS_KEY=0123456789abcdef", "PIIRI_SERVER_PUBLIC_URL=https://meet.example.com"}, ":3478"},
+		// Disabling TURN leaves the address alone; the server ignores it.
+		{"turn:\n  enabled: false\n", nil, "127.0.0.1:0"},
+	} {
+		cfg := mustParse(t, tc.doc, tc.env...)
+		if cfg.TURN.UDPListen != tc.want {
+			t.Errorf("Parse(%q, %q): turn.udp_listen = %q, want %q", tc.doc, tc.env, cfg.TURN.UDPListen, tc.want)
+		}
+	}
+
+	cfg := mustParse(t, "turn:\n  enabled: false\n  credential_ttl: 5m\n  max_allocations_per_participant: 64\n")
+	if cfg.TURN.Enabled || cfg.TURN.CredentialTTL != 5*time.Minute || cfg.TURN.MaxAllocations != 64 || cfg.TURN.Secret != "" {
+		t.Errorf("turn = %+v", cfg.TURN)
+	}
+
+	// The secret is never echoed: messages end up in logs.
+	const secret = "not-long-enough-secret"
+	for _, errs := range []Errors{
+		problems(t, "turn:\n  secret: "+secret+"\n"),
+		problems(t, "", "PIIRI_TURN_SECRET="+secret),
+	} {
+		if len(errs) != 1 || errs[0].Key != "turn.secret" || strings.Contains(errs.Error(), secret) {
+			t.Errorf("got %v, want one turn.secret problem without the secret", errs)
+		}
+	}
+}
+
+// TestBool checks that booleans mean the same in the file and the
+// environment: strconv.ParseBool's spellings and nothing else.
+func TestBool(t *testing.T) {
+	for text, want := range map[string]bool{
+		"1": true, "t": true, "T": true, "TRUE": true, "true": true, "True": true, " true ": true,
+		"0": false, "f": false, "F": false, "FALSE": false, "false": false, "False": false,
+	} {
+		cfg := mustParse(t, "", "PIIRI_TURN_ENABLED="+text, "PIIRI_MEDIA_ICE_TCP="+text)
+		if cfg.TURN.Enabled != want || cfg.Media.ICETCP != want {
+			t.Errorf("env %q: turn.enabled=%v media.ice_tcp=%v, want %v", text, cfg.TURN.Enabled, cfg.Media.ICETCP, want)
+		}
+		cfg = mustParse(t, fmt.Sprintf("turn:\n  enabled: %q\nmedia:\n  ice_tcp: %q\n", text, text))
+		if cfg.TURN.Enabled != want || cfg.Media.ICETCP != want {
+			t.Errorf("file %q: turn.enabled=%v media.ice_tcp=%v, want %v", text, cfg.TURN.Enabled, cfg.Media.ICETCP, want)
+		}
+	}
+
+	// The environment wins over the file.
+	cfg := mustParse(t, "turn:\n  enabled: false\nmedia:\n  ice_tcp: true\n", "PIIRI_TURN_ENABLED=true", "PIIRI_MEDIA_ICE_TCP=false")
+	if !cfg.TURN.Enabled || cfg.Media.ICETCP {
+		t.Errorf("env did not win over file: turn.enabled=%v media.ice_tcp=%v", cfg.TURN.Enabled, cfg.Media.ICETCP)
+	}
+
+	// YAML 1.1 words and other near misses are refused, not guessed.
+	for _, text := range []string{"no", "yes", "on", "off", "y", "n", "2", "-1", "truee", "", " "} {
+		errs := problems(t, "", "PIIRI_MEDIA_ICE_TCP="+text)
+		want := `PIIRI_MEDIA_ICE_TCP: ` + quote(text) + ` is not true or false (overrides media.ice_tcp)`
+		if len(errs) != 1 || errs.Error() != want {
+			t.Errorf("env %q: got\n%v\nwant\n%s", text, errs, want)
+		}
+		if text == "" {
+			continue // an empty value in the file keeps the default
+		}
+		errs = problems(t, fmt.Sprintf("turn:\n  enabled: %q\n", text))
+		want = `piiri.yaml:2: turn.enabled: ` + quote(text) + ` is not true or false`
+		if len(errs) != 1 || errs.Error() != want {
+			t.Errorf("file %q: got\n%v\nwant\n%s", text, errs, want)
+		}
+	}
+}
+
+// TestPublicAddress covers BaseURL, PublicHost and PublicPort: from
+// server.public_url when set, otherwise from the bound listener address.
+func TestPublicAddress(t *testing.T) {
+	for _, tc := range []struct {
+		publicURL, bound string
+		url, host, port  string
+	}{
+		{"", "127.0.0.1:8080", "http://127.0.0.1:8080", "127.0.0.1", "8080"},
+		{"", "127.0.0.1:43567", "http://127.0.0.1:43567", "127.0.0.1", "43567"},
+		{"", "[::1]:8080", "http://[::1]:8080", "::1", "8080"},
+		{"", "localhost:8080", "http://localhost:8080", "localhost", "8080"},
+		{"", "LocalHost:8080", "http://LocalHost:8080", "LocalHost", "8080"},
+		{"", "[fe80::1%eth0]:8080", "http://[fe80::1]:8080", "fe80::1", "8080"},
+		{"", "0.0.0.0:8080", "http://localhost:8080", "localhost", "8080"},
+		{"", ":8080", "http://localhost:8080", "localhost", "8080"},
+		{"", "[::]:443", "http://localhost:443", "localhost", "443"},
+		{"", "192.0.2.10:80", "http://192.0.2.10:80", "192.0.2.10", "80"},
+		{"", "meet.example.com:8080", "http://meet.example.com:8080", "meet.example.com", "8080"},
+		{"https://meet.example.com", "0.0.0.0:443", "https://meet.example.com", "meet.example.com", "443"},
+		{"https://meet.example.com/", "127.0.0.1:8080", "https://meet.example.com", "meet.example.com", "443"},
+		{"https://meet.example.com:8443/piiri/", ":8443", "https://meet.example.com:8443/piiri", "meet.example.com", "8443"},
+		{"http://meet.example.com", ":8080", "http://meet.example.com", "meet.example.com", "80"},
+		{"http://meet.example.com:8080/", ":8080", "http://meet.example.com:8080", "meet.example.com", "8080"},
+		{"https://203.0.113.7", ":443", "https://203.0.113.7", "203.0.113.7", "443"},
+		{"https://[2001:db8::1]", ":443", "https://[2001:db8::1]", "2001:db8::1", "443"},
+		{"https://[2001:db8::1]:8443", ":443", "https://[2001:db8::1]:8443", "2001:db8::1", "8443"},
+		{"HTTPS://Meet.Example.com", ":443", "HTTPS://Meet.Example.com", "Meet.Example.com", "443"},
+	} {
+		s := Server{Listen: tc.bound, PublicURL: tc.publicURL}
+		if url, host, port := s.BaseURL(tc.bound), s.PublicHost(tc.bound), s.PublicPort(tc.bound); url != tc.url || host != tc.host || port != tc.port {
+			t.Errorf("public_url %q, bound %q: BaseURL %q PublicHost %q PublicPort %q, want %q %q %q",
+				tc.publicURL, tc.bound, url, host, port, tc.url, tc.host, tc.port)
+		}
+	}
+
+	// Through Parse: a port-0 listener is asked about the address it got.
+	cfg := mustParse(t, "server:\n  listen: 127.0.0.1:0\n")
+	if host, port := cfg.Server.PublicHost("127.0.0.1:40001"), cfg.Server.PublicPort("127.0.0.1:40001"); host != "127.0.0.1" || port != "40001" {
+		t.Errorf("PublicHost, PublicPort = %q, %q; want 127.0.0.1, 40001", host, port)
 	}
 }

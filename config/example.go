@@ -17,27 +17,81 @@ const exampleYAML = `# piiri configuration.
 #
 # Any key can also be set with an environment variable named
 # PIIRI_<SECTION>_<KEY> in upper case, which wins over this file:
-#   PIIRI_SERVER_LISTEN=0.0.0.0:8080
+#   PIIRI_SERVER_LISTEN=:443
 #   PIIRI_MEDIA_PUBLIC_IPS=203.0.113.7,2001:db8::7   (lists are comma-separated)
 #   PIIRI_SIGNALING_RESUME_GRACE=45s
 #
-# Durations are written with a unit: 500ms, 30s, 5m, 1h.
+# Durations are written with a unit: 500ms, 30s, 5m, 1h. Switches are true
+# or false.
+#
+# For production on a machine with a public DNS name, change these:
+#   server.listen: ":443"
+#   server.public_url: "https://meet.example.com"
+#   tls.mode: acme                  (and tls.acme_cache_dir)
+#   media.udp_listen: ":443"        (already the default off loopback)
+#   turn.udp_listen: ":3478"        (already the default with listen ":443")
+#   rooms.key: a random string, such as the output of: openssl rand -base64 24
+# and open the firewall: TCP 443 is required (HTTPS, the websocket, TURN over
+# TCP and TLS, and ICE over TCP all share it); UDP 443 (media) and UDP 3478
+# (TURN) are optional but give better call quality.
 
 server:
-  # host:port of the HTTP and websocket listener. The default only accepts
-  # connections from this machine. In production listen on all interfaces
-  # (":8080") or behind a TLS reverse proxy; any address that is not
-  # loopback requires rooms.key.
+  # host:port of the shared TCP port: HTTPS (or plain HTTP when tls.mode is
+  # "off"), the websocket, TURN over TCP and TLS, and ICE over TCP all use
+  # it. The default only accepts connections from this machine. In
+  # production use ":443" with TLS (see tls.mode). Any address that is not
+  # loopback requires rooms.key, and HTTPS: a tls.mode other than "off", or
+  # a TLS proxy in front with its https:// URL as server.public_url.
   listen: "127.0.0.1:8080"
 
-  # URL browsers use to reach piiri, such as "https://meet.example.com" when
-  # behind a reverse proxy. http or https, without a query string. Empty
-  # derives it from server.listen (here "http://127.0.0.1:8080").
+  # URL browsers use to reach piiri, such as "https://meet.example.com".
+  # http or https, without a query string. Required when tls.mode is not
+  # "off" (the certificate is for its host name). With tls.mode "off" and a
+  # listen address that is not loopback, the https:// URL of the TLS proxy
+  # in front. Empty derives it from server.listen (here
+  # "http://127.0.0.1:8080").
   public_url: ""
 
   # How long a graceful shutdown waits for connections to close before
   # dropping them. 1s to 60s.
   shutdown_timeout: 5s
+
+  # Layer-4 load balancers that send a PROXY protocol header with the
+  # client's address: IPs or CIDR ranges, such as [10.0.0.5, 10.1.0.0/16].
+  # Once set, connections from these addresses must start with the header
+  # and other sources are refused, so set it only when all traffic comes
+  # through them. Leave empty when clients connect directly.
+  trusted_proxies: []
+
+tls:
+  # Where the certificate of the shared port comes from:
+  #   "off"          no TLS: fine on loopback, or behind a TLS proxy (see
+  #                  server.public_url).
+  #   "acme"         from Let's Encrypt (or tls.acme_directory) for the host
+  #                  name of server.public_url, renewed automatically. The
+  #                  CA checks the name on TCP port 443, so listen on ":443".
+  #                  The usual choice for production.
+  #   "files"        from tls.cert_file and tls.key_file.
+  #   "self-signed"  made at each start; browsers warn about it. For tests
+  #                  and trials on a LAN.
+  # Every mode but "off" needs server.public_url.
+  mode: "off"
+
+  # PEM certificate chain and private key for tls.mode "files", read at
+  # start: restart piiri after renewing them.
+  cert_file: ""
+  key_file: ""
+
+  # For tls.mode "acme": the address the CA sends expiry warnings to
+  # (optional), and a directory kept across restarts for the certificates,
+  # such as /var/lib/piiri/acme. Set the directory: without it every start
+  # asks for a new certificate, and the CA's rate limits soon refuse.
+  acme_email: ""
+  acme_cache_dir: ""
+
+  # Directory URL of the ACME CA. Empty is Let's Encrypt; use its staging
+  # URL while trying things out, or your own CA's URL.
+  acme_directory: ""
 
 admin:
   # host:port of the admin listener serving /metrics and /healthz. Keep it
@@ -59,6 +113,38 @@ media:
   # values show video to new viewers sooner but cost publishers bandwidth.
   # 100ms to 10s.
   keyframe_min_interval: 500ms
+
+  # Also offer ICE over TCP on the shared port, for networks that block
+  # UDP. Browsers prefer UDP when it works. Set false only to force such
+  # clients through TURN instead. true or false.
+  ice_tcp: true
+
+turn:
+  # Run the built-in TURN relay for clients whose network blocks direct
+  # media: over UDP on turn.udp_listen, over TCP on the shared port, and
+  # over TLS there when tls.mode is not "off" (it looks like HTTPS, so it
+  # passes the strictest firewalls). It relays only to this server's media
+  # port, never to other hosts. true or false.
+  enabled: true
+
+  # UDP host:port of TURN over UDP, or "off". Empty derives it from
+  # server.listen's host: port 3478, the standard TURN port, or an
+  # ephemeral port on loopback. Allow it through your firewall.
+  udp_listen: ""
+
+  # How long a participant's TURN credentials allow new relays after they
+  # join; relays made in time keep working. 5m to 24h.
+  credential_ttl: 2h
+
+  # Most TURN relays one participant may hold at once. Raise it only if
+  # the logs show participants hitting the limit. 1 to 64.
+  max_allocations_per_participant: 8
+
+  # Key that signs TURN credentials. Empty makes a random one at each
+  # start, so credentials end with the process. Set it only if credentials
+  # must stay valid across restarts: a random string of at least 32
+  # characters, such as the output of: openssl rand -base64 32
+  secret: ""
 
 rooms:
   # Shared key participants need to join a room. Empty is dev mode (any room

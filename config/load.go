@@ -102,6 +102,16 @@ func derive(c *Config) {
 	if err != nil {
 		return
 	}
+	if c.TURN.UDPListen == "" {
+		// As for media: an ephemeral port on loopback, where several
+		// dev servers or tests may run side by side; else the standard
+		// TURN port.
+		if isLoopbackHost(host) {
+			c.TURN.UDPListen = net.JoinHostPort(host, "0")
+		} else {
+			c.TURN.UDPListen = net.JoinHostPort(host, "3478")
+		}
+	}
 	if c.Media.UDPListen == "" {
 		// On loopback the server is a dev instance, so an ephemeral port
 		// avoids clashes; otherwise 443/udp is the port most likely to be
@@ -194,6 +204,12 @@ func setText(v, def reflect.Value, text string) error {
 		v.SetInt(int64(d))
 	case v.Kind() == reflect.String:
 		v.SetString(text)
+	case v.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(text))
+		if err != nil {
+			return fmt.Errorf("%s is not true or false", quote(text))
+		}
+		v.SetBool(b)
 	case v.Kind() == reflect.Int:
 		n, err := strconv.Atoi(strings.TrimSpace(text))
 		if err != nil {

@@ -42,6 +42,15 @@ func validate(c *Config, file string, from origins) Errors {
 	ch.publicURL("server.public_url", c.Server.PublicURL)
 	ch.duration("server.shutdown_timeout", c.Server.ShutdownTimeout, time.Second, time.Minute)
 
+	for i, p := range c.Server.TrustedProxies {
+		_, errPrefix := netip.ParsePrefix(p)
+		ip, errAddr := netip.ParseAddr(p)
+		if errPrefix != nil && (errAddr != nil || ip.Zone() != "") {
+			ch.add("server.trusted_proxies", "item %d (%s) is not an address or CIDR range; write it as \"10.0.0.5\" or \"10.0.0.0/24\"", i+1, quote(p))
+		}
+	}
+	ch.tls(c, host, listenOK)
+
 	if c.Admin.Listen != AdminOff {
 		if _, _, ok := ch.hostPort("admin.listen", c.Admin.Listen, `, or "off" to disable it`); ok && listenOK && sameListener(c.Server.Listen, c.Admin.Listen) {
 			ch.add("admin.listen", "%s uses the same port as server.listen (%s); pick another port, or \"off\" to disable the admin listener",
@@ -62,6 +71,19 @@ func validate(c *Config, file string, from origins) Errors {
 		}
 	}
 	ch.duration("media.keyframe_min_interval", c.Media.KeyframeMinInterval, 100*time.Millisecond, 10*time.Second)
+
+	if c.TURN.UDPListen != "" && c.TURN.UDPListen != TURNUDPOff {
+		ch.hostPort("turn.udp_listen", c.TURN.UDPListen, `, or "off" to disable TURN over UDP`)
+	}
+	ch.duration("turn.credential_ttl", c.TURN.CredentialTTL, 5*time.Minute, 24*time.Hour)
+	ch.intRange("turn.max_allocations_per_participant", c.TURN.MaxAllocations, 1, 64)
+	if s := c.TURN.Secret; s != "" && utf8.RuneCountInString(s) < 32 {
+		ch.add("turn.secret", "is too short; use a random string of at least 32 characters, or leave it empty for a new random secret at each start")
+	}
+
+	if listenOK {
+		ch.udpClash(c)
+	}
 
 	ch.roomKey(c.Rooms.Key, host, listenOK)
 	ch.intRange("rooms.max_participants", c.Rooms.MaxParticipants, 2, 50)
@@ -243,4 +265,51 @@ func fmtDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// tls checks the TLS section against the listener: a page that is not
+// served over HTTPS (or from loopback) cannot use the camera or the
+// microphone, so off loopback the server must either terminate TLS itself
+// or be told the https URL of a TLS proxy in front of it.
+func (ch *checker) tls(c *Config, listenHost string, listenOK bool) {
+	t := c.TLS
+	ch.oneOf("tls.mode", t.Mode, TLSOff, TLSFiles, TLSACME, TLSSelfSigned)
+	u, err := url.Parse(c.Server.PublicURL)
+	https := err == nil && strings.EqualFold(u.Scheme, "https")
+	switch t.Mode {
+	case TLSOff:
+		if listenOK && !isLoopbackHost(listenHost) && !https {
+			ch.add("tls.mode", "is \"off\" while server.listen is not a loopback address: browsers allow the camera and microphone only on https pages; set tls.mode to \"acme\", \"files\" or \"self-signed\", or put a TLS proxy in front and set server.public_url to its https:// URL")
+		}
+	case TLSFiles, TLSSelfSigned:
+		if t.Mode == TLSFiles && t.CertFile == "" {
+			ch.add("tls.cert_file", "is required when tls.mode is \"files\"; give the path of the PEM certificate chain")
+		}
+		if t.Mode == TLSFiles && t.KeyFile == "" {
+			ch.add("tls.key_file", "is required when tls.mode is \"files\"; give the path of the PEM private key")
+		}
+		if !https {
+			ch.add("server.public_url", "must be the server's https:// URL when tls.mode is %s: TURN over TLS and the links use its host name, which the certificate must match; such as \"https://meet.example.com\"", quote(t.Mode))
+		}
+	case TLSACME:
+		if !https {
+			ch.add("server.public_url", "must be the https:// URL of the server's host name when tls.mode is \"acme\": the certificate is issued for that name; such as \"https://meet.example.com\"")
+		} else if _, err := netip.ParseAddr(u.Hostname()); err == nil {
+			ch.add("server.public_url", "names an IP address; ACME certificates are issued for host names, so use the server's DNS name")
+		}
+	}
+}
+
+// udpClash reports media.udp_listen and turn.udp_listen asking for the
+// same UDP port (after deriving what was left empty): the second bind
+// would fail at start.
+func (ch *checker) udpClash(c *Config) {
+	d := *c
+	derive(&d)
+	if d.TURN.UDPListen == TURNUDPOff || !d.TURN.Enabled {
+		return
+	}
+	if sameListener(d.Media.UDPListen, d.TURN.UDPListen) {
+		ch.add("turn.udp_listen", "%s uses the same UDP port as media.udp_listen (%s); TURN and media each need their own port, such as \":3478\" for TURN and \":443\" for media", quote(d.TURN.UDPListen), quote(d.Media.UDPListen))
+	}
 }

@@ -159,6 +159,7 @@ func startServer(t *testing.T, edit func(*config.Config)) *server.Server {
 	t.Helper()
 	return servertest.Start(t, func(c *config.Config) {
 		c.Media.UDPListen = mediaHost + ":0"
+		c.TURN.UDPListen = mediaHost + ":0"
 		if edit != nil {
 			edit(c)
 		}

@@ -1,12 +1,14 @@
 // Package server assembles a running piiri from a validated config: the
-// logger, metrics, SFU, signalling, the embedded web client, the public
-// HTTP listener and the admin listener, and their graceful shutdown. It
-// holds wiring only; every behaviour lives in the packages it wires.
+// logger, metrics, the shared TCP port and its classifier, TLS, the SFU,
+// the embedded TURN server, signalling, the embedded web client, the admin
+// listener, and their graceful shutdown. It holds wiring only; every
+// behaviour lives in the packages it wires.
 package server
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base32"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -23,7 +26,10 @@ import (
 	"piiri/config"
 	"piiri/metrics"
 	"piiri/sfu"
+	"piiri/sfu/portmux"
+	"piiri/sfu/turn"
 	"piiri/signaling"
+	"piiri/tlsconf"
 	"piiri/web"
 )
 
@@ -32,30 +38,89 @@ type Server struct {
 	cfg     config.Config
 	log     *slog.Logger
 	metrics *metrics.Metrics
+	tls     *tls.Config // nil when TLS is off
+	mux     *portmux.Mux
 	media   *sfu.SFU
+	turn    *turn.Server   // nil when TURN is off
+	turnUDP net.PacketConn // nil when TURN over UDP is off
 	signal  *signaling.Server
 
-	httpLn  net.Listener
-	http    *http.Server
-	adminLn net.Listener // nil when the admin listener is off
-	admin   *http.Server
+	app      *http.Server // the web client, REST and websocket
+	redirect *http.Server // plain HTTP to HTTPS; nil when TLS is off
+	adminLn  net.Listener // nil when the admin listener is off
+	admin    *http.Server
 }
 
 // New opens the listeners and builds the server; Run serves. Opening early
 // lets callers (and tests using port 0) learn the real addresses first.
-func New(cfg config.Config, log *slog.Logger) (*Server, error) {
+func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	s := &Server{cfg: cfg, log: log, metrics: metrics.New()}
-	media, err := sfu.New(sfu.Config{
+	var cleanup []func()
+	defer func() {
+		if err != nil {
+			for i := len(cleanup) - 1; i >= 0; i-- {
+				cleanup[i]()
+			}
+		}
+	}()
+
+	if cfg.TLS.Mode != config.TLSOff {
+		s.tls, err = tlsconf.New(tlsconf.Config{
+			Host:          cfg.Server.PublicHost(cfg.Server.Listen),
+			CertFile:      cfg.TLS.CertFile,
+			KeyFile:       cfg.TLS.KeyFile,
+			ACME:          cfg.TLS.Mode == config.TLSACME,
+			ACMEEmail:     cfg.TLS.ACMEEmail,
+			ACMECacheDir:  cfg.TLS.ACMECacheDir,
+			ACMEDirectory: cfg.TLS.ACMEDirectory,
+			SelfSigned:    cfg.TLS.Mode == config.TLSSelfSigned,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("server: tls: %w", err)
+		}
+	}
+
+	tcp, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("server: listen on TCP %s (server.listen): %w", cfg.Server.Listen, err)
+	}
+	cleanup = append(cleanup, func() { _ = tcp.Close() })
+	s.mux, err = portmux.New(tcp, portmux.Config{
+		TLS:            s.tls,
+		TrustedProxies: cfg.Server.TrustedProxies,
+		OnClassified:   func(o string) { s.metrics.SharedPortConnections.WithLabelValues(o).Inc() },
+		Logger:         log.With("component", "portmux"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	cleanup = append(cleanup, func() { _ = s.mux.Close() })
+
+	var iceTCP net.Listener
+	if cfg.Media.ICETCP {
+		iceTCP = s.mux.ICETCP
+	}
+	s.media, err = sfu.New(sfu.Config{
 		UDPListen:           cfg.Media.UDPListen,
 		PublicIPs:           cfg.Media.PublicIPs,
 		KeyframeMinInterval: cfg.Media.KeyframeMinInterval,
+		ICETCP:              iceTCP,
+		RelayTransport:      s.relayTransport,
 		Logger:              log.With("component", "sfu"),
 		Metrics:             s.metrics,
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.media = media
+	cleanup = append(cleanup, func() { _ = s.media.Close() })
+
+	if cfg.TURN.Enabled {
+		if err := s.startTURN(); err != nil {
+			return nil, err
+		}
+		cleanup = append(cleanup, func() { _ = s.turn.Close() })
+	}
+
 	s.signal = signaling.New(signaling.Config{
 		RoomKey:            cfg.Rooms.Key,
 		MaxParticipants:    cfg.Rooms.MaxParticipants,
@@ -64,29 +129,31 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		MessageBurst:       cfg.Signaling.MessageBurst,
 		MaxInvalidMessages: cfg.Signaling.MaxInvalidMessages,
 		ResumeGrace:        cfg.Signaling.ResumeGrace,
+		ICEServers:         s.iceServers,
+		Gone:               s.participantGone,
 		Logger:             log.With("component", "signaling"),
 		Metrics:            s.metrics,
-	}, media)
+	}, s.media)
 
-	s.httpLn, err = net.Listen("tcp", cfg.Server.Listen)
-	if err != nil {
-		_ = media.Close()
-		return nil, fmt.Errorf("server: listen on %s (server.listen): %w", cfg.Server.Listen, err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("/ws", s.signal)
 	mux.Handle("/", web.Handler())
-	s.http = &http.Server{
+	s.app = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
+	if s.tls != nil {
+		s.redirect = &http.Server{
+			Handler:           http.HandlerFunc(s.redirectToHTTPS),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		}
+	}
 
-	if cfg.Admin.Listen != "off" {
+	if cfg.Admin.Listen != config.AdminOff {
 		s.adminLn, err = net.Listen("tcp", cfg.Admin.Listen)
 		if err != nil {
-			_ = s.httpLn.Close()
-			_ = media.Close()
 			return nil, fmt.Errorf("server: listen on %s (admin.listen): %w", cfg.Admin.Listen, err)
 		}
 		admin := http.NewServeMux()
@@ -95,6 +162,92 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		s.admin = &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second}
 	}
 	return s, nil
+}
+
+// startTURN opens TURN over UDP and takes TURN over TCP and TLS from the
+// shared port. Relays may reach only the SFU's media socket.
+func (s *Server) startTURN() error {
+	cfg := s.cfg.TURN
+	if cfg.UDPListen != config.TURNUDPOff {
+		pc, err := net.ListenPacket("udp", cfg.UDPListen)
+		if err != nil {
+			return fmt.Errorf("server: listen for TURN on UDP %s (turn.udp_listen): %w", cfg.UDPListen, err)
+		}
+		s.turnUDP = pc
+	}
+	var tlsLn net.Listener
+	if s.tls != nil {
+		tlsLn = s.mux.TURNTLS
+	}
+	relayIP := net.IP(s.media.MediaLocal().Addr().AsSlice())
+	if len(s.cfg.Media.PublicIPs) > 0 {
+		relayIP = net.ParseIP(s.cfg.Media.PublicIPs[0])
+	}
+	t, err := turn.New(turn.Config{
+		UDP:                   s.turnUDP,
+		TCP:                   s.mux.TURNTCP,
+		TLS:                   tlsLn,
+		Peers:                 s.media.MediaAddresses(),
+		Media:                 s.media.MediaLocal(),
+		RelayIP:               relayIP,
+		Secret:                []byte(cfg.Secret),
+		CredentialTTL:         cfg.CredentialTTL,
+		MaxAllocationsPerUser: cfg.MaxAllocations,
+		Logger:                s.log.With("component", "turn"),
+		Logging:               sfu.PionLoggerFactory(s.log.With("component", "turn")),
+		Metrics:               s.metrics,
+	})
+	if err != nil {
+		if s.turnUDP != nil {
+			_ = s.turnUDP.Close()
+		}
+		return err
+	}
+	s.turn = t
+	return nil
+}
+
+// participantGone lets go of the TURN relays of a participant who left.
+func (s *Server) participantGone(id string) {
+	if s.turn != nil {
+		s.turn.Revoke(id)
+	}
+}
+
+// relayTransport tells the SFU over which transport the client behind a
+// TURN relay socket reaches TURN.
+func (s *Server) relayTransport(relay netip.AddrPort) (string, bool) {
+	if s.turn == nil {
+		return "", false
+	}
+	return s.turn.TransportOf(relay)
+}
+
+// iceServers are the TURN servers offered to one participant, with
+// credentials of its own: UDP on the TURN port, TCP and (with TLS) TLS on
+// the shared port, all under the public host name.
+func (s *Server) iceServers(participantID string) []signaling.ICEServer {
+	if s.turn == nil {
+		return []signaling.ICEServer{}
+	}
+	bound := s.mux.Addr().String()
+	host := s.cfg.Server.PublicHost(bound)
+	port := s.cfg.Server.PublicPort(bound)
+	var urls []string
+	if s.turnUDP != nil {
+		_, udpPort, _ := net.SplitHostPort(s.turnUDP.LocalAddr().String())
+		urls = append(urls, "turn:"+net.JoinHostPort(host, udpPort)+"?transport=udp")
+	}
+	urls = append(urls, "turn:"+net.JoinHostPort(host, port)+"?transport=tcp")
+	if s.tls != nil {
+		urls = append(urls, "turns:"+net.JoinHostPort(host, port)+"?transport=tcp")
+	}
+	user, pass := s.turn.Credentials(participantID)
+	return []signaling.ICEServer{{URLs: urls, Username: user, Credential: pass}}
+}
+
+func (s *Server) redirectToHTTPS(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, s.BaseURL()+r.URL.RequestURI(), http.StatusPermanentRedirect)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
@@ -107,24 +260,42 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 // connections and media closed, and Run returns within the configured
 // shutdown timeout.
 func (s *Server) Run(ctx context.Context) error {
-	errc := make(chan error, 2)
-	go func() { errc <- serve(s.http, s.httpLn) }()
+	errc := make(chan error, 4)
+	go func() { errc <- s.mux.Serve() }()
+	go func() { errc <- serve(s.app, s.mux.HTTPS) }()
+	if s.redirect != nil {
+		go func() { errc <- serve(s.redirect, s.mux.HTTP) }()
+	} else {
+		go func() { errc <- serve(s.app, s.mux.HTTP) }()
+	}
 	if s.admin != nil {
 		go func() { errc <- serve(s.admin, s.adminLn) }()
 	}
-	s.log.Info("piiri is serving", "url", s.BaseURL(), "media_udp", s.media.UDPAddr().String(), "admin", s.AdminAddr(), "dev_mode", s.cfg.DevMode())
+	s.log.Info("piiri is serving", "url", s.BaseURL(), "shared_port", s.mux.Addr().String(),
+		"media_udp", s.media.UDPAddr().String(), "turn_udp", addrOrOff(s.turnUDP),
+		"tls", s.cfg.TLS.Mode, "admin", s.AdminAddr(), "dev_mode", s.cfg.DevMode())
 
 	var serveErr error
 	select {
 	case <-ctx.Done():
 	case serveErr = <-errc:
+		if serveErr == nil {
+			serveErr = errors.New("server: a listener stopped")
+		}
 		s.log.Error("listener failed; shutting down", "err", serveErr)
 	}
 	return errors.Join(serveErr, s.shutdown())
 }
 
+func addrOrOff(pc net.PacketConn) string {
+	if pc == nil {
+		return "off"
+	}
+	return pc.LocalAddr().String()
+}
+
 func serve(srv *http.Server, ln net.Listener) error {
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 		return err
 	}
 	return nil
@@ -135,13 +306,25 @@ func (s *Server) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
 	defer cancel()
 	var errs []error
-	// Stop accepting first; http.Server.Shutdown does not wait for
+	// Stop accepting first. http.Server.Shutdown does not wait for
 	// hijacked websocket connections, which signalling closes itself.
-	if err := s.http.Shutdown(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("server: stop HTTP: %w", err))
+	if err := s.mux.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		errs = append(errs, fmt.Errorf("server: close the shared port: %w", err))
+	}
+	for _, srv := range []*http.Server{s.app, s.redirect} {
+		if srv != nil {
+			if err := srv.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("server: stop HTTP: %w", err))
+			}
+		}
 	}
 	if err := s.signal.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
+	}
+	if s.turn != nil {
+		if err := s.turn.Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := s.media.Close(); err != nil {
 		errs = append(errs, err)
@@ -157,7 +340,7 @@ func (s *Server) shutdown() error {
 
 // BaseURL is the URL people open: server.public_url, or derived from the
 // listening address.
-func (s *Server) BaseURL() string { return s.cfg.Server.BaseURL(s.httpLn.Addr().String()) }
+func (s *Server) BaseURL() string { return s.cfg.Server.BaseURL(s.mux.Addr().String()) }
 
 // WebsocketURL is the signalling endpoint.
 func (s *Server) WebsocketURL() string {
@@ -165,6 +348,26 @@ func (s *Server) WebsocketURL() string {
 	u = strings.Replace(u, "https://", "wss://", 1)
 	u = strings.Replace(u, "http://", "ws://", 1)
 	return u + "/ws"
+}
+
+// SharedAddr is the address of the shared TCP port.
+func (s *Server) SharedAddr() string { return s.mux.Addr().String() }
+
+// TURNUDPAddr is the TURN UDP socket's address, or "" when it is off.
+func (s *Server) TURNUDPAddr() string {
+	if s.turnUDP == nil {
+		return ""
+	}
+	return s.turnUDP.LocalAddr().String()
+}
+
+// TLSCertificate is the certificate the shared port presents, or nil (no
+// TLS, or ACME, whose certificates come later).
+func (s *Server) TLSCertificate() *tls.Certificate {
+	if s.tls == nil || len(s.tls.Certificates) == 0 {
+		return nil
+	}
+	return &s.tls.Certificates[0]
 }
 
 // AdminAddr is the admin listener's address, or "off".

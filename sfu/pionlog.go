@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/pion/logging"
 )
@@ -21,8 +22,21 @@ func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
 
 type pionLogger struct{ log *slog.Logger }
 
+// benign are pion messages that report the ordinary end of a connection
+// (a packet for a socket closed a moment earlier), whatever level pion
+// gives them.
+var benign = []string{"read/write on closed pipe", "use of closed network connection", "stream is already closed"}
+
 func (l pionLogger) emit(level slog.Level, msg string) {
-	// Enabled first: formatting pion's messages is not free and most are dropped.
+	if level > slog.LevelDebug {
+		for _, b := range benign {
+			if strings.Contains(msg, b) {
+				level = slog.LevelDebug
+				break
+			}
+		}
+	}
+	// Enabled first: most of pion's messages are dropped.
 	if l.log.Enabled(context.Background(), level) {
 		l.log.Log(context.Background(), level, msg)
 	}
@@ -30,7 +44,7 @@ func (l pionLogger) emit(level slog.Level, msg string) {
 
 func (l pionLogger) emitf(level slog.Level, format string, args ...any) {
 	if l.log.Enabled(context.Background(), level) {
-		l.log.Log(context.Background(), level, fmt.Sprintf(format, args...))
+		l.emit(level, fmt.Sprintf(format, args...))
 	}
 }
 
@@ -44,3 +58,7 @@ func (l pionLogger) Warn(msg string)              { l.emit(slog.LevelDebug, msg)
 func (l pionLogger) Warnf(f string, args ...any)  { l.emitf(slog.LevelDebug, f, args...) }
 func (l pionLogger) Error(msg string)             { l.emit(slog.LevelWarn, msg) }
 func (l pionLogger) Errorf(f string, args ...any) { l.emitf(slog.LevelWarn, f, args...) }
+
+// PionLoggerFactory returns a pion logger factory that writes to log, for
+// the other pion components the server runs (TURN).
+func PionLoggerFactory(log *slog.Logger) logging.LoggerFactory { return slogFactory{log: log} }

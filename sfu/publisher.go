@@ -53,6 +53,9 @@ func (pub *publisher) openLocked() error {
 	})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("publisher connection state", "state", s)
+		if s == webrtc.PeerConnectionStateConnected {
+			p.recordPath(Publisher, pc)
+		}
 	})
 	pub.pc, pub.local, pub.remote = pc, local, remoteCandidates{}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -38,6 +39,13 @@ type Config struct {
 	// KeyframeMinInterval is the least time between two keyframe requests to
 	// one publisher's track.
 	KeyframeMinInterval time.Duration
+	// ICETCP, if set, yields the ICE-TCP connections of the shared port:
+	// the SFU then also offers passive TCP candidates on that port.
+	ICETCP net.Listener
+	// RelayTransport, if set, says over which transport the client behind
+	// a TURN relay socket reaches TURN ("udp", "tcp", "tls"), so the SFU
+	// can count the paths connections take.
+	RelayTransport func(relay netip.AddrPort) (transport string, ok bool)
 
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
@@ -52,6 +60,7 @@ type SFU struct {
 	api     *webrtc.API
 	udpConn net.PacketConn
 	udpMux  *ice.UDPMuxDefault
+	tcpMux  *ice.TCPMuxDefault // nil without ICE-TCP
 	pcConf  webrtc.Configuration
 
 	mu     sync.Mutex
@@ -90,6 +99,17 @@ func New(cfg Config) (*SFU, error) {
 		UDPConn: conn,
 		Logger:  pionLog.NewLogger("udpmux"),
 	})
+	if cfg.ICETCP != nil {
+		s.tcpMux = ice.NewTCPMuxDefault(ice.TCPMuxParams{
+			Listener:       cfg.ICETCP,
+			Logger:         pionLog.NewLogger("tcpmux"),
+			ReadBufferSize: 32,
+			// Writes to a slow TCP client are buffered and, beyond
+			// this, dropped: they must never block the forwarding
+			// loop that serves every other subscriber of a track.
+			WriteBufferSize: 4 << 20,
+		})
+	}
 
 	api, err := s.newAPI(udpAddr, pionLog)
 	if err != nil {
@@ -132,7 +152,20 @@ func (s *SFU) newAPI(udpAddr *net.UDPAddr, pionLog slogFactory) (*webrtc.API, er
 
 	se := webrtc.SettingEngine{LoggerFactory: pionLog}
 	se.SetICEUDPMux(s.udpMux)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
+	if s.tcpMux != nil {
+		se.SetICETCPMux(s.tcpMux)
+		networks = append(networks, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)
+		// TCP candidates come from the interface list; offer only the
+		// addresses the shared port listens on.
+		if tcpIP := tcpListenIP(s.cfg.ICETCP); tcpIP.IsValid() && !tcpIP.IsUnspecified() {
+			se.SetIPFilter(func(ip net.IP) bool {
+				a, ok := netip.AddrFromSlice(ip)
+				return ok && (a.Unmap() == tcpIP || a.Unmap() == udpAddrIP(udpAddr))
+			})
+		}
+	}
+	se.SetNetworkTypes(networks)
 	// mDNS would hide nothing on a server and costs a multicast socket per
 	// peer connection.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
@@ -155,6 +188,53 @@ func (s *SFU) newAPI(udpAddr *net.UDPAddr, pionLog slogFactory) (*webrtc.API, er
 
 // UDPAddr is the local address of the media UDP socket.
 func (s *SFU) UDPAddr() net.Addr { return s.udpConn.LocalAddr() }
+
+// MediaLocal is an address this host can send to to reach the media UDP
+// socket: its own address, or loopback when it listens on all interfaces.
+func (s *SFU) MediaLocal() netip.AddrPort {
+	a := s.udpConn.LocalAddr().(*net.UDPAddr).AddrPort()
+	ip := a.Addr().Unmap()
+	if ip.IsUnspecified() {
+		ip = netip.MustParseAddr("127.0.0.1")
+		if a.Addr().Is6() && !a.Addr().Is4In6() {
+			ip = netip.IPv6Loopback()
+		}
+	}
+	return netip.AddrPortFrom(ip, a.Port())
+}
+
+// MediaAddresses are the addresses clients may send media to over UDP:
+// the public addresses when configured, and every address the socket
+// listens on. TURN allows relaying to these and nothing else.
+func (s *SFU) MediaAddresses() []netip.AddrPort {
+	port := s.udpConn.LocalAddr().(*net.UDPAddr).AddrPort().Port()
+	var out []netip.AddrPort
+	for _, p := range s.cfg.PublicIPs {
+		if ip, err := netip.ParseAddr(p); err == nil {
+			out = append(out, netip.AddrPortFrom(ip.Unmap(), port))
+		}
+	}
+	local := s.MediaLocal()
+	out = append(out, local)
+	if s.udpConn.LocalAddr().(*net.UDPAddr).IP.IsUnspecified() {
+		addrs, _ := net.InterfaceAddrs()
+		for _, a := range addrs {
+			if pfx, err := netip.ParsePrefix(a.String()); err == nil && pfx.Addr().Unmap() != local.Addr() {
+				out = append(out, netip.AddrPortFrom(pfx.Addr().Unmap(), port))
+			}
+		}
+	}
+	return out
+}
+
+func tcpListenIP(l net.Listener) netip.Addr {
+	if a, ok := l.Addr().(*net.TCPAddr); ok {
+		return a.AddrPort().Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
+func udpAddrIP(a *net.UDPAddr) netip.Addr { return a.AddrPort().Addr().Unmap() }
 
 // NewRoom creates an empty media room that reports to events. The caller
 // closes it when the last participant has left.
@@ -191,10 +271,16 @@ func (s *SFU) Close() error {
 	for _, r := range rooms {
 		r.Close()
 	}
-	if err := s.udpMux.Close(); err != nil {
-		return fmt.Errorf("sfu: close UDP mux: %w", err)
+	var errs []error
+	if s.tcpMux != nil {
+		if err := s.tcpMux.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("sfu: close ICE-TCP mux: %w", err))
+		}
 	}
-	return nil
+	if err := s.udpMux.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("sfu: close UDP mux: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // ErrClosed is returned by operations on a closed SFU, room or participant.

@@ -36,6 +36,11 @@ func newSubscriber(p *Participant, pc *webrtc.PeerConnection) *subscriber {
 	s.local = localCandidates{target: Subscriber, sig: p.sig}
 	pc.OnICECandidate(s.local.onCandidate)
 	pc.OnICEConnectionStateChange(s.onICEState)
+	pc.OnConnectionStateChange(func(state webrtc.PeerConnectionState) {
+		if state == webrtc.PeerConnectionStateConnected {
+			p.recordPath(Subscriber, pc)
+		}
+	})
 	return s
 }
 

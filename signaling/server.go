@@ -33,6 +33,9 @@ type Config struct {
 	// ICEServers returns the ICE servers for one participant (TURN
 	// credentials are per participant). Nil means none.
 	ICEServers func(participantID string) []ICEServer
+	// Gone, if set, is called when a participant has left for good, so
+	// what it held elsewhere (TURN relays) can be let go.
+	Gone func(participantID string)
 
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
@@ -275,6 +278,9 @@ func (s *Server) remove(m *member, reason string) {
 	})
 	if media := m.mediaParticipant(); media != nil {
 		media.Close()
+	}
+	if s.cfg.Gone != nil {
+		s.cfg.Gone(m.id)
 	}
 	if empty {
 		rm.media.Close()

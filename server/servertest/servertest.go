@@ -20,6 +20,7 @@ func Config() config.Config {
 	cfg.Server.Listen = "127.0.0.1:0"
 	cfg.Admin.Listen = "127.0.0.1:0"
 	cfg.Media.UDPListen = "127.0.0.1:0"
+	cfg.TURN.UDPListen = "127.0.0.1:0"
 	return cfg
 }
 

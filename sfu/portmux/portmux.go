@@ -80,6 +80,10 @@ type Mux struct {
 	log     *slog.Logger
 	pending chan struct{}
 	wg      sync.WaitGroup
+
+	mu         sync.Mutex
+	inProgress map[net.Conn]struct{} // being classified, for Close
+	closed     bool
 }
 
 // New wraps ln. Call Serve to start accepting.
@@ -96,7 +100,7 @@ func New(ln net.Listener, cfg Config) (*Mux, error) {
 	if cfg.OnClassified == nil {
 		cfg.OnClassified = func(string) {}
 	}
-	m := &Mux{ln: ln, cfg: cfg, log: cfg.Logger, pending: make(chan struct{}, cfg.MaxPending)}
+	m := &Mux{ln: ln, cfg: cfg, log: cfg.Logger, pending: make(chan struct{}, cfg.MaxPending), inProgress: make(map[net.Conn]struct{})}
 	if len(cfg.TrustedProxies) > 0 {
 		policy, err := proxyproto.TrustProxyHeaderFromRanges(cfg.TrustedProxies)
 		if err != nil {
@@ -153,10 +157,16 @@ func (m *Mux) Serve() error {
 	}
 }
 
-// Close stops accepting, closes the sub-listeners and waits for the
-// connections being classified.
+// Close stops accepting, closes the sub-listeners, and ends the
+// classification of connections still sending their first bytes.
 func (m *Mux) Close() error {
 	err := m.ln.Close()
+	m.mu.Lock()
+	m.closed = true
+	for c := range m.inProgress {
+		_ = c.SetDeadline(time.Now()) // their reads fail at once
+	}
+	m.mu.Unlock()
 	for _, l := range []*Listener{m.HTTP, m.HTTPS, m.TURNTCP, m.TURNTLS, m.ICETCP} {
 		_ = l.Close()
 	}
@@ -166,6 +176,19 @@ func (m *Mux) Close() error {
 
 // classify reads the first bytes of c and hands it on, or closes it.
 func (m *Mux) classify(c net.Conn) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		_ = c.Close()
+		return
+	}
+	m.inProgress[c] = struct{}{}
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		delete(m.inProgress, c)
+		m.mu.Unlock()
+	}()
 	deadline := time.Now().Add(m.cfg.ClassifyTimeout)
 	_ = c.SetDeadline(deadline)
 	br := bufio.NewReaderSize(c, 1024)

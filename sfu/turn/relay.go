@@ -84,14 +84,21 @@ func (g *relayGenerator) AllocatePacketConn(conf pionturn.AllocateListenerConfig
 		return nil, nil, err
 	}
 	local := conn.LocalAddr().(*net.UDPAddr).AddrPort()
-	g.s.mu.Lock()
-	g.s.transports[normalize(local)] = g.transport
-	g.s.mu.Unlock()
-	pc := &policyConn{UDPConn: conn, policy: g.s.policy, onClose: func() {
-		g.s.mu.Lock()
-		delete(g.s.transports, normalize(local))
-		g.s.mu.Unlock()
-	}}
+	s, user := g.s, conf.UserID
+	pc := &policyConn{UDPConn: conn, policy: s.policy}
+	pc.onClose = func() {
+		s.mu.Lock()
+		delete(s.transports, normalize(local))
+		delete(s.relaysOf[user], pc)
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	s.transports[normalize(local)] = g.transport
+	if s.relaysOf[user] == nil {
+		s.relaysOf[user] = make(map[*policyConn]struct{})
+	}
+	s.relaysOf[user][pc] = struct{}{}
+	s.mu.Unlock()
 	return pc, &net.UDPAddr{IP: g.s.cfg.RelayIP, Port: int(local.Port())}, nil
 }
 

@@ -79,8 +79,9 @@ type Server struct {
 	policy *peerPolicy
 
 	mu         sync.Mutex
-	perUser    map[string]int            // allocations per participant
-	transports map[netip.AddrPort]string // relay socket address -> client transport
+	perUser    map[string]int                      // allocations per participant
+	transports map[netip.AddrPort]string           // relay socket address -> client transport
+	relaysOf   map[string]map[*policyConn]struct{} // relay sockets per participant
 
 	authFailures prometheus.Counter
 }
@@ -118,6 +119,7 @@ func New(cfg Config) (*Server, error) {
 		policy:       newPeerPolicy(cfg.Peers, cfg.Media, cfg.Metrics),
 		perUser:      make(map[string]int),
 		transports:   make(map[netip.AddrPort]string),
+		relaysOf:     make(map[string]map[*policyConn]struct{}),
 		authFailures: cfg.Metrics.TURNAuthFailures,
 	}
 	sc := pionturn.ServerConfig{
@@ -230,6 +232,19 @@ func (s *Server) allocationDeleted(_, _ net.Addr, _, userID, _ string) {
 	}
 	s.mu.Unlock()
 	s.cfg.Metrics.TURNAllocations.Dec()
+}
+
+// Revoke closes every relay socket of a participant who has left the
+// room. A client that vanishes (a closed laptop) never deallocates, and
+// its allocations would otherwise hold sockets until they expire.
+func (s *Server) Revoke(participantID string) {
+	s.mu.Lock()
+	conns := s.relaysOf[participantID]
+	delete(s.relaysOf, participantID)
+	s.mu.Unlock()
+	for c := range conns {
+		_ = c.UDPConn.Close() // the allocation's read loop ends with it
+	}
 }
 
 // TransportOf reports over which transport the client of the relay socket
