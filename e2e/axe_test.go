@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"piiri/e2e/chrome"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 // with an unlabelled field and unreadable text, axe-core must report
 // serious violations, or the checks of the real pages prove nothing.
 func TestAxeFindsProblems(t *testing.T) {
-	if _, err := os.Stat(repoRoot + "/.cache/axe/node_modules/axe-core/axe.min.js"); err != nil && os.Getenv("CI") == "" {
+	if _, err := os.Stat(chrome.AxePath()); err != nil && os.Getenv("CI") == "" {
 		t.Skip("skipping: axe-core is not installed; run `make test-deps`")
 	}
 	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -24,9 +25,9 @@ func TestAxeFindsProblems(t *testing.T) {
 <input type="text"><p style="color:#999;background:#aaa">hard to read</p></main></html>`))
 	}))
 	defer bad.Close()
-	b := newBrowser(t)
-	b.do(t, 10*time.Second, chromedp.Navigate(bad.URL))
-	got := strings.Join(axeViolations(t, b, "bad"), "\n")
+	b := chrome.New(t)
+	b.Do(t, 10*time.Second, chromedp.Navigate(bad.URL))
+	got := strings.Join(chrome.AxeViolations(t, b, "bad"), "\n")
 	for _, want := range []string{"label", "color-contrast"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("axe did not report %q on a page that has it; reported:\n%s", want, got)

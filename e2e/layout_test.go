@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"piiri/bot"
+	"piiri/e2e/chrome"
 )
 
 // fitsJS checks that every tile in the grid lies inside the viewport, none
@@ -26,9 +27,9 @@ const fitsJS = `((minWidth) => {
 func TestElevenFit(t *testing.T) {
 	srv := startServer(t, nil)
 	link := srv.RoomLink()
-	b := newBrowser(t)
-	joinThroughUI(t, b, link, "Anna")
-	room := eval[string](t, b, `window.piiri.session.room`)
+	b := chrome.New(t)
+	chrome.JoinThroughUI(t, b, link, "Anna")
+	room := chrome.Eval[string](t, b, `window.piiri.session.room`)
 	for i := range 10 {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		bt, err := bot.Join(ctx, bot.Config{URL: srv.WebsocketURL(), Room: room, Name: fmt.Sprintf("Bot %d", i+1), Publish: true})
@@ -38,7 +39,7 @@ func TestElevenFit(t *testing.T) {
 		}
 		t.Cleanup(bt.Close)
 	}
-	poll(t, b, 30*time.Second, "eleven tiles", `document.querySelectorAll('#grid .tile').length === 11`)
+	chrome.Poll(t, b, 30*time.Second, "eleven tiles", `document.querySelectorAll('#grid .tile').length === 11`)
 	for _, vp := range []struct {
 		name          string
 		width, height int64
@@ -47,9 +48,9 @@ func TestElevenFit(t *testing.T) {
 		{"laptop", 1280, 800, 200},
 		{"phone", 390, 844, 110},
 	} {
-		b.do(t, 10*time.Second, chromedp.EmulateViewport(vp.width, vp.height, chromedp.EmulateScale(1)))
-		poll(t, b, 5*time.Second, "eleven tiles fit the "+vp.name, fmt.Sprintf(`%s(%d) === '11:true'`, fitsJS, vp.minTile))
-		screenshot(t, b, "room-11-"+vp.name)
+		b.Do(t, 10*time.Second, chromedp.EmulateViewport(vp.width, vp.height, chromedp.EmulateScale(1)))
+		chrome.Poll(t, b, 5*time.Second, "eleven tiles fit the "+vp.name, fmt.Sprintf(`%s(%d) === '11:true'`, fitsJS, vp.minTile))
+		chrome.Screenshot(t, b, "room-11-"+vp.name)
 	}
-	b.checkNoExceptions(t)
+	b.CheckNoExceptions(t)
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"piiri/e2e/chrome"
 	"testing"
 	"time"
 
@@ -19,8 +20,8 @@ func TestDeniedPermissionListenOnly(t *testing.T) {
 	link := srv.RoomLink()
 	// Without the fake permission prompt, the browser asks for real; the
 	// test answers "no" for every site.
-	denied := newBrowser(t, chromedp.Flag("use-fake-ui-for-media-stream", false))
-	ctx, cancel := context.WithTimeout(denied.ctx, 10*time.Second)
+	denied := chrome.New(t, chromedp.Flag("use-fake-ui-for-media-stream", false))
+	ctx, cancel := context.WithTimeout(denied.Ctx(), 10*time.Second)
 	defer cancel()
 	for _, name := range []string{"camera", "microphone"} {
 		if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
@@ -30,19 +31,19 @@ func TestDeniedPermissionListenOnly(t *testing.T) {
 			t.Fatalf("deny %s: %v", name, err)
 		}
 	}
-	other := newBrowser(t)
-	idOther := joinThroughUI(t, other, link, "Ben")
+	other := chrome.New(t)
+	idOther := chrome.JoinThroughUI(t, other, link, "Ben")
 
-	denied.do(t, 20*time.Second, chromedp.Navigate(link))
-	poll(t, denied, 10*time.Second, "the page explains the denied permission", `document.getElementById('device-message').textContent.includes('not allowed')`)
-	if !eval[bool](t, denied, `document.getElementById('pre-mic').disabled && document.getElementById('pre-camera').getAttribute('aria-pressed') === 'false'`) {
+	denied.Do(t, 20*time.Second, chromedp.Navigate(link))
+	chrome.Poll(t, denied, 10*time.Second, "the page explains the denied permission", `document.getElementById('device-message').textContent.includes('not allowed')`)
+	if !chrome.Eval[bool](t, denied, `document.getElementById('pre-mic').disabled && document.getElementById('pre-camera').getAttribute('aria-pressed') === 'false'`) {
 		t.Error("microphone and camera buttons do not show that there are none")
 	}
-	idDenied := joinThroughUI(t, denied, link, "Anna")
-	waitReceiving(t, denied, []string{idOther}, nil, 20, 20, 30*time.Second)
-	poll(t, other, 10*time.Second, "Ben sees Anna's avatar", fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('video-off'); })()`, jsString(idDenied)))
-	denied.checkNoExceptions(t)
-	other.checkNoExceptions(t)
+	idDenied := chrome.JoinThroughUI(t, denied, link, "Anna")
+	chrome.WaitReceiving(t, denied, []string{idOther}, nil, 20, 20, 30*time.Second)
+	chrome.Poll(t, other, 10*time.Second, "Ben sees Anna's avatar", fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('video-off'); })()`, chrome.JSString(idDenied)))
+	denied.CheckNoExceptions(t)
+	other.CheckNoExceptions(t)
 }
 
 // TestFinnishAndSwitching: a browser that prefers Finnish gets the page in
@@ -51,17 +52,17 @@ func TestDeniedPermissionListenOnly(t *testing.T) {
 func TestFinnishAndSwitching(t *testing.T) {
 	srv := startServer(t, nil)
 	link := srv.RoomLink()
-	b := newBrowser(t, chromedp.Flag("lang", "fi-FI"), chromedp.Flag("accept-lang", "fi-FI,fi"))
-	b.do(t, 20*time.Second, chromedp.Navigate(link))
-	poll(t, b, 10*time.Second, "page in Finnish", `document.documentElement.lang === 'fi' && document.getElementById('join-button').textContent === 'Liity'`)
-	if got := eval[string](t, b, `document.querySelector('label[for=name]').textContent`); got != "Nimesi" {
+	b := chrome.New(t, chromedp.Flag("lang", "fi-FI"), chromedp.Flag("accept-lang", "fi-FI,fi"))
+	b.Do(t, 20*time.Second, chromedp.Navigate(link))
+	chrome.Poll(t, b, 10*time.Second, "page in Finnish", `document.documentElement.lang === 'fi' && document.getElementById('join-button').textContent === 'Liity'`)
+	if got := chrome.Eval[string](t, b, `document.querySelector('label[for=name]').textContent`); got != "Nimesi" {
 		t.Errorf("name label %q, want Nimesi", got)
 	}
-	b.do(t, 10*time.Second, chromedp.SetValue(chromedp.CSS("#lang"), "en"), chromedp.Evaluate[chromedp.Void](`document.getElementById('lang').dispatchEvent(new Event('change'))`))
-	poll(t, b, 5*time.Second, "page in English", `document.documentElement.lang === 'en' && document.getElementById('join-button').textContent === 'Join'`)
-	b.do(t, 20*time.Second, chromedp.Reload())
-	poll(t, b, 10*time.Second, "the choice is kept", `document.getElementById('join-button').textContent === 'Join'`)
-	b.checkNoExceptions(t)
+	b.Do(t, 10*time.Second, chromedp.SetValue(chromedp.CSS("#lang"), "en"), chromedp.Evaluate[chromedp.Void](`document.getElementById('lang').dispatchEvent(new Event('change'))`))
+	chrome.Poll(t, b, 5*time.Second, "page in English", `document.documentElement.lang === 'en' && document.getElementById('join-button').textContent === 'Join'`)
+	b.Do(t, 20*time.Second, chromedp.Reload())
+	chrome.Poll(t, b, 10*time.Second, "the choice is kept", `document.getElementById('join-button').textContent === 'Join'`)
+	b.CheckNoExceptions(t)
 }
 
 // TestKeyboardOnly: joining, muting and leaving work with the keyboard
@@ -69,14 +70,14 @@ func TestFinnishAndSwitching(t *testing.T) {
 func TestKeyboardOnly(t *testing.T) {
 	srv := startServer(t, nil)
 	link := srv.RoomLink()
-	b := newBrowser(t)
-	b.do(t, 20*time.Second, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#name")))
-	poll(t, b, 10*time.Second, "camera ready", `document.getElementById('preview').videoWidth > 0`)
+	b := chrome.New(t)
+	b.Do(t, 20*time.Second, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#name")))
+	chrome.Poll(t, b, 10*time.Second, "camera ready", `document.getElementById('preview').videoWidth > 0`)
 	// Tab from the top of the page until the name field has focus.
 	found := false
 	for range 10 {
 		press(t, b, "Tab")
-		if eval[string](t, b, `document.activeElement.id`) == "name" {
+		if chrome.Eval[string](t, b, `document.activeElement.id`) == "name" {
 			found = true
 			break
 		}
@@ -84,31 +85,31 @@ func TestKeyboardOnly(t *testing.T) {
 	if !found {
 		t.Fatal("the name field cannot be reached with Tab")
 	}
-	if outline := eval[string](t, b, `getComputedStyle(document.activeElement).outlineStyle`); outline == "none" {
+	if outline := chrome.Eval[string](t, b, `getComputedStyle(document.activeElement).outlineStyle`); outline == "none" {
 		t.Error("the focused field shows no focus outline")
 	}
-	b.do(t, 10*time.Second, chromedp.KeyEvent("Keyboard User"))
+	b.Do(t, 10*time.Second, chromedp.KeyEvent("Keyboard User"))
 	press(t, b, "Enter") // submits the form
-	poll(t, b, 20*time.Second, "joined", `!!(window.piiri.session && window.piiri.session.state === 'connected')`)
-	if id := eval[string](t, b, `document.activeElement.id`); id != "ctl-mic" {
+	chrome.Poll(t, b, 20*time.Second, "joined", `!!(window.piiri.session && window.piiri.session.state === 'connected')`)
+	if id := chrome.Eval[string](t, b, `document.activeElement.id`); id != "ctl-mic" {
 		t.Errorf("after joining, focus is on %q, want the microphone button", id)
 	}
 	press(t, b, " ") // Space toggles the focused button
-	poll(t, b, 5*time.Second, "microphone muted by keyboard", `document.getElementById('ctl-mic').getAttribute('aria-pressed') === 'false'`)
+	chrome.Poll(t, b, 5*time.Second, "microphone muted by keyboard", `document.getElementById('ctl-mic').getAttribute('aria-pressed') === 'false'`)
 	for range 3 {
 		press(t, b, "Tab")
 	}
-	if id := eval[string](t, b, `document.activeElement.id`); id != "ctl-leave" {
+	if id := chrome.Eval[string](t, b, `document.activeElement.id`); id != "ctl-leave" {
 		t.Fatalf("three Tabs from the microphone reach %q, want the leave button", id)
 	}
 	press(t, b, "Enter")
-	poll(t, b, 10*time.Second, "left", `!document.getElementById('ended').hidden`)
-	b.checkNoExceptions(t)
+	chrome.Poll(t, b, 10*time.Second, "left", `!document.getElementById('ended').hidden`)
+	b.CheckNoExceptions(t)
 }
 
 // press sends one key press to the page ("Tab", "Enter" or " ").
-func press(t *testing.T, b *browser, key string) {
+func press(t *testing.T, b *chrome.Browser, key string) {
 	t.Helper()
 	keys := map[string]string{"Tab": kb.Tab, "Enter": kb.Enter, " ": " "}[key]
-	b.do(t, 5*time.Second, chromedp.KeyEvent(keys))
+	b.Do(t, 5*time.Second, chromedp.KeyEvent(keys))
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"piiri/e2e/chrome"
 	"slices"
 	"sort"
 	"testing"
@@ -19,71 +20,71 @@ func TestThreeParticipants(t *testing.T) {
 	srv := startServer(t, nil)
 	link := srv.RoomLink()
 	names := []string{"Anna Virtanen", "Ben", "Cecilia"}
-	tone := chromedp.Flag("use-file-for-fake-audio-capture", toneWAV(t))
-	bs := []*browser{newBrowser(t, tone), newBrowser(t, tone), newBrowser(t, tone)}
+	tone := chromedp.Flag("use-file-for-fake-audio-capture", chrome.ToneWAV(t))
+	bs := []*chrome.Browser{chrome.New(t, tone), chrome.New(t, tone), chrome.New(t, tone)}
 
 	// The pre-join page, with the camera running.
-	bs[0].do(t, 30*time.Second, chromedp.Navigate(link))
-	poll(t, bs[0], 20*time.Second, "camera preview", `document.getElementById('preview').videoWidth > 0`)
-	checkAccessibility(t, bs[0], "pre-join")
-	screenshot(t, bs[0], "prejoin")
+	bs[0].Do(t, 30*time.Second, chromedp.Navigate(link))
+	chrome.Poll(t, bs[0], 20*time.Second, "camera preview", `document.getElementById('preview').videoWidth > 0`)
+	chrome.CheckAccessibility(t, bs[0], "pre-join")
+	chrome.Screenshot(t, bs[0], "prejoin")
 
 	ids := make([]string, len(bs))
 	for i, b := range bs {
-		ids[i] = joinThroughUI(t, b, link, names[i])
+		ids[i] = chrome.JoinThroughUI(t, b, link, names[i])
 	}
 	for i, b := range bs {
 		others := slices.Delete(slices.Clone(ids), i, i+1)
-		waitReceiving(t, b, others, nil, 30, 50, 30*time.Second)
+		chrome.WaitReceiving(t, b, others, nil, 30, 50, 30*time.Second)
 	}
-	t.Logf("join to first remote frame (third to join): %v", joinToFirstFrame(t, bs[2]))
+	t.Logf("join to first remote frame (third to join): %v", chrome.JoinToFirstFrame(t, bs[2]))
 	// The microphones play a tone for a second, then a second of silence:
 	// the server hears speech from the audio levels and every page
 	// highlights the speaker, and then takes the highlight away.
-	watch := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); window.speakingSeen = []; new MutationObserver(() => { const on = f.classList.contains('speaking'); if (window.speakingSeen.at(-1) !== on) window.speakingSeen.push(on); }).observe(f, { attributes: true, attributeFilter: ['class'] }); })()`, jsString(ids[0]))
+	watch := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); window.speakingSeen = []; new MutationObserver(() => { const on = f.classList.contains('speaking'); if (window.speakingSeen.at(-1) !== on) window.speakingSeen.push(on); }).observe(f, { attributes: true, attributeFilter: ['class'] }); })()`, chrome.JSString(ids[0]))
 	for _, b := range bs[1:] {
-		eval[chromedp.Void](t, b, watch)
+		chrome.Eval[chromedp.Void](t, b, watch)
 	}
 	for _, b := range bs[1:] {
-		poll(t, b, 10*time.Second, "Anna highlighted while her tone plays, not after", `window.speakingSeen.join() .includes('true,false')`)
+		chrome.Poll(t, b, 10*time.Second, "Anna highlighted while her tone plays, not after", `window.speakingSeen.join() .includes('true,false')`)
 	}
 	// Anna mutes: Ben and Cecilia see the microphone-off mark on her tile.
-	bs[0].do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-mic")))
-	mutedTile := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('audio-muted') && getComputedStyle(f.querySelector('.mic-off')).display !== 'none' && f.getAttribute('aria-label').includes(%s); })()`, jsString(ids[0]), jsString(names[0]))
+	bs[0].Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-mic")))
+	mutedTile := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('audio-muted') && getComputedStyle(f.querySelector('.mic-off')).display !== 'none' && f.getAttribute('aria-label').includes(%s); })()`, chrome.JSString(ids[0]), chrome.JSString(names[0]))
 	for _, b := range bs[1:] {
-		poll(t, b, 10*time.Second, "Anna shown muted", mutedTile)
+		chrome.Poll(t, b, 10*time.Second, "Anna shown muted", mutedTile)
 	}
-	if !eval[bool](t, bs[0], `document.getElementById('ctl-mic').getAttribute('aria-pressed') === 'false'`) {
+	if !chrome.Eval[bool](t, bs[0], `document.getElementById('ctl-mic').getAttribute('aria-pressed') === 'false'`) {
 		t.Error("Anna's microphone button does not show it is off")
 	}
 
 	// Ben turns his camera off: the others see his avatar instead.
-	bs[1].do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-camera")))
-	cameraOff := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('video-off') && getComputedStyle(f.querySelector('.avatar')).display !== 'none'; })()`, jsString(ids[1]))
-	for _, b := range []*browser{bs[0], bs[2]} {
-		poll(t, b, 10*time.Second, "Ben shown with his camera off", cameraOff)
+	bs[1].Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-camera")))
+	cameraOff := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('video-off') && getComputedStyle(f.querySelector('.avatar')).display !== 'none'; })()`, chrome.JSString(ids[1]))
+	for _, b := range []*chrome.Browser{bs[0], bs[2]} {
+		chrome.Poll(t, b, 10*time.Second, "Ben shown with his camera off", cameraOff)
 	}
-	bs[1].do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-camera")))
-	before := received(t, bs[0])
-	waitReceiving(t, bs[0], ids[1:2], before, 20, 0, 20*time.Second) // his video comes back
+	bs[1].Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-camera")))
+	before := chrome.Received(t, bs[0])
+	chrome.WaitReceiving(t, bs[0], ids[1:2], before, 20, 0, 20*time.Second) // his video comes back
 
-	checkAccessibility(t, bs[1], "room")
-	screenshot(t, bs[1], "room-3")
+	chrome.CheckAccessibility(t, bs[1], "room")
+	chrome.Screenshot(t, bs[1], "room-3")
 	// The same room on a phone held upright.
-	bs[1].do(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulatePortrait))
-	poll(t, bs[1], 5*time.Second, "tiles fit the phone", `[...document.querySelectorAll('#grid .tile')].every((f) => { const r = f.getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth && r.width > 100; })`)
-	screenshot(t, bs[1], "room-3-phone")
-	checkAccessibility(t, bs[1], "room on a phone")
-	bs[1].do(t, 10*time.Second, chromedp.EmulateReset())
+	bs[1].Do(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulatePortrait))
+	chrome.Poll(t, bs[1], 5*time.Second, "tiles fit the phone", `[...document.querySelectorAll('#grid .tile')].every((f) => { const r = f.getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth && r.width > 100; })`)
+	chrome.Screenshot(t, bs[1], "room-3-phone")
+	chrome.CheckAccessibility(t, bs[1], "room on a phone")
+	bs[1].Do(t, 10*time.Second, chromedp.EmulateReset())
 
 	// Cecilia leaves: the others' grids go from three tiles to two.
-	bs[2].do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-leave")))
+	bs[2].Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-leave")))
 	for _, b := range bs[:2] {
-		poll(t, b, 10*time.Second, "grid shrinks to two", `document.querySelectorAll('#grid .tile').length === 2`)
+		chrome.Poll(t, b, 10*time.Second, "grid shrinks to two", `document.querySelectorAll('#grid .tile').length === 2`)
 	}
-	poll(t, bs[2], 5*time.Second, "Cecilia sees she has left", `!document.getElementById('ended').hidden`)
+	chrome.Poll(t, bs[2], 5*time.Second, "Cecilia sees she has left", `!document.getElementById('ended').hidden`)
 	for _, b := range bs {
-		b.checkNoExceptions(t)
+		b.CheckNoExceptions(t)
 	}
 }
 
@@ -92,24 +93,24 @@ func TestThreeParticipants(t *testing.T) {
 func TestScreenShare(t *testing.T) {
 	srv := startServer(t, nil)
 	link := srv.RoomLink()
-	a, b := newBrowser(t), newBrowser(t)
-	idA := joinThroughUI(t, a, link, "Anna")
-	idB := joinThroughUI(t, b, link, "Ben")
-	waitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
+	a, b := chrome.New(t), chrome.New(t)
+	idA := chrome.JoinThroughUI(t, a, link, "Anna")
+	idB := chrome.JoinThroughUI(t, b, link, "Ben")
+	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
 
-	a.do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-screen")))
-	poll(t, b, 20*time.Second, "Anna's screen decoded", statsJS+fmt.Sprintf(`.then((s) => (s[%s] || {}).screenFrames > 20)`, jsString(idA)))
-	poll(t, b, 5*time.Second, "screen tile on the stage", fmt.Sprintf(`!document.getElementById('stage').hidden && !!document.querySelector('#stage figure.screen[data-participant=%s]')`, jsString(idA)))
+	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-screen")))
+	chrome.Poll(t, b, 20*time.Second, "Anna's screen decoded", chrome.StatsJS+fmt.Sprintf(`.then((s) => (s[%s] || {}).screenFrames > 20)`, chrome.JSString(idA)))
+	chrome.Poll(t, b, 5*time.Second, "screen tile on the stage", fmt.Sprintf(`!document.getElementById('stage').hidden && !!document.querySelector('#stage figure.screen[data-participant=%s]')`, chrome.JSString(idA)))
 	// The camera still arrives alongside.
-	before := received(t, b)
-	waitReceiving(t, b, []string{idA}, before, 10, 10, 10*time.Second)
-	screenshot(t, b, "room-screen-share")
+	before := chrome.Received(t, b)
+	chrome.WaitReceiving(t, b, []string{idA}, before, 10, 10, 10*time.Second)
+	chrome.Screenshot(t, b, "room-screen-share")
 
-	a.do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-screen")))
-	poll(t, b, 10*time.Second, "screen tile gone", `document.querySelectorAll('#stage figure').length === 0 && document.getElementById('stage').hidden`)
+	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-screen")))
+	chrome.Poll(t, b, 10*time.Second, "screen tile gone", `document.querySelectorAll('#stage figure').length === 0 && document.getElementById('stage').hidden`)
 	_ = idB
-	a.checkNoExceptions(t)
-	b.checkNoExceptions(t)
+	a.CheckNoExceptions(t)
+	b.CheckNoExceptions(t)
 }
 
 // TestReconnect: the server cuts one participant's websocket, as a network
@@ -118,28 +119,28 @@ func TestScreenShare(t *testing.T) {
 func TestReconnect(t *testing.T) {
 	srv := startServer(t, nil)
 	link := srv.RoomLink()
-	a, b := newBrowser(t), newBrowser(t)
-	idA := joinThroughUI(t, a, link, "Anna")
-	idB := joinThroughUI(t, b, link, "Ben")
-	waitReceiving(t, a, []string{idB}, nil, 10, 10, 30*time.Second)
-	waitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
-	eval[chromedp.Void](t, a, `window.notReloaded = true`)
+	a, b := chrome.New(t), chrome.New(t)
+	idA := chrome.JoinThroughUI(t, a, link, "Anna")
+	idB := chrome.JoinThroughUI(t, b, link, "Ben")
+	chrome.WaitReceiving(t, a, []string{idB}, nil, 10, 10, 30*time.Second)
+	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
+	chrome.Eval[chromedp.Void](t, a, `window.notReloaded = true`)
 
-	baseA, baseB := received(t, a), received(t, b)
+	baseA, baseB := chrome.Received(t, a), chrome.Received(t, b)
 	cut := time.Now()
 	if !srv.Signaling().Disconnect(idA) {
 		t.Fatal("server did not find Anna's connection")
 	}
-	poll(t, a, 10*time.Second, "Anna reconnected as the same participant",
-		fmt.Sprintf(`window.notReloaded === true && window.piiri.session.id === %s && window.piiri.session.state === 'connected' && window.piiri.statusLog.includes('reconnecting')`, jsString(idA)))
-	waitReceiving(t, a, []string{idB}, baseA, 20, 20, 10*time.Second)
-	waitReceiving(t, b, []string{idA}, baseB, 20, 20, 10*time.Second)
+	chrome.Poll(t, a, 10*time.Second, "Anna reconnected as the same participant",
+		fmt.Sprintf(`window.notReloaded === true && window.piiri.session.id === %s && window.piiri.session.state === 'connected' && window.piiri.statusLog.includes('reconnecting')`, chrome.JSString(idA)))
+	chrome.WaitReceiving(t, a, []string{idB}, baseA, 20, 20, 10*time.Second)
+	chrome.WaitReceiving(t, b, []string{idA}, baseB, 20, 20, 10*time.Second)
 	t.Logf("reconnected with media both ways %v after the cut", time.Since(cut).Round(10*time.Millisecond))
 	if c := srv.Signaling().Counts(); c.Participants != 2 || c.Connected != 2 {
 		t.Errorf("server counts %+v, want 2 participants, both connected", c)
 	}
-	a.checkNoExceptions(t)
-	b.checkNoExceptions(t)
+	a.CheckNoExceptions(t)
+	b.CheckNoExceptions(t)
 }
 
 func median(ds []time.Duration) time.Duration {

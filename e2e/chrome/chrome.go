@@ -1,0 +1,352 @@
+// Package chrome drives headless Chromium (Debian's /usr/bin/chromium,
+// through chromedp) for piiri's end-to-end tests, and knows the piiri page
+// well enough to join it as a person would and to read its getStats().
+package chrome
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	goruntime "runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// NeedChromium fails (in CI) or skips (elsewhere, with the reason) when
+// Chromium is not installed. `make test` installs it.
+func NeedChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err == nil {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is missing; `make test-deps` installs it", chromiumPath)
+	}
+	t.Skipf("skipping: %s is missing; run `make test-deps` (apt-get install chromium)", chromiumPath)
+}
+
+// browser is one headless Chromium process with fake camera and
+// microphone, and a fresh profile.
+type Browser struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu         sync.Mutex
+	exceptions []string // uncaught exceptions in the page
+}
+
+// CheckNoExceptions fails the test if the page threw an uncaught exception.
+func (b *Browser) CheckNoExceptions(t *testing.T) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.exceptions {
+		t.Errorf("uncaught exception in the page: %s", e)
+	}
+}
+
+func New(t *testing.T, extraFlags ...chromedp.ExecAllocatorOption) *Browser {
+	t.Helper()
+	NeedChromium(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.WindowSize(1280, 800),
+		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+			// Chromium must die with the test, whatever happens.
+			if cmd.SysProcAttr == nil {
+				cmd.SysProcAttr = &syscall.SysProcAttr{}
+			}
+			cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+		}),
+	}
+	opts = append(opts, extraFlags...)
+	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
+	// The first Do starts the browser; it must not carry a timeout, which
+	// would stop the browser with it.
+	if err := chromedp.Do(ctx); err != nil {
+		allocCancel()
+		t.Fatalf("start chromium: %v", err)
+	}
+	b := &Browser{ctx: ctx, cancel: func() { cancel(); allocCancel() }}
+	t.Cleanup(b.cancel)
+	// The page's console errors and uncaught exceptions go to the test
+	// log; exceptions are collected so tests can fail on them.
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, strings.Trim(string(a.Value), `"`)+a.Description)
+				}
+				t.Logf("browser console %s: %s", ev.Type, strings.Join(parts, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			msg = fmt.Sprintf("%s (%s:%d:%d)", msg, d.URL, d.LineNumber+1, d.ColumnNumber+1)
+			b.mu.Lock()
+			b.exceptions = append(b.exceptions, msg)
+			b.mu.Unlock()
+			t.Logf("browser exception: %s", msg)
+		}
+	}); err != nil {
+		t.Fatalf("listen to chromium: %v", err)
+	}
+	return b
+}
+
+// Ctx is the browser's chromedp context, for calls the helpers here do
+// not wrap.
+func (b *Browser) Ctx() context.Context { return b.ctx }
+
+// Context is the browser's chromedp context with a timeout.
+func (b *Browser) Context(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(b.ctx, d)
+}
+
+// do runs chromedp actions with a timeout.
+func (b *Browser) Do(t *testing.T, timeout time.Duration, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+}
+
+// eval evaluates a JavaScript expression, awaiting a promise, into T.
+func Eval[T any](t *testing.T, b *Browser, js string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("chromium: evaluate %.80q: %v", js, err)
+	}
+	return v
+}
+
+// poll evaluates js every 200 ms until it returns true, or fails the test.
+func Poll(t *testing.T, b *Browser, within time.Duration, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		if Eval[bool](t, b, js) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not true after %v", what, within)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// RepoRoot is the repository root, found from this file's location, so
+// that tests in any package write artifacts to the same place.
+func RepoRoot() string {
+	_, file, _, ok := goruntime.Caller(0)
+	if !ok {
+		return "."
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// AxePath is where `make test-deps` installs axe-core.
+func AxePath() string {
+	return filepath.Join(RepoRoot(), ".cache", "axe", "node_modules", "axe-core", "axe.min.js")
+}
+
+// joinThroughUI opens the link, types the name and presses Join, as a
+// person would, and waits until the page reports being connected. It
+// returns the participant ID.
+func JoinThroughUI(t *testing.T, b *Browser, link, name string) string {
+	t.Helper()
+	b.Do(t, 30*time.Second,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS("#name")),
+		chromedp.SendKeys(chromedp.CSS("#name"), name),
+		chromedp.Click(chromedp.CSS("#join-button")),
+	)
+	Poll(t, b, 30*time.Second, name+" is connected", `!!(window.piiri.session && window.piiri.session.state === 'connected' && !document.getElementById('room').hidden)`)
+	return Eval[string](t, b, `window.piiri.session.id`)
+}
+
+// FromParticipant is what one browser's getStats() reports receiving from
+// one other participant.
+type FromParticipant struct {
+	Frames       int `json:"frames"`       // decoded camera frames
+	Audio        int `json:"audio"`        // microphone packets received
+	ScreenFrames int `json:"screenFrames"` // decoded screen-share frames
+}
+
+// StatsJS reads the subscriber connection's inbound-rtp stats and sums
+// them per participant, using the mid-to-owner map the server sends with
+// each offer.
+const StatsJS = `(async () => {
+  const s = window.piiri.session;
+  const out = {};
+  if (!s || !s.sub) return out;
+  (await s.sub.getStats()).forEach((r) => {
+    if (r.type !== 'inbound-rtp') return;
+    const info = s.trackInfo.get(r.mid);
+    if (!info) return;
+    const o = out[info.participantId] || (out[info.participantId] = { frames: 0, audio: 0, screenFrames: 0 });
+    if (r.kind === 'video' && info.source === 'screen') o.screenFrames += r.framesDecoded || 0;
+    else if (r.kind === 'video') o.frames += r.framesDecoded || 0;
+    else o.audio += r.packetsReceived || 0;
+  });
+  return out;
+})()`
+
+func Received(t *testing.T, b *Browser) map[string]FromParticipant {
+	t.Helper()
+	return Eval[map[string]FromParticipant](t, b, StatsJS)
+}
+
+// waitReceiving waits until b has decoded at least frames video frames
+// and received at least packets audio packets from each of ids, counted
+// from the given baseline (nil for zero).
+func WaitReceiving(t *testing.T, b *Browser, ids []string, base map[string]FromParticipant, frames, packets int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got := Received(t, b)
+		var missing []string
+		for _, id := range ids {
+			if got[id].Frames-base[id].Frames < frames || got[id].Audio-base[id].Audio < packets {
+				missing = append(missing, fmt.Sprintf("%s: %+v (from %+v)", id, got[id], base[id]))
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still not receiving after %v: %s", within, strings.Join(missing, "; "))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// joinToFirstFrame is the time from pressing Join to the first decoded
+// remote video frame shown, as the page measured it.
+func JoinToFirstFrame(t *testing.T, b *Browser) time.Duration {
+	t.Helper()
+	ms := Eval[float64](t, b, `(window.piiri.timing.firstRemoteFrame || NaN) - window.piiri.timing.joinClicked`)
+	return time.Duration(ms * float64(time.Millisecond))
+}
+
+// screenshot writes a PNG of the page to artifacts/NAME.png.
+func Screenshot(t *testing.T, b *Browser, name string) {
+	t.Helper()
+	ctx, cancel := b.Context(20 * time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := filepath.Join(RepoRoot(), "artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// checkAccessibility runs axe-core in the page and fails on violations of
+// impact serious or critical.
+func CheckAccessibility(t *testing.T, b *Browser, page string) {
+	t.Helper()
+	for _, v := range AxeViolations(t, b, page) {
+		t.Errorf("accessibility (%s page): %s", page, v)
+	}
+}
+
+// axeViolations injects axe-core into the page and returns its serious and
+// critical violations. `make test-deps` installs axe-core.
+func AxeViolations(t *testing.T, b *Browser, page string) []string {
+	t.Helper()
+	path := AxePath()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("axe-core missing (%v); `make test-deps` installs it", err)
+		}
+		t.Logf("NOT CHECKED: accessibility of the %s page: axe-core missing at %s; run `make test-deps`", page, path)
+		return nil
+	}
+	Eval[chromedp.Void](t, b, string(src)+"\n;undefined")
+	return Eval[[]string](t, b, `axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+  r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+   .map((v) => v.impact + ' ' + v.id + ': ' + v.help + ' at ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`)
+}
+
+func JSString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// toneWAV writes a WAV file Chromium can use as its fake microphone: one
+// second of a 440 Hz tone, one second of silence, looped by Chromium. It
+// gives the speaking detection something definite to hear (the built-in
+// fake microphone only beeps briefly).
+func ToneWAV(t *testing.T) string {
+	t.Helper()
+	const rate = 48000
+	samples := make([]int16, 2*rate)
+	for i := range rate {
+		samples[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/rate))
+	}
+	var buf bytes.Buffer
+	data := 2 * len(samples)
+	buf.WriteString("RIFF")
+	_ = binary.Write(&buf, binary.LittleEndian, uint32(36+data))
+	buf.WriteString("WAVEfmt ")
+	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(rate), uint32(2 * rate), uint16(2), uint16(16)} {
+		_ = binary.Write(&buf, binary.LittleEndian, v) // fmt: PCM, mono, 48 kHz, 16 bit
+	}
+	buf.WriteString("data")
+	_ = binary.Write(&buf, binary.LittleEndian, uint32(data))
+	_ = binary.Write(&buf, binary.LittleEndian, samples)
+	path := filepath.Join(t.TempDir(), "tone.wav")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
