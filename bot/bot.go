@@ -633,3 +633,42 @@ func candidateUfrag(candidate string) string {
 	}
 	return ""
 }
+
+// Paths reports the path each of the bot's peer connections took, as the
+// server counts them: "udp", "tcp" (ICE-TCP), or "turn-udp", "turn-tcp",
+// "turn-tls" (relayed, by how the bot reaches TURN). A connection without
+// a selected pair is missing.
+func (b *Bot) Paths() map[string]string {
+	out := map[string]string{}
+	for name, pc := range map[string]*webrtc.PeerConnection{"publisher": b.pub, "subscriber": b.sub} {
+		if pc == nil {
+			continue
+		}
+		if p := selectedPath(pc.GetStats()); p != "" {
+			out[name] = p
+		}
+	}
+	return out
+}
+
+func selectedPath(report webrtc.StatsReport) string {
+	for _, s := range report {
+		pair, ok := s.(webrtc.ICECandidatePairStats)
+		if !ok || !pair.Nominated || pair.State != webrtc.StatsICECandidatePairStateSucceeded {
+			continue
+		}
+		local, ok := report[pair.LocalCandidateID].(webrtc.ICECandidateStats)
+		if !ok {
+			continue
+		}
+		switch {
+		case local.CandidateType == webrtc.ICECandidateTypeRelay:
+			return "turn-" + local.RelayProtocol
+		case local.Protocol == "tcp":
+			return "tcp"
+		default:
+			return "udp"
+		}
+	}
+	return ""
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs on a fresh Debian machine: Chromium for
-# the browser tests, iproute2 for their network namespace, and axe-core
+# the browser tests, iproute2 and iptables for their network namespaces and
+# firewall profiles, and axe-core
 # (into .cache/, ignored by git) for the accessibility checks. Safe to run
 # again: it installs only what is missing.
 set -euo pipefail
@@ -29,6 +30,7 @@ apt_install() {
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v iptables >/dev/null 2>&1 || missing+=(iptables)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
 	apt_install "${missing[@]}"

@@ -1,0 +1,269 @@
+package firewall
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"piiri/e2e/chrome"
+	"piiri/tlsconf"
+)
+
+// The simulated network, as scripts/firewall-sim.sh builds it.
+const (
+	serverNS   = "piiri-server"
+	clientNS   = "piiri-client"
+	serverIP   = "203.0.113.1"
+	serverHost = "piiri.test"
+	roomKey    = "firewall-test-room-key-0123456789"
+)
+
+// Set in the re-executed test process that runs in the client namespace.
+const (
+	envInClient  = "FIREWALL_IN_CLIENT"
+	envSPKI      = "FIREWALL_SPKI"
+	envServerLog = "FIREWALL_SERVER_LOG"
+)
+
+var (
+	spki      string // the server certificate's SPKI hash, for Chromium
+	serverLog string // the server's JSON log, to read the paths it counted
+)
+
+// TestMain builds the namespaces, starts a real piiri (the binary, in the
+// server namespace, with TLS on port 443, media on UDP 443 and TURN on UDP
+// 3478) and runs the tests again inside the client namespace, where every
+// connection they make crosses the simulated firewall.
+func TestMain(m *testing.M) {
+	if os.Getenv(envInClient) == "1" {
+		spki, serverLog = os.Getenv(envSPKI), os.Getenv(envServerLog)
+		os.Exit(m.Run())
+	}
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			fmt.Fprintln(os.Stderr, "firewall: these tests need root (network namespaces, iptables)")
+			os.Exit(1)
+		}
+		fmt.Fprintln(os.Stderr, "firewall: SKIPPED: these tests need root for network namespaces and iptables")
+		os.Exit(0)
+	}
+	os.Exit(outside(m))
+}
+
+func outside(m *testing.M) int {
+	root := chrome.RepoRoot()
+	sim := filepath.Join(root, "scripts", "firewall-sim.sh")
+	for _, tool := range []string{"ip", "iptables"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			fmt.Fprintf(os.Stderr, "firewall: %s is missing; `make test-deps` installs it\n", tool)
+			return 1
+		}
+	}
+	if out, err := exec.Command(sim, "up").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "firewall: %s up: %v\n%s", sim, err, out)
+		return 1
+	}
+	defer func() { _ = exec.Command(sim, "down").Run() }()
+
+	dir, err := os.MkdirTemp("", "piiri-firewall-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	ca, leafSPKI, err := writeCertificates(dir)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "firewall: certificates: %v\n", err)
+		return 1
+	}
+	bin := filepath.Join(dir, "piiri")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/piiri")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "firewall: build piiri: %v\n%s", err, out)
+		return 1
+	}
+	cfgPath := filepath.Join(dir, "piiri.yaml")
+	if err := os.WriteFile(cfgPath, []byte(serverConfig(dir)), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	logPath := filepath.Join(dir, "server.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer logFile.Close()
+	server := exec.Command("ip", "netns", "exec", serverNS, bin, "serve", "-config", cfgPath)
+	server.Stdout, server.Stderr = logFile, logFile
+	server.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := server.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "firewall: start piiri: %v\n", err)
+		return 1
+	}
+	defer func() {
+		_ = server.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = server.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = server.Process.Kill()
+		}
+	}()
+
+	args := append([]string{"netns", "exec", clientNS, os.Args[0]}, os.Args[1:]...)
+	tests := exec.Command("ip", args...)
+	tests.Env = append(os.Environ(), envInClient+"=1", envSPKI+"="+leafSPKI, envServerLog+"="+logPath,
+		// Go clients (bots, websocket dialers) trust the test CA.
+		"SSL_CERT_FILE="+ca)
+	tests.Stdin, tests.Stdout, tests.Stderr = os.Stdin, os.Stdout, os.Stderr
+	tests.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	err = tests.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		if exit.ExitCode() != 0 {
+			dumpLog(logPath)
+		}
+		return exit.ExitCode()
+	default:
+		fmt.Fprintf(os.Stderr, "firewall: run the tests in the client namespace: %v\n", err)
+		return 1
+	}
+}
+
+// dumpLog shows the end of the server's log after a failure.
+func dumpLog(path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	if len(b) > 8000 {
+		b = b[len(b)-8000:]
+	}
+	fmt.Fprintf(os.Stderr, "--- end of the piiri server log ---\n%s\n", b)
+}
+
+func serverConfig(dir string) string {
+	return fmt.Sprintf(`server:
+  listen: "%[1]s:443"
+  public_url: "https://%[2]s"
+tls:
+  mode: files
+  cert_file: %[3]q
+  key_file: %[4]q
+admin:
+  listen: "127.0.0.1:9090"
+media:
+  udp_listen: "%[1]s:443"
+turn:
+  udp_listen: "%[1]s:3478"
+rooms:
+  key: %[5]q
+log:
+  format: json
+  level: info
+`, serverIP, serverHost, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), roomKey)
+}
+
+// writeCertificates makes a test CA and a certificate for serverHost signed
+// by it, writes cert.pem, key.pem and ca.pem into dir, and returns the CA
+// file and the certificate's SPKI hash (what Chromium is told to trust).
+func writeCertificates(dir string) (caFile, leafSPKI string, err error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", err
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "piiri firewall test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return "", "", err
+	}
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return "", "", err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", err
+	}
+	leafTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: serverHost},
+		DNSNames:     []string{serverHost},
+		IPAddresses:  []net.IP{net.ParseIP(serverIP)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		return "", "", err
+	}
+	leaf, err := x509.ParseCertificate(leafDER)
+	if err != nil {
+		return "", "", err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", "", err
+	}
+	var certPEM bytes.Buffer
+	_ = pem.Encode(&certPEM, &pem.Block{Type: "CERTIFICATE", Bytes: leafDER})
+	_ = pem.Encode(&certPEM, &pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	files := map[string][]byte{
+		"cert.pem": certPEM.Bytes(),
+		"key.pem":  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
+		"ca.pem":   pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			return "", "", err
+		}
+	}
+	return filepath.Join(dir, "ca.pem"), tlsconf.SPKIHash(leaf), nil
+}
+
+// waitForServer waits until the server answers HTTPS.
+func waitForServer(ctx context.Context) error {
+	for {
+		c, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", serverIP+":443")
+		if err == nil {
+			_ = c.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the server at %s:443 did not come up: %w", serverIP, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# firewall-sim.sh: a restrictive network on one machine, for testing that
+# piiri gets through firewalls. It builds two network namespaces joined by
+# a veth pair, with addresses from a documentation range (RFC 5737) that
+# exist only inside them, and applies a firewall profile to what the client
+# namespace sends. Needs root, iproute2 and iptables.
+#
+#   firewall-sim.sh up              create the namespaces (profile "open")
+#   firewall-sim.sh profile NAME    apply a profile in the client namespace
+#   firewall-sim.sh down            remove the namespaces
+#   firewall-sim.sh exec server|client CMD [ARGS...]
+#
+# Profiles (outbound from the client):
+#   open     everything passes
+#   no-udp   all UDP is dropped
+#   tcp443   everything is dropped except TCP to port 443
+#   tls443   as tcp443, and TCP 443 goes through a forwarder on
+#            203.0.113.2:4430 that passes only connections that begin with a
+#            TLS ClientHello, as a protocol-enforcing firewall does. The
+#            forwarder is the caller's (the firewall tests run one); its own
+#            connections carry firewall mark 0x443 so they are not
+#            redirected again.
+#
+# The server namespace has 203.0.113.1, the client 203.0.113.2. Chromium
+# accepts TURN and ICE-TCP on port 443 only from public-looking addresses,
+# which is why these are not private ones. In the client namespace
+# /etc/hosts maps piiri.test to the server (ip netns exec mounts
+# /etc/netns/NAME/hosts over /etc/hosts).
+set -euo pipefail
+
+SERVER_NS=${SIM_SERVER_NS:-piiri-server}
+CLIENT_NS=${SIM_CLIENT_NS:-piiri-client}
+SERVER_IP=203.0.113.1
+CLIENT_IP=203.0.113.2
+HOSTNAME_=${SIM_HOSTNAME:-piiri.test}
+GATE_PORT=4430
+GATE_MARK=0x443
+
+in_client() { ip netns exec "$CLIENT_NS" "$@"; }
+in_server() { ip netns exec "$SERVER_NS" "$@"; }
+
+up() {
+	down 2>/dev/null || true
+	ip netns add "$SERVER_NS"
+	ip netns add "$CLIENT_NS"
+	ip link add sim-srv type veth peer name sim-cli
+	ip link set sim-srv netns "$SERVER_NS"
+	ip link set sim-cli netns "$CLIENT_NS"
+	in_server ip addr add "$SERVER_IP/24" dev sim-srv
+	in_client ip addr add "$CLIENT_IP/24" dev sim-cli
+	for ns in "$SERVER_NS" "$CLIENT_NS"; do
+		ip netns exec "$ns" ip link set lo up
+	done
+	in_server ip link set sim-srv up
+	in_client ip link set sim-cli up
+	# A default route, as on a real client: Chromium gathers candidates
+	# only on the default route's interface for a page without camera
+	# permission.
+	in_client ip route add default via "$SERVER_IP"
+	in_server ip route add default via "$CLIENT_IP"
+	mkdir -p "/etc/netns/$CLIENT_NS" "/etc/netns/$SERVER_NS"
+	printf '127.0.0.1 localhost\n%s %s\n' "$SERVER_IP" "$HOSTNAME_" | tee "/etc/netns/$CLIENT_NS/hosts" >"/etc/netns/$SERVER_NS/hosts"
+	profile open
+}
+
+profile() {
+	local name=$1
+	in_client iptables -F OUTPUT
+	in_client iptables -t nat -F OUTPUT
+	case "$name" in
+	open) ;;
+	no-udp)
+		in_client iptables -A OUTPUT -o lo -j ACCEPT
+		in_client iptables -A OUTPUT -p udp -j DROP
+		;;
+	tcp443)
+		in_client iptables -A OUTPUT -o lo -j ACCEPT
+		in_client iptables -A OUTPUT -p tcp --dport 443 -j ACCEPT
+		in_client iptables -A OUTPUT -j DROP
+		;;
+	tls443)
+		# DNAT to the client's own address (REDIRECT would pick 127.0.0.1,
+		# which a packet with the veth's source address cannot reach).
+		in_client iptables -t nat -A OUTPUT -p tcp --dport 443 -m mark ! --mark "$GATE_MARK" -j DNAT --to-destination "$CLIENT_IP:$GATE_PORT"
+		in_client iptables -A OUTPUT -o lo -j ACCEPT
+		in_client iptables -A OUTPUT -d "$CLIENT_IP" -p tcp --dport "$GATE_PORT" -j ACCEPT
+		in_client iptables -A OUTPUT -p tcp --dport 443 -m mark --mark "$GATE_MARK" -j ACCEPT
+		in_client iptables -A OUTPUT -j DROP
+		;;
+	*)
+		echo "firewall-sim: unknown profile $name (open, no-udp, tcp443, tls443)" >&2
+		exit 2
+		;;
+	esac
+}
+
+down() {
+	ip netns del "$CLIENT_NS" 2>/dev/null || true
+	ip netns del "$SERVER_NS" 2>/dev/null || true
+	rm -rf "/etc/netns/$CLIENT_NS" "/etc/netns/$SERVER_NS"
+}
+
+case "${1:-}" in
+up) up ;;
+profile) profile "${2:?profile name}" ;;
+down) down ;;
+exec)
+	which=${2:?server or client}
+	shift 2
+	case "$which" in
+	server) in_server "$@" ;;
+	client) in_client "$@" ;;
+	*) echo "firewall-sim: exec server|client CMD" >&2; exit 2 ;;
+	esac
+	;;
+*)
+	sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+	;;
+esac
