@@ -20,6 +20,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -38,9 +39,12 @@ type Config struct {
 	Configure func(*webrtc.SettingEngine)
 	// ICETransportPolicy "relay" forces TURN.
 	ICETransportPolicy webrtc.ICETransportPolicy
-	Dialer             *websocket.Dialer
-	Header             http.Header
-	Logger             *slog.Logger
+	// NoTURN ignores the TURN servers the server offers, to test direct
+	// paths only.
+	NoTURN bool
+	Dialer *websocket.Dialer
+	Header http.Header
+	Logger *slog.Logger
 }
 
 // Error is an error message the server sent.
@@ -139,7 +143,8 @@ func newAPI(cfg Config) (*webrtc.API, error) {
 	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
 		return nil, fmt.Errorf("bot: interceptors: %w", err)
 	}
-	se := webrtc.SettingEngine{}
+	// pion's own logs stay quiet: a bot reports through its counters.
+	se := webrtc.SettingEngine{LoggerFactory: &logging.DefaultLoggerFactory{DefaultLogLevel: logging.LogLevelDisabled}}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
@@ -270,7 +275,9 @@ func (b *Bot) onJoined(msg inMsg) error {
 	b.mu.Lock()
 	b.id = msg.Participant.ID
 	b.token = msg.ResumeToken
-	b.iceServers = msg.ICEServers
+	if !b.cfg.NoTURN {
+		b.iceServers = msg.ICEServers
+	}
 	clear(b.participants)
 	for _, p := range room.Participants {
 		b.participants[p.ID] = p.Name

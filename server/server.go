@@ -10,6 +10,8 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -137,6 +139,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws", s.signal)
+	mux.HandleFunc("GET /api/netcheck", s.netcheck)
 	mux.Handle("/", web.Handler())
 	s.app = &http.Server{
 		Handler:           mux,
@@ -223,10 +226,34 @@ func (s *Server) relayTransport(relay netip.AddrPort) (string, bool) {
 	return s.turn.TransportOf(relay)
 }
 
+// NetcheckKeyHeader carries the room key to /api/netcheck.
+const NetcheckKeyHeader = "X-Piiri-Key"
+
+// netcheck serves /api/netcheck: the ICE servers a network check (the
+// pre-join page's, or piiri netcheck) tests, with credentials of their
+// own that allow new relays for ten minutes. The room key is required,
+// so that only people with a meeting link get TURN credentials.
+func (s *Server) netcheck(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if !s.signal.KeyOK(r.Header.Get(NetcheckKeyHeader)) {
+		http.Error(w, "wrong or missing room key (header "+NetcheckKeyHeader+")", http.StatusForbidden)
+		return
+	}
+	var id [6]byte
+	_, _ = rand.Read(id[:])
+	servers := s.iceServersFor("netcheck-"+hex.EncodeToString(id[:]), 10*time.Minute)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"iceServers": servers})
+}
+
 // iceServers are the TURN servers offered to one participant, with
 // credentials of its own: UDP on the TURN port, TCP and (with TLS) TLS on
 // the shared port, all under the public host name.
 func (s *Server) iceServers(participantID string) []signaling.ICEServer {
+	return s.iceServersFor(participantID, s.cfg.TURN.CredentialTTL)
+}
+
+func (s *Server) iceServersFor(participantID string, ttl time.Duration) []signaling.ICEServer {
 	if s.turn == nil {
 		return []signaling.ICEServer{}
 	}
@@ -242,7 +269,7 @@ func (s *Server) iceServers(participantID string) []signaling.ICEServer {
 	if s.tls != nil {
 		urls = append(urls, "turns:"+net.JoinHostPort(host, port)+"?transport=tcp")
 	}
-	user, pass := s.turn.Credentials(participantID)
+	user, pass := s.turn.CredentialsFor(participantID, ttl)
 	return []signaling.ICEServer{{URLs: urls, Username: user, Credential: pass}}
 }
 

@@ -11,8 +11,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"piiri/config"
+	"piiri/netcheck"
 	"piiri/server"
 )
 
@@ -22,6 +24,10 @@ Usage:
   piiri serve [-config FILE]     run the server (no config: 127.0.0.1:8080, dev mode)
   piiri config check FILE        validate a config file; list every problem
   piiri config example           print a fully commented example config
+  piiri netcheck [-timeout 10s] LINK
+                                 from a member's network: which ways to the
+                                 server work (HTTPS, websocket, TURN over
+                                 UDP/TCP/TLS, media over UDP/TCP), and advice
 
 Environment variables PIIRI_<SECTION>_<KEY> override config keys,
 e.g. PIIRI_SERVER_LISTEN=:8443.
@@ -41,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdout, stderr)
 	case "config":
 		return configCmd(args[1:], stdout, stderr)
+	case "netcheck":
+		return netcheckCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -112,4 +120,35 @@ func configCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "piiri config: unknown subcommand %q; want \"check FILE\" or \"example\"\n", args[0])
 		return 2
 	}
+}
+
+func netcheckCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("netcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	timeout := fs.Duration("timeout", 10*time.Second, "time each check may take")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprint(stderr, "piiri netcheck: give the meeting link, such as https://meet.example.org/?room=tuesday#key=...\n")
+		return 2
+	}
+	link := fs.Arg(0)
+	host, port, err := netcheck.ServerAddress(link)
+	if err != nil {
+		fmt.Fprintf(stderr, "piiri netcheck: %v\n", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "Checking the ways from this network to %s (up to %v per check)...\n\n", host, *timeout)
+	results, err := netcheck.Run(context.Background(), link, netcheck.Options{Timeout: *timeout})
+	if err != nil {
+		fmt.Fprintf(stderr, "piiri netcheck: %v\n", err)
+		return 2
+	}
+	verdict := netcheck.Judge(results, host, port)
+	netcheck.Print(stdout, results, verdict)
+	if !verdict.Works {
+		return 1
+	}
+	return 0
 }

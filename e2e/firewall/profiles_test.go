@@ -19,19 +19,36 @@ import (
 
 	"piiri/bot"
 	"piiri/e2e/chrome"
+	"piiri/netcheck"
 )
 
-// profile is a firewall profile and the paths media may take through it.
+// profile is a firewall profile, the paths media may take through it, and
+// which checks of piiri netcheck pass through it.
 type profile struct {
 	name    string
 	allowed []string // paths as the server and the clients name them
+	passing []string // netcheck checks that pass; the others must fail
 }
 
+var (
+	always  = []string{netcheck.CheckHTTPS, netcheck.CheckWebsocket}
+	tcpWays = []string{netcheck.CheckTURNTCP, netcheck.CheckTURNTLS, netcheck.CheckICETCP}
+	udpWays = []string{netcheck.CheckTURNUDP, netcheck.CheckICEUDP}
+)
+
 var profiles = []profile{
-	{"open", []string{"udp"}},
-	{"no-udp", []string{"tcp", "turn-tcp", "turn-tls"}},
-	{"tcp443", []string{"tcp", "turn-tcp", "turn-tls"}},
-	{"tls443", []string{"turn-tls"}},
+	{"open", []string{"udp"}, concat(always, tcpWays, udpWays)},
+	{"no-udp", []string{"tcp", "turn-tcp", "turn-tls"}, concat(always, tcpWays)},
+	{"tcp443", []string{"tcp", "turn-tcp", "turn-tls"}, concat(always, tcpWays)},
+	{"tls443", []string{"turn-tls"}, concat(always, []string{netcheck.CheckTURNTLS})},
+}
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }
 
 // TestProfiles: for every firewall profile, a Go bot and two Chromium
@@ -60,6 +77,7 @@ func TestProfiles(t *testing.T) {
 				}()
 			}
 			firstFrame[p.name] = runRoom(t, p)
+			runNetcheck(t, p)
 		})
 	}
 	names := make([]string, 0, len(firstFrame))
@@ -218,4 +236,33 @@ func pathsInServerLog(t *testing.T, ids []string) []string {
 		}
 	}
 	return paths
+}
+
+// runNetcheck runs piiri netcheck's checks from the client namespace: it
+// must report as working exactly what the profile lets through.
+func runNetcheck(t *testing.T, p profile) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	link := fmt.Sprintf("https://%s/?room=x#key=%s", serverHost, roomKey)
+	results, err := netcheck.Run(ctx, link, netcheck.Options{Timeout: 4 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		want := netcheck.Failed
+		if slices.Contains(p.passing, r.Check) {
+			want = netcheck.OK
+		}
+		if r.Status != want {
+			t.Errorf("netcheck %s: %s (%s), want %s under %s", r.Check, r.Status, r.Detail, want, p.name)
+		}
+	}
+	v := netcheck.Judge(results, serverHost, "443")
+	if !v.Works {
+		t.Errorf("netcheck says meetings do not work under %s: %s", p.name, v.Summary)
+	}
+	var out strings.Builder
+	netcheck.Print(&out, results, v)
+	t.Logf("piiri netcheck under %s:\n%s", p.name, out.String())
 }

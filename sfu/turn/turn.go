@@ -171,7 +171,14 @@ func (s *Server) Close() error {
 // for new allocations for CredentialTTL: the TURN REST form
 // "expiry:participant" with an HMAC-SHA1 password.
 func (s *Server) Credentials(participantID string) (username, password string) {
-	username = strconv.FormatInt(time.Now().Add(s.cfg.CredentialTTL).Unix(), 10) + ":" + participantID
+	return s.CredentialsFor(participantID, s.cfg.CredentialTTL)
+}
+
+// CredentialsFor issues credentials valid for ttl (capped at the
+// configured TTL), for short-lived uses such as a network check.
+func (s *Server) CredentialsFor(participantID string, ttl time.Duration) (username, password string) {
+	ttl = min(ttl, s.cfg.CredentialTTL)
+	username = strconv.FormatInt(time.Now().Add(ttl).Unix(), 10) + ":" + participantID
 	return username, s.password(username)
 }
 
