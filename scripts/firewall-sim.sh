@@ -21,7 +21,8 @@
 #            connections carry firewall mark 0x443 so they are not
 #            redirected again.
 #
-# The server namespace has 203.0.113.1, the client 203.0.113.2. Chromium
+# The server namespace has 203.0.113.1, the client 203.0.113.2. Both
+# resolve names through 127.0.0.1:53 in their own namespace. Chromium
 # accepts TURN and ICE-TCP on port 443 only from public-looking addresses,
 # which is why these are not private ones. In the client namespace
 # /etc/hosts maps piiri.test to the server (ip netns exec mounts
@@ -60,6 +61,10 @@ up() {
 	in_server ip route add default via "$CLIENT_IP"
 	mkdir -p "/etc/netns/$CLIENT_NS" "/etc/netns/$SERVER_NS"
 	printf '127.0.0.1 localhost\n%s %s\n' "$SERVER_IP" "$HOSTNAME_" | tee "/etc/netns/$CLIENT_NS/hosts" >"/etc/netns/$SERVER_NS/hosts"
+	# The client's DNS server is on its own loopback, as a local resolver
+	# would be, so no profile blocks it; the caller runs one (the firewall
+	# tests do) that knows the server's name.
+	printf 'nameserver 127.0.0.1\n' | tee "/etc/netns/$CLIENT_NS/resolv.conf" >"/etc/netns/$SERVER_NS/resolv.conf"
 	profile open
 }
 

@@ -28,6 +28,7 @@ type profile struct {
 	name    string
 	allowed []string // paths as the server and the clients name them
 	passing []string // netcheck checks that pass; the others must fail
+	prejoin string   // the pre-join page's network verdict
 }
 
 var (
@@ -37,10 +38,10 @@ var (
 )
 
 var profiles = []profile{
-	{"open", []string{"udp"}, concat(always, tcpWays, udpWays)},
-	{"no-udp", []string{"tcp", "turn-tcp", "turn-tls"}, concat(always, tcpWays)},
-	{"tcp443", []string{"tcp", "turn-tcp", "turn-tls"}, concat(always, tcpWays)},
-	{"tls443", []string{"turn-tls"}, concat(always, []string{netcheck.CheckTURNTLS})},
+	{"open", []string{"udp"}, concat(always, tcpWays, udpWays), "good"},
+	{"no-udp", []string{"tcp", "turn-tcp", "turn-tls"}, concat(always, tcpWays), "tcp"},
+	{"tcp443", []string{"tcp", "turn-tcp", "turn-tls"}, concat(always, tcpWays), "tcp"},
+	{"tls443", []string{"turn-tls"}, concat(always, []string{netcheck.CheckTURNTLS}), "tls"},
 }
 
 func concat(lists ...[]string) []string {
@@ -62,6 +63,7 @@ func TestProfiles(t *testing.T) {
 	if err := waitForServer(ctx); err != nil {
 		t.Fatal(err)
 	}
+	startDNS(t)
 	var firstFrame = map[string]time.Duration{}
 	for _, p := range profiles {
 		t.Run(p.name, func(t *testing.T) {
@@ -122,6 +124,13 @@ func runRoom(t *testing.T, p profile) time.Duration {
 		chromedp.Flag("ignore-certificate-errors-spki-list", spki),
 	}
 	browsers := []*chrome.Browser{chrome.New(t, flags...), chrome.New(t, flags...)}
+	// The pre-join page's own network check says what this network lets
+	// through, in words a member understands.
+	browsers[0].Do(t, 30*time.Second, chromedp.Navigate(link))
+	chrome.Poll(t, browsers[0], 30*time.Second, "pre-join network check done", `document.getElementById('net-status').dataset.result !== 'checking'`)
+	if got := chrome.Eval[string](t, browsers[0], `document.getElementById('net-status').dataset.result`); got != p.prejoin {
+		t.Errorf("pre-join network check says %q (%s), want %q", got, chrome.Eval[string](t, browsers[0], `JSON.stringify(window.piiri.netcheck)`), p.prejoin)
+	}
 	ids := make([]string, len(browsers))
 	for i, br := range browsers {
 		ids[i] = chrome.JoinThroughUI(t, br, link, fmt.Sprintf("Browser %d", i+1))

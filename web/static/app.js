@@ -2,6 +2,7 @@
 // pre-join page, and hands over to the meeting. No build step; standard
 // APIs only, so every current browser runs it as it is.
 import { apply, lang, setLang, t } from './i18n.js';
+import { checkNetwork } from './netcheck.js';
 import { Prejoin } from './prejoin.js';
 import { RoomView } from './room.js';
 import { Session } from './session.js';
@@ -43,10 +44,22 @@ function init() {
   try { $('name').value = localStorage.getItem(NAME_KEY) || ''; } catch { /* private mode */ }
   const prejoin = new Prejoin(document);
   prejoin.start();
+  showNetwork();
   $('join-form').addEventListener('submit', (e) => {
     e.preventDefault();
     join(prejoin);
   });
+}
+
+// showNetwork runs the network check beside the device check; joining
+// does not wait for it.
+async function showNetwork() {
+  const el = $('net-status');
+  const result = await checkNetwork(key);
+  el.dataset.result = result;
+  el.dataset.i18n = `net.${result}`;
+  el.textContent = t(el.dataset.i18n);
+  el.classList.toggle('problem', result === 'blocked');
 }
 
 function renderRoomLabel() {

@@ -190,6 +190,13 @@ export class Session extends EventTarget {
     this.token = msg.resumeToken;
     this.graceMs = msg.resumeGraceMs;
     this.iceServers = msg.iceServers || [];
+    // A resume brings fresh TURN credentials; connections kept from before
+    // use them for the ICE restart that follows.
+    for (const pc of [this.pub, this.sub]) {
+      if (pc) {
+        try { pc.setConfiguration({ ...pc.getConfiguration(), iceServers: this.iceServers }); } catch (err) { console.warn('piiri: setConfiguration', err); }
+      }
+    }
     this.participants = new Map(msg.room.participants.map((p) => [p.id, p]));
     this.maxParticipants = msg.room.maxParticipants;
     if (!this.sub) this.createSubscriber();

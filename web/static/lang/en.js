@@ -27,6 +27,13 @@ export default {
   'prejoin.noRoom': 'This link has no room in it. Ask for the meeting link again.',
   'prejoin.unsupported': 'This browser cannot take part in video meetings. Please use a current version of Chrome, Edge, Firefox or Safari.',
 
+  'net.checking': 'Checking your network…',
+  'net.good': 'Your network is good for video meetings.',
+  'net.tcp': 'Your network lets the meeting through over its web port. It works; on a weak connection the picture may lag.',
+  'net.tls': 'Your network lets only encrypted web traffic through. The meeting works through a relay, with a little delay.',
+  'net.blocked': 'Audio and video may not get through your network. If joining fails, ask your IT support to allow the meeting server on TCP port 443.',
+  'net.unknown': 'Your network could not be checked; you can still join.',
+
   'control.microphone': 'Microphone',
   'control.camera': 'Camera',
   'control.screen': 'Share screen',

@@ -26,6 +26,13 @@ export default {
   'prejoin.noRoom': 'Linkistä puuttuu huone. Pyydä tapaamisen linkki uudelleen.',
   'prejoin.unsupported': 'Tällä selaimella ei voi osallistua videotapaamisiin. Käytä Chromen, Edgen, Firefoxin tai Safarin uutta versiota.',
 
+  'net.checking': 'Tarkistetaan verkkoyhteyttä…',
+  'net.good': 'Verkkosi sopii hyvin videotapaamisiin.',
+  'net.tcp': 'Verkkosi päästää tapaamisen läpi verkkosivujen portin kautta. Se toimii; heikolla yhteydellä kuva voi viivästyä.',
+  'net.tls': 'Verkkosi päästää läpi vain salattua verkkoliikennettä. Tapaaminen toimii välityspalvelimen kautta pienellä viiveellä.',
+  'net.blocked': 'Ääni ja kuva eivät ehkä pääse verkkosi läpi. Jos liittyminen ei onnistu, pyydä IT-tukea sallimaan tapaamispalvelin TCP-portissa 443.',
+  'net.unknown': 'Verkkoa ei voitu tarkistaa; voit silti liittyä.',
+
   'control.microphone': 'Mikrofoni',
   'control.camera': 'Kamera',
   'control.screen': 'Jaa näyttö',
