@@ -42,6 +42,9 @@ type Config struct {
 	// NoTURN ignores the TURN servers the server offers, to test direct
 	// paths only.
 	NoTURN bool
+	// RelayOnly, if "udp", "tcp" or "tls", makes the bot use only the
+	// server's TURN URL for that transport, and only relayed paths.
+	RelayOnly string
 	Dialer *websocket.Dialer
 	Header http.Header
 	Logger *slog.Logger
@@ -276,7 +279,7 @@ func (b *Bot) onJoined(msg inMsg) error {
 	b.id = msg.Participant.ID
 	b.token = msg.ResumeToken
 	if !b.cfg.NoTURN {
-		b.iceServers = msg.ICEServers
+		b.iceServers = relayServers(msg.ICEServers, b.cfg.RelayOnly)
 	}
 	clear(b.participants)
 	for _, p := range room.Participants {
@@ -302,9 +305,13 @@ func (b *Bot) onJoined(msg inMsg) error {
 }
 
 func (b *Bot) pcConfig() webrtc.Configuration {
+	policy := b.cfg.ICETransportPolicy
+	if b.cfg.RelayOnly != "" {
+		policy = webrtc.ICETransportPolicyRelay
+	}
 	return webrtc.Configuration{
 		ICEServers:         b.iceServers,
-		ICETransportPolicy: b.cfg.ICETransportPolicy,
+		ICETransportPolicy: policy,
 		BundlePolicy:       webrtc.BundlePolicyMaxBundle,
 	}
 }
@@ -678,4 +685,28 @@ func selectedPath(report webrtc.StatsReport) string {
 		}
 	}
 	return ""
+}
+
+// relayServers keeps only the TURN URLs of one transport ("udp", "tcp",
+// "tls"), or all of them when transport is empty.
+func relayServers(servers []webrtc.ICEServer, transport string) []webrtc.ICEServer {
+	if transport == "" {
+		return servers
+	}
+	var out []webrtc.ICEServer
+	for _, s := range servers {
+		var urls []string
+		for _, u := range s.URLs {
+			tls := strings.HasPrefix(u, "turns:")
+			tcp := strings.Contains(u, "transport=tcp")
+			if (transport == "tls" && tls) || (transport == "tcp" && tcp && !tls) || (transport == "udp" && !tcp && !tls) {
+				urls = append(urls, u)
+			}
+		}
+		if len(urls) > 0 {
+			s.URLs = urls
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -162,6 +163,11 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		admin := http.NewServeMux()
 		admin.Handle("/metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
 		admin.HandleFunc("/healthz", s.healthz)
+		// Profiles for finding where the CPU goes under real load; the
+		// admin listener is private.
+		admin.HandleFunc("/debug/pprof/", pprof.Index)
+		admin.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		admin.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		s.admin = &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second}
 	}
 	return s, nil

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -38,11 +39,13 @@ const (
 	envInClient  = "FIREWALL_IN_CLIENT"
 	envSPKI      = "FIREWALL_SPKI"
 	envServerLog = "FIREWALL_SERVER_LOG"
+	envServerPID = "FIREWALL_SERVER_PID"
 )
 
 var (
 	spki      string // the server certificate's SPKI hash, for Chromium
 	serverLog string // the server's JSON log, to read the paths it counted
+	serverPID int    // the server process, to read its CPU time
 )
 
 // TestMain builds the namespaces, starts a real piiri (the binary, in the
@@ -52,6 +55,7 @@ var (
 func TestMain(m *testing.M) {
 	if os.Getenv(envInClient) == "1" {
 		spki, serverLog = os.Getenv(envSPKI), os.Getenv(envServerLog)
+		serverPID, _ = strconv.Atoi(os.Getenv(envServerPID))
 		os.Exit(m.Run())
 	}
 	if os.Geteuid() != 0 {
@@ -131,6 +135,7 @@ func outside(m *testing.M) int {
 	args := append([]string{"netns", "exec", clientNS, os.Args[0]}, os.Args[1:]...)
 	tests := exec.Command("ip", args...)
 	tests.Env = append(os.Environ(), envInClient+"=1", envSPKI+"="+leafSPKI, envServerLog+"="+logPath,
+		envServerPID+"="+strconv.Itoa(server.Process.Pid),
 		// Go clients (bots, websocket dialers) trust the test CA.
 		"SSL_CERT_FILE="+ca)
 	tests.Stdin, tests.Stdout, tests.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -172,7 +177,7 @@ tls:
   cert_file: %[3]q
   key_file: %[4]q
 admin:
-  listen: "127.0.0.1:9090"
+  listen: "%[1]s:9090"
 media:
   udp_listen: "%[1]s:443"
 turn:

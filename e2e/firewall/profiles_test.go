@@ -92,7 +92,7 @@ func TestProfiles(t *testing.T) {
 	}
 }
 
-func applyProfile(t *testing.T, name string) {
+func applyProfile(t testing.TB, name string) {
 	t.Helper()
 	sim := filepath.Join(chrome.RepoRoot(), "scripts", "firewall-sim.sh")
 	if out, err := exec.Command(sim, "profile", name).CombinedOutput(); err != nil {
