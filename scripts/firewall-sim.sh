@@ -20,6 +20,7 @@
 #            forwarder is the caller's (the firewall tests run one); its own
 #            connections carry firewall mark 0x443 so they are not
 #            redirected again.
+#   blackout nothing passes (a network outage)
 #
 # The server namespace has 203.0.113.1, the client 203.0.113.2. Both
 # resolve names through 127.0.0.1:53 in their own namespace. Chromium
@@ -92,8 +93,12 @@ profile() {
 		in_client iptables -A OUTPUT -p tcp --dport 443 -m mark --mark "$GATE_MARK" -j ACCEPT
 		in_client iptables -A OUTPUT -j DROP
 		;;
+	blackout)
+		in_client iptables -A OUTPUT -o lo -j ACCEPT
+		in_client iptables -A OUTPUT -j DROP
+		;;
 	*)
-		echo "firewall-sim: unknown profile $name (open, no-udp, tcp443, tls443)" >&2
+		echo "firewall-sim: unknown profile $name (open, no-udp, tcp443, tls443, blackout)" >&2
 		exit 2
 		;;
 	esac
