@@ -45,8 +45,12 @@ type Config struct {
 	// RelayOnly, if "udp", "tcp" or "tls", makes the bot use only the
 	// server's TURN URL for that transport, and only relayed paths.
 	RelayOnly string
+	// Dialer dials the websocket; nil uses websocket.DefaultDialer. Tests
+	// set one with their own TLS roots or dial function.
 	Dialer *websocket.Dialer
+	// Header is sent with the websocket handshake, e.g. an Origin.
 	Header http.Header
+	// Logger receives the bot's own logs; nil discards them.
 	Logger *slog.Logger
 }
 
