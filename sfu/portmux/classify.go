@@ -51,9 +51,11 @@ func isSTUN(b []byte) bool {
 }
 
 // isHTTP reports whether b starts with an HTTP/1 method (upper-case
-// letters) and a space.
+// letters) and a space within the first peekLen bytes, so the answer does
+// not depend on how many bytes the caller happened to read. Every method a
+// browser sends (the longest is OPTIONS) fits.
 func isHTTP(b []byte) bool {
-	for i, c := range b {
+	for i, c := range b[:min(len(b), peekLen)] {
 		switch {
 		case c == ' ':
 			return i >= 3

@@ -62,6 +62,10 @@ func TestClassify(t *testing.T) {
 		{"lower-case method", []byte("get / HTTP/1.1\r\n"), KindUnknown},
 		{"SSH banner", []byte("SSH-2.0-OpenSSH_9.2\r\n"), KindUnknown},
 		{"too short", []byte("GET /"), KindUnknown},
+		// Found by FuzzClassify: the space must come within the bytes the
+		// mux peeks, whatever the caller passes.
+		{"method longer than the peek", []byte("AAAAAAAAAAA / HTTP/1.1\r\n"), KindUnknown},
+		{"PROPFIND", []byte("PROPFIND / HTTP/1.1\r\n"), KindHTTP},
 		{"zeros", make([]byte, 32), KindUnknown},
 		{"STUN type with top bits set (RTP-like)", append([]byte{0x80, 0x01}, stunBinding()[2:]...), KindUnknown},
 	} {
