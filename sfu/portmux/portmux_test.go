@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pires/go-proxyproto"
+
 	"piiri/tlsconf"
 )
 
@@ -352,18 +354,30 @@ func waitPending(t *testing.T, m *testMux, n int) {
 // not believed.
 func TestProxyProtocol(t *testing.T) {
 	header := "PROXY TCP4 198.51.100.7 203.0.113.1 5555 443\r\n"
+	// The binary version 2 header a load balancer such as HAProxy or AWS
+	// NLB sends, for the same addresses.
+	headerV2, err := proxyproto.HeaderProxyFromAddrs(2,
+		&net.TCPAddr{IP: net.ParseIP("198.51.100.7"), Port: 5555},
+		&net.TCPAddr{IP: net.ParseIP("203.0.113.1"), Port: 443}).Format()
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Run("trusted", func(t *testing.T) {
 		m := startMux(t, func(c *Config) { c.TrustedProxies = []string{"127.0.0.1/32"} })
 		for _, tc := range []struct {
-			send []byte
-			l    *Listener
+			header []byte
+			send   []byte
+			l      *Listener
 		}{
-			{stunBinding(), m.TURNTCP},
-			{rfc4571(stunBinding()), m.ICETCP},
-			{[]byte("GET / HTTP/1.1\r\n\r\n"), m.HTTP},
+			{[]byte(header), stunBinding(), m.TURNTCP},
+			{[]byte(header), rfc4571(stunBinding()), m.ICETCP},
+			{[]byte(header), []byte("GET / HTTP/1.1\r\n\r\n"), m.HTTP},
+			{headerV2, stunBinding(), m.TURNTCP},
+			{headerV2, rfc4571(stunBinding()), m.ICETCP},
+			{headerV2, []byte("GET / HTTP/1.1\r\n\r\n"), m.HTTP},
 		} {
 			c := dial(t, m)
-			if _, err := c.Write(append([]byte(header), tc.send...)); err != nil {
+			if _, err := c.Write(append(append([]byte{}, tc.header...), tc.send...)); err != nil {
 				t.Fatal(err)
 			}
 			got, first := accept(t, tc.l, len(tc.send))
