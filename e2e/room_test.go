@@ -95,7 +95,7 @@ func TestScreenShare(t *testing.T) {
 	link := srv.RoomLink()
 	a, b := chrome.New(t), chrome.New(t)
 	idA := chrome.JoinThroughUI(t, a, link, "Anna")
-	idB := chrome.JoinThroughUI(t, b, link, "Ben")
+	chrome.JoinThroughUI(t, b, link, "Ben")
 	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
 
 	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-screen")))
@@ -108,7 +108,6 @@ func TestScreenShare(t *testing.T) {
 
 	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-screen")))
 	chrome.Poll(t, b, 10*time.Second, "screen tile gone", `document.querySelectorAll('#stage figure').length === 0 && document.getElementById('stage').hidden`)
-	_ = idB
 	a.CheckNoExceptions(t)
 	b.CheckNoExceptions(t)
 }
