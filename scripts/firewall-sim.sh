@@ -28,13 +28,19 @@
 # which is why these are not private ones. In the client namespace
 # /etc/hosts maps piiri.test to the server (ip netns exec mounts
 # /etc/netns/NAME/hosts over /etc/hosts).
-set -euo pipefail
+#
+# The names below are fixed: the tests in e2e/firewall use the same ones.
+# If up fails partway it removes what it made; down is safe to run at any
+# time, any number of times.
+set -Eeuo pipefail
 
-SERVER_NS=${SIM_SERVER_NS:-piiri-server}
-CLIENT_NS=${SIM_CLIENT_NS:-piiri-client}
+SERVER_NS=piiri-server
+CLIENT_NS=piiri-client
+SERVER_VETH=sim-srv
+CLIENT_VETH=sim-cli
 SERVER_IP=203.0.113.1
 CLIENT_IP=203.0.113.2
-HOSTNAME_=${SIM_HOSTNAME:-piiri.test}
+HOSTNAME_=piiri.test
 GATE_PORT=4430
 GATE_MARK=0x443
 
@@ -42,19 +48,22 @@ in_client() { ip netns exec "$CLIENT_NS" "$@"; }
 in_server() { ip netns exec "$SERVER_NS" "$@"; }
 
 up() {
-	down 2>/dev/null || true
+	down
+	# A failure anywhere below (set -E carries the trap into functions)
+	# undoes the half-built network before the script exits.
+	trap down ERR
 	ip netns add "$SERVER_NS"
 	ip netns add "$CLIENT_NS"
-	ip link add sim-srv type veth peer name sim-cli
-	ip link set sim-srv netns "$SERVER_NS"
-	ip link set sim-cli netns "$CLIENT_NS"
-	in_server ip addr add "$SERVER_IP/24" dev sim-srv
-	in_client ip addr add "$CLIENT_IP/24" dev sim-cli
+	ip link add "$SERVER_VETH" type veth peer name "$CLIENT_VETH"
+	ip link set "$SERVER_VETH" netns "$SERVER_NS"
+	ip link set "$CLIENT_VETH" netns "$CLIENT_NS"
+	in_server ip addr add "$SERVER_IP/24" dev "$SERVER_VETH"
+	in_client ip addr add "$CLIENT_IP/24" dev "$CLIENT_VETH"
 	for ns in "$SERVER_NS" "$CLIENT_NS"; do
 		ip netns exec "$ns" ip link set lo up
 	done
-	in_server ip link set sim-srv up
-	in_client ip link set sim-cli up
+	in_server ip link set "$SERVER_VETH" up
+	in_client ip link set "$CLIENT_VETH" up
 	# A default route, as on a real client: Chromium gathers candidates
 	# only on the default route's interface for a page without camera
 	# permission.
@@ -67,6 +76,7 @@ up() {
 	# tests do) that knows the server's name.
 	printf 'nameserver 127.0.0.1\n' | tee "/etc/netns/$CLIENT_NS/resolv.conf" >"/etc/netns/$SERVER_NS/resolv.conf"
 	profile open
+	trap - ERR
 }
 
 profile() {
@@ -107,6 +117,11 @@ profile() {
 down() {
 	ip netns del "$CLIENT_NS" 2>/dev/null || true
 	ip netns del "$SERVER_NS" 2>/dev/null || true
+	# A veth end that up created but had not yet moved into its namespace
+	# is still here, and would make the next up fail with "File exists".
+	# Deleting either end deletes the pair.
+	ip link del "$SERVER_VETH" 2>/dev/null || true
+	ip link del "$CLIENT_VETH" 2>/dev/null || true
 	rm -rf "/etc/netns/$CLIENT_NS" "/etc/netns/$SERVER_NS"
 }
 
@@ -124,7 +139,8 @@ exec)
 	esac
 	;;
 *)
-	sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'
+	# The header comment above, up to set -Eeuo pipefail.
+	awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "$0"
 	exit 2
 	;;
 esac
