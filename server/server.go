@@ -102,6 +102,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	var iceTCP net.Listener
 	if cfg.Media.ICETCP {
 		iceTCP = s.mux.ICETCP
+	} else {
+		_ = s.mux.ICETCP.Close() // refuse ICE-TCP at once; nobody accepts it
 	}
 	s.media, err = sfu.New(sfu.Config{
 		UDPListen:           cfg.Media.UDPListen,
@@ -122,6 +124,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 			return nil, err
 		}
 		cleanup = append(cleanup, func() { _ = s.turn.Close() })
+	} else {
+		_ = s.mux.TURNTCP.Close()
+		_ = s.mux.TURNTLS.Close()
 	}
 
 	s.signal = signaling.New(signaling.Config{
@@ -385,23 +390,6 @@ func (s *Server) WebsocketURL() string {
 
 // SharedAddr is the address of the shared TCP port.
 func (s *Server) SharedAddr() string { return s.mux.Addr().String() }
-
-// TURNUDPAddr is the TURN UDP socket's address, or "" when it is off.
-func (s *Server) TURNUDPAddr() string {
-	if s.turnUDP == nil {
-		return ""
-	}
-	return s.turnUDP.LocalAddr().String()
-}
-
-// TLSCertificate is the certificate the shared port presents, or nil (no
-// TLS, or ACME, whose certificates come later).
-func (s *Server) TLSCertificate() *tls.Certificate {
-	if s.tls == nil || len(s.tls.Certificates) == 0 {
-		return nil
-	}
-	return &s.tls.Certificates[0]
-}
 
 // AdminAddr is the admin listener's address, or "off".
 func (s *Server) AdminAddr() string {

@@ -47,17 +47,20 @@ func (l *Listener) Close() error {
 // Addr implements net.Listener: the shared port's address.
 func (l *Listener) Addr() net.Addr { return l.addr }
 
-// put queues c for Accept; it reports false once the listener is closed.
-func (l *Listener) put(c net.Conn) bool {
+// put queues c for Accept without waiting: a classifier goroutine must
+// never block on a consumer that is slow or absent (a route the server does
+// not serve), or a few connections of that kind would hold every pending
+// slot and shut the port for everyone. It reports why c was not queued.
+func (l *Listener) put(c net.Conn) (refused string) {
 	select {
 	case <-l.closed:
-		return false
+		return OutcomeNotServed
 	default:
 	}
 	select {
 	case l.ch <- c:
-		return true
-	case <-l.closed:
-		return false
+		return ""
+	default:
+		return OutcomeBacklog
 	}
 }

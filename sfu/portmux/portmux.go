@@ -45,6 +45,8 @@ const (
 	OutcomeTLSError   = "tls-error"    // a TLS handshake that failed
 	OutcomeTLSOff     = "tls-disabled" // TLS on a port without a certificate
 	OutcomeProxyError = "proxy-error"  // a bad PROXY protocol header from a trusted proxy
+	OutcomeNotServed  = "not-served"   // a kind this server does not serve (its listener is closed)
+	OutcomeBacklog    = "backlog-full" // classified, but its consumer has too many waiting
 )
 
 // Config configures a Mux.
@@ -67,7 +69,9 @@ type Config struct {
 }
 
 // Mux classifies the connections of one TCP listener. Each field is a
-// net.Listener that yields the connections of one kind.
+// net.Listener that yields the connections of one kind. Close the
+// listeners of kinds nobody accepts: their connections are then refused at
+// once instead of waiting in a queue.
 type Mux struct {
 	HTTP    *Listener // plain HTTP
 	HTTPS   *Listener // HTTP after TLS termination
@@ -246,10 +250,11 @@ func (m *Mux) terminateTLS(c net.Conn, deadline time.Time) {
 
 func (m *Mux) deliver(l *Listener, c net.Conn, outcome string) {
 	_ = c.SetDeadline(time.Time{})
-	m.cfg.OnClassified(outcome)
-	if !l.put(c) {
-		_ = c.Close()
+	if refused := l.put(c); refused != "" {
+		m.reject(c, refused, fmt.Errorf("%s connection", outcome))
+		return
 	}
+	m.cfg.OnClassified(outcome)
 }
 
 func (m *Mux) reject(c net.Conn, outcome string, err error) {

@@ -5,14 +5,17 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/pires/go-proxyproto"
 
+	"piiri/internal/testwait"
 	"piiri/tlsconf"
 )
 
@@ -151,19 +154,14 @@ func startMux(t *testing.T, edit func(*Config)) *testMux {
 
 func (tm *testMux) waitOutcome(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
+	testwait.Until(t, 5*time.Second, "outcome "+want, func() error {
 		tm.mu.Lock()
-		for _, o := range tm.outcomes {
-			if o == want {
-				tm.mu.Unlock()
-				return
-			}
+		defer tm.mu.Unlock()
+		if slices.Contains(tm.outcomes, want) {
+			return nil
 		}
-		tm.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no %q outcome; got %v", want, tm.outcomes)
+		return fmt.Errorf("outcomes so far: %v", tm.outcomes)
+	})
 }
 
 // accept takes one connection from l and returns what it reads first.
@@ -340,13 +338,42 @@ func TestPendingCap(t *testing.T) {
 
 func waitPending(t *testing.T, m *testMux, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for len(m.pending) != n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections pending, want %d", len(m.pending), n)
+	testwait.Until(t, 5*time.Second, "pending connections", func() error {
+		if got := len(m.pending); got != n {
+			return fmt.Errorf("%d pending, want %d", got, n)
 		}
-		time.Sleep(5 * time.Millisecond)
+		return nil
+	})
+}
+
+// TestUnservedKindsDoNotBlockThePort: connections of a kind nobody
+// accepts (a closed listener: ICE-TCP switched off), or more than a
+// consumer has queued, are refused at once, so they cannot fill the pending
+// slots and lock everyone else out of the shared port.
+func TestUnservedKindsDoNotBlockThePort(t *testing.T) {
+	m := startMux(t, func(c *Config) { c.MaxPending = 4 })
+	_ = m.ICETCP.Close()
+	// Nobody accepts TURN over TCP here either, so its queue fills.
+	const n = 60 // far more than MaxPending plus the queue
+	for range n {
+		c := dial(t, m)
+		if _, err := c.Write(rfc4571(stunBinding())); err != nil {
+			t.Fatal(err)
+		}
+		c = dial(t, m)
+		if _, err := c.Write(stunBinding()); err != nil {
+			t.Fatal(err)
+		}
 	}
+	m.waitOutcome(t, OutcomeNotServed)
+	m.waitOutcome(t, OutcomeBacklog)
+	waitPending(t, m, 0)
+	c := dial(t, m)
+	if _, err := c.Write([]byte("GET / HTTP/1.1\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := accept(t, m.HTTP, 4)
+	got.Close()
 }
 
 // TestProxyProtocol: behind a trusted load balancer, every path sees the
