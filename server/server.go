@@ -68,15 +68,19 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	}()
 
 	if cfg.TLS.Mode != config.TLSOff {
+		source := map[string]tlsconf.Source{
+			config.TLSFiles:      tlsconf.SourceFiles,
+			config.TLSACME:       tlsconf.SourceACME,
+			config.TLSSelfSigned: tlsconf.SourceSelfSigned,
+		}[cfg.TLS.Mode]
 		s.tls, err = tlsconf.New(tlsconf.Config{
+			Source:        source,
 			Host:          cfg.Server.PublicHost(cfg.Server.Listen),
 			CertFile:      cfg.TLS.CertFile,
 			KeyFile:       cfg.TLS.KeyFile,
-			ACME:          cfg.TLS.Mode == config.TLSACME,
 			ACMEEmail:     cfg.TLS.ACMEEmail,
 			ACMECacheDir:  cfg.TLS.ACMECacheDir,
 			ACMEDirectory: cfg.TLS.ACMEDirectory,
-			SelfSigned:    cfg.TLS.Mode == config.TLSSelfSigned,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("server: tls: %w", err)

@@ -23,20 +23,28 @@ import (
 	"golang.org/x/crypto/acme/autocert"
 )
 
-// Config says where the certificate comes from. Exactly one source is used:
-// Files, ACME, or SelfSigned.
+// Source is where the certificate comes from.
+type Source int
+
+// The certificate sources.
+const (
+	SourceFiles      Source = iota + 1 // CertFile and KeyFile
+	SourceACME                         // an ACME CA, for Host
+	SourceSelfSigned                   // generated at start, for Host
+)
+
+// Config says where the certificate comes from: Source picks it, and only
+// that source's fields are read.
 type Config struct {
+	Source Source
 	// Host is the public host name clients use; certificates must match it.
 	Host string
 
 	CertFile, KeyFile string // certificate chain and key, PEM
 
-	ACME          bool
 	ACMEEmail     string // where the CA sends expiry warnings
 	ACMECacheDir  string // where certificates are kept across restarts
 	ACMEDirectory string // the CA's directory URL; empty means Let's Encrypt
-
-	SelfSigned bool
 }
 
 // New returns the TLS configuration. NextProtos offers HTTP/1.1 (the
@@ -46,14 +54,14 @@ func New(cfg Config) (*tls.Config, error) {
 		MinVersion: tls.VersionTLS12,
 		NextProtos: []string{"http/1.1"},
 	}
-	switch {
-	case cfg.CertFile != "" || cfg.KeyFile != "":
+	switch cfg.Source {
+	case SourceFiles:
 		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("tlsconf: load certificate %s and key %s: %w", cfg.CertFile, cfg.KeyFile, err)
 		}
 		base.Certificates = []tls.Certificate{cert}
-	case cfg.ACME:
+	case SourceACME:
 		if cfg.Host == "" || net.ParseIP(cfg.Host) != nil {
 			return nil, errors.New("tlsconf: ACME needs a host name, not an address")
 		}
@@ -70,14 +78,14 @@ func New(cfg Config) (*tls.Config, error) {
 		}
 		base.GetCertificate = m.GetCertificate
 		base.NextProtos = append(base.NextProtos, acme.ALPNProto)
-	case cfg.SelfSigned:
+	case SourceSelfSigned:
 		cert, err := SelfSigned(cfg.Host)
 		if err != nil {
 			return nil, err
 		}
 		base.Certificates = []tls.Certificate{cert}
 	default:
-		return nil, errors.New("tlsconf: no certificate source: give files, ACME or self-signed")
+		return nil, fmt.Errorf("tlsconf: unknown certificate source %d", cfg.Source)
 	}
 	return base, nil
 }

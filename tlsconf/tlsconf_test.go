@@ -28,7 +28,9 @@ func TestSelfSigned(t *testing.T) {
 			t.Errorf("SPKI hash %q", h)
 		}
 	}
-	cfg, err := New(Config{SelfSigned: true, Host: "piiri.test"})
+	// Files left in the config from another mode are not read: the
+	// source alone decides.
+	cfg, err := New(Config{Source: SourceSelfSigned, Host: "piiri.test", CertFile: "/nonexistent/cert.pem", KeyFile: "/nonexistent/key.pem"})
 	if err != nil || len(cfg.Certificates) != 1 || cfg.MinVersion != tls.VersionTLS12 || !slices.Contains(cfg.NextProtos, "http/1.1") {
 		t.Fatalf("self-signed config: %+v %v", cfg, err)
 	}
@@ -47,20 +49,20 @@ func TestFiles(t *testing.T) {
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	_ = os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600)
 	_ = os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
-	cfg, err := New(Config{CertFile: certFile, KeyFile: keyFile})
+	cfg, err := New(Config{Source: SourceFiles, CertFile: certFile, KeyFile: keyFile})
 	if err != nil || len(cfg.Certificates) != 1 {
 		t.Fatalf("files: %v", err)
 	}
-	if _, err := New(Config{CertFile: filepath.Join(dir, "missing.pem"), KeyFile: keyFile}); err == nil || !strings.Contains(err.Error(), "missing.pem") {
+	if _, err := New(Config{Source: SourceFiles, CertFile: filepath.Join(dir, "missing.pem"), KeyFile: keyFile}); err == nil || !strings.Contains(err.Error(), "missing.pem") {
 		t.Errorf("missing file: %v, want an error naming it", err)
 	}
-	if _, err := New(Config{CertFile: keyFile, KeyFile: certFile}); err == nil {
+	if _, err := New(Config{Source: SourceFiles, CertFile: keyFile, KeyFile: certFile}); err == nil {
 		t.Error("swapped certificate and key were accepted")
 	}
 }
 
 func TestACME(t *testing.T) {
-	cfg, err := New(Config{ACME: true, Host: "meet.example.org", ACMECacheDir: t.TempDir()})
+	cfg, err := New(Config{Source: SourceACME, Host: "meet.example.org", ACMECacheDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func TestACME(t *testing.T) {
 		t.Error("a certificate was sought for a name that is not the server's")
 	}
 	for _, host := range []string{"", "203.0.113.1"} {
-		if _, err := New(Config{ACME: true, Host: host}); err == nil {
+		if _, err := New(Config{Source: SourceACME, Host: host}); err == nil {
 			t.Errorf("ACME for host %q accepted", host)
 		}
 	}
