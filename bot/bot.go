@@ -365,9 +365,14 @@ func (b *Bot) onPublisherAnswer(sdp string) {
 	}
 }
 
-// onCandidate applies a server candidate. The server never sends one
-// before its description, but a candidate for a description the bot has
-// not applied yet (an answer still in flight) is held.
+// onCandidate applies a server candidate. The protocol has the server send
+// a candidate only after the description it belongs to, and the reader
+// goroutine applies both in the order they arrive. So a candidate that
+// finds no remote description, or one of another ICE generation, came
+// before its description: each is counted in outOfOrder, for the tests to
+// catch. A candidate without a description is still held and applied after
+// the description, as a browser queues it, so that the violation shows in
+// the count rather than as a connection that never comes up.
 func (b *Bot) onCandidate(target string, c webrtc.ICECandidateInit) {
 	pc := b.sub
 	if target == "publisher" {
@@ -375,6 +380,7 @@ func (b *Bot) onCandidate(target string, c webrtc.ICECandidateInit) {
 	}
 	if pc == nil || pc.RemoteDescription() == nil {
 		b.mu.Lock()
+		b.outOfOrder++
 		if target == "publisher" {
 			b.pubRemoteHeld = append(b.pubRemoteHeld, c)
 		} else {
@@ -384,8 +390,8 @@ func (b *Bot) onCandidate(target string, c webrtc.ICECandidateInit) {
 		return
 	}
 	if u := candidateUfrag(c.Candidate); u != "" && u != b.RemoteICEUfrag(target) {
-		// The server sent a candidate of an ICE generation whose
-		// description has not arrived: a protocol violation.
+		// A candidate of an ICE generation (a restart) whose
+		// description has not arrived.
 		b.mu.Lock()
 		b.outOfOrder++
 		b.mu.Unlock()
