@@ -33,17 +33,16 @@ type Config struct {
 	// Publish makes the bot send one Opus and one VP8 track.
 	Publish  bool
 	VideoFPS int // default 15
-	// Configure adjusts the bot's pion settings, e.g. network types or a
-	// relay-only policy for firewall tests. By default the bot uses UDP
-	// and includes loopback candidates.
+	// Configure adjusts the bot's pion settings, e.g. network types for
+	// firewall tests. By default the bot uses UDP and includes loopback
+	// candidates.
 	Configure func(*webrtc.SettingEngine)
-	// ICETransportPolicy "relay" forces TURN.
-	ICETransportPolicy webrtc.ICETransportPolicy
 	// NoTURN ignores the TURN servers the server offers, to test direct
 	// paths only.
 	NoTURN bool
 	// RelayOnly, if "udp", "tcp" or "tls", makes the bot use only the
-	// server's TURN URL for that transport, and only relayed paths.
+	// server's TURN URLs for that transport, and only relayed paths. It
+	// cannot be combined with NoTURN.
 	RelayOnly string
 	// Dialer dials the websocket; nil uses websocket.DefaultDialer. Tests
 	// set one with their own TLS roots or dial function.
@@ -108,6 +107,9 @@ type Bot struct {
 // returns once the server has accepted the join and the publisher's offer
 // has been answered; media may still be connecting.
 func Join(ctx context.Context, cfg Config) (*Bot, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	if cfg.VideoFPS <= 0 {
 		cfg.VideoFPS = 15
 	}
@@ -139,6 +141,21 @@ func Join(ctx context.Context, cfg Config) (*Bot, error) {
 		}
 	}
 	return b, nil
+}
+
+// validate rejects settings that would give a bot no path at all: such a
+// bot would join and then never connect, which a test could only see as a
+// timeout.
+func (c Config) validate() error {
+	switch c.RelayOnly {
+	case "", "udp", "tcp", "tls":
+	default:
+		return fmt.Errorf("bot: RelayOnly %q: want \"udp\", \"tcp\", \"tls\" or empty", c.RelayOnly)
+	}
+	if c.RelayOnly != "" && c.NoTURN {
+		return fmt.Errorf("bot: RelayOnly %q with NoTURN leaves no path: relayed paths need the server's TURN servers", c.RelayOnly)
+	}
+	return nil
 }
 
 func newAPI(cfg Config) (*webrtc.API, error) {
@@ -285,6 +302,11 @@ func (b *Bot) onJoined(msg inMsg) error {
 	if !b.cfg.NoTURN {
 		b.iceServers = relayServers(msg.ICEServers, b.cfg.RelayOnly)
 	}
+	if b.cfg.RelayOnly != "" && len(b.iceServers) == 0 {
+		// Relay-only without a TURN URL of that transport cannot connect.
+		b.mu.Unlock()
+		return fmt.Errorf("bot: RelayOnly %q: the server offers no TURN URL over %s", b.cfg.RelayOnly, b.cfg.RelayOnly)
+	}
 	clear(b.participants)
 	for _, p := range room.Participants {
 		b.participants[p.ID] = p.Name
@@ -309,7 +331,7 @@ func (b *Bot) onJoined(msg inMsg) error {
 }
 
 func (b *Bot) pcConfig() webrtc.Configuration {
-	policy := b.cfg.ICETransportPolicy
+	policy := webrtc.ICETransportPolicyAll
 	if b.cfg.RelayOnly != "" {
 		policy = webrtc.ICETransportPolicyRelay
 	}
@@ -592,7 +614,6 @@ func (b *Bot) closePeerConnections() {
 
 // Close drops everything without a leave.
 func (b *Bot) Close() {
-	b.sending.Store(false)
 	b.cancel()
 	if ws := b.sig.Swap(nil); ws != nil {
 		_ = ws.conn.Close()
