@@ -1,9 +1,10 @@
 package firewall
 
 import (
+	"fmt"
+	"io"
 	"net"
 	"strings"
-	"testing"
 
 	"golang.org/x/net/dns/dnsmessage"
 )
@@ -11,14 +12,13 @@ import (
 // startDNS answers A queries for the server's name with its address, on
 // the client namespace's loopback, where firewall-sim.sh points
 // resolv.conf: Chromium resolves TURN host names through DNS, not only
-// /etc/hosts. Everything else gets NXDOMAIN at once.
-func startDNS(t testing.TB) {
-	t.Helper()
+// /etc/hosts. Everything else gets NXDOMAIN at once. TestMain starts it
+// once for all the tests; closing the returned connection stops it.
+func startDNS() (io.Closer, error) {
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:53")
 	if err != nil {
-		t.Fatalf("DNS server: %v", err)
+		return nil, fmt.Errorf("DNS server: %w", err)
 	}
-	t.Cleanup(func() { _ = pc.Close() })
 	go func() {
 		buf := make([]byte, 1500)
 		for {
@@ -31,6 +31,7 @@ func startDNS(t testing.TB) {
 			}
 		}
 	}()
+	return pc, nil
 }
 
 func answer(query []byte) ([]byte, bool) {

@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -54,9 +55,7 @@ var (
 // connection they make crosses the simulated firewall.
 func TestMain(m *testing.M) {
 	if os.Getenv(envInClient) == "1" {
-		spki, serverLog = os.Getenv(envSPKI), os.Getenv(envServerLog)
-		serverPID, _ = strconv.Atoi(os.Getenv(envServerPID))
-		os.Exit(m.Run())
+		os.Exit(inClient(m))
 	}
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") != "" {
@@ -69,6 +68,26 @@ func TestMain(m *testing.M) {
 	os.Exit(outside(m))
 }
 
+// inClient runs the tests in the client namespace, once the server answers
+// and with the DNS server every test needs.
+func inClient(m *testing.M) int {
+	spki, serverLog = os.Getenv(envSPKI), os.Getenv(envServerLog)
+	serverPID, _ = strconv.Atoi(os.Getenv(envServerPID))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := waitForServer(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "firewall: %v\n", err)
+		return 1
+	}
+	dns, err := startDNS()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "firewall: %v\n", err)
+		return 1
+	}
+	defer dns.Close()
+	return m.Run()
+}
+
 func outside(m *testing.M) int {
 	root := chrome.RepoRoot()
 	sim := filepath.Join(root, "scripts", "firewall-sim.sh")
@@ -78,11 +97,22 @@ func outside(m *testing.M) int {
 			return 1
 		}
 	}
+	// An interrupt (Ctrl-C, SIGTERM) stops the build or the tests and
+	// returns through the deferred clean-up below, rather than ending
+	// this process with the namespaces still up.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// Registered before up: whatever up leaves behind if it fails, and
+	// whatever fails after it, down removes.
+	defer func() {
+		if out, err := exec.Command(sim, "down").CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "firewall: %s down: %v\n%s", sim, err, out)
+		}
+	}()
 	if out, err := exec.Command(sim, "up").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "firewall: %s up: %v\n%s", sim, err, out)
 		return 1
 	}
-	defer func() { _ = exec.Command(sim, "down").Run() }()
 
 	dir, err := os.MkdirTemp("", "piiri-firewall-")
 	if err != nil {
@@ -96,7 +126,7 @@ func outside(m *testing.M) int {
 		return 1
 	}
 	bin := filepath.Join(dir, "piiri")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/piiri")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/piiri")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "firewall: build piiri: %v\n%s", err, out)
@@ -133,7 +163,9 @@ func outside(m *testing.M) int {
 	}()
 
 	args := append([]string{"netns", "exec", clientNS, os.Args[0]}, os.Args[1:]...)
-	tests := exec.Command("ip", args...)
+	tests := exec.CommandContext(ctx, "ip", args...)
+	tests.Cancel = func() error { return tests.Process.Signal(os.Interrupt) }
+	tests.WaitDelay = 15 * time.Second
 	tests.Env = append(os.Environ(), envInClient+"=1", envSPKI+"="+leafSPKI, envServerLog+"="+logPath,
 		envServerPID+"="+strconv.Itoa(server.Process.Pid),
 		// Go clients (bots, websocket dialers) trust the test CA.
@@ -143,6 +175,9 @@ func outside(m *testing.M) int {
 	err = tests.Run()
 	var exit *exec.ExitError
 	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintln(os.Stderr, "firewall: interrupted")
+		return 1
 	case err == nil:
 		return 0
 	case errors.As(err, &exit):

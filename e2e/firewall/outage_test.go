@@ -14,7 +14,6 @@ import (
 // media alike, and comes back. The page says it is reconnecting while the
 // media path is down and recovers both ways by itself, without a reload.
 func TestOutage(t *testing.T) {
-	startDNS(t)
 	applyProfile(t, "open")
 	room := fmt.Sprintf("outage-%d", time.Now().UnixNano())
 	link := fmt.Sprintf("https://%s/?room=%s#key=%s", serverHost, room, roomKey)

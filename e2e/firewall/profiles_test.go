@@ -58,12 +58,6 @@ func concat(lists ...[]string) []string {
 // see it, took a path the profile allows. A profile that silently used a
 // path it should not have had fails.
 func TestProfiles(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := waitForServer(ctx); err != nil {
-		t.Fatal(err)
-	}
-	startDNS(t)
 	var firstFrame = map[string]time.Duration{}
 	for _, p := range profiles {
 		t.Run(p.name, func(t *testing.T) {

@@ -28,12 +28,6 @@ import (
 // TURN work on both legs (the publisher's packet in, the subscribers'
 // packets out).
 func BenchmarkRelayCost(b *testing.B) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := waitForServer(ctx); err != nil {
-		b.Fatal(err)
-	}
-	startDNS(b)
 	applyProfile(b, "open")
 	for _, mode := range []string{"direct-udp", "turn-udp", "turn-tcp", "turn-tls"} {
 		b.Run(mode, func(b *testing.B) {
