@@ -19,6 +19,7 @@ import (
 
 	"piiri/bot"
 	"piiri/e2e/chrome"
+	"piiri/internal/testwait"
 	"piiri/netcheck"
 )
 
@@ -174,23 +175,15 @@ func runRoom(t *testing.T, p profile) time.Duration {
 
 func waitBot(t *testing.T, b *bot.Bot, from []string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testwait.Until(t, 30*time.Second, "the bot receives the browsers", func() error {
 		got := b.Received()
-		ok := true
 		for _, id := range from {
 			if got[id+"/audio"].Packets < 20 || got[id+"/video"].Packets < 20 {
-				ok = false
+				return fmt.Errorf("from %s: %+v", id, got)
 			}
 		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the bot does not receive the browsers: %+v", got)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // browserPaths reads the selected candidate pair of each of the page's

@@ -15,6 +15,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"piiri/bot"
+	"piiri/internal/testwait"
 )
 
 // BenchmarkRelayCost measures what relaying through the embedded TURN
@@ -64,13 +65,7 @@ func measureRoom(b *testing.B, mode string, n int, window time.Duration) {
 		defer bt.Close()
 		bots[i] = bt
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for !allReceiving(bots) {
-		if time.Now().After(deadline) {
-			b.Fatalf("%s: bots not all receiving each other", mode)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	testwait.Until(b, 60*time.Second, mode+": bots all receiving each other", func() error { return allReceiving(bots) })
 	for _, bt := range bots {
 		for pc, path := range bt.Paths() {
 			want := mode
@@ -101,16 +96,19 @@ func measureRoom(b *testing.B, mode string, n int, window time.Duration) {
 	b.ReportMetric(cpu.Seconds()/window.Seconds()*100, "%cpu")
 }
 
-func allReceiving(bots []*bot.Bot) bool {
+// allReceiving says which bot does not yet receive which other's audio
+// and video, or nil once every bot receives every other.
+func allReceiving(bots []*bot.Bot) error {
 	for _, rx := range bots {
 		got := rx.Received()
 		for _, tx := range bots {
-			if rx != tx && (got[tx.ID()+"/audio"].Packets < 20 || got[tx.ID()+"/video"].Frames < 5) {
-				return false
+			audio, video := got[tx.ID()+"/audio"], got[tx.ID()+"/video"]
+			if rx != tx && (audio.Packets < 20 || video.Frames < 5) {
+				return fmt.Errorf("%s from %s: %d audio packets, %d video frames", rx.ID(), tx.ID(), audio.Packets, video.Frames)
 			}
 		}
 	}
-	return true
+	return nil
 }
 
 // serverCPU is the server process's user and system CPU time so far.
