@@ -114,7 +114,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		PublicIPs:           cfg.Media.PublicIPs,
 		KeyframeMinInterval: cfg.Media.KeyframeMinInterval,
 		ICETCP:              iceTCP,
-		RelayTransport:      s.relayTransport,
+		RelayPath:           s.relayPath,
 		Logger:              log.With("component", "sfu"),
 		Metrics:             s.metrics,
 	})
@@ -212,7 +212,6 @@ func (s *Server) startTURN() error {
 		CredentialTTL:         cfg.CredentialTTL,
 		MaxAllocationsPerUser: cfg.MaxAllocations,
 		Logger:                s.log.With("component", "turn"),
-		Logging:               sfu.PionLoggerFactory(s.log.With("component", "turn")),
 		Metrics:               s.metrics,
 	})
 	if err != nil {
@@ -232,13 +231,13 @@ func (s *Server) participantGone(id string) {
 	}
 }
 
-// relayTransport tells the SFU over which transport the client behind a
-// TURN relay socket reaches TURN.
-func (s *Server) relayTransport(relay netip.AddrPort) (string, bool) {
+// relayPath tells the SFU the path of the client behind a TURN relay
+// socket.
+func (s *Server) relayPath(relay netip.AddrPort) (string, bool) {
 	if s.turn == nil {
 		return "", false
 	}
-	return s.turn.TransportOf(relay)
+	return s.turn.PathOf(relay)
 }
 
 // NetcheckKeyHeader carries the room key to /api/netcheck.

@@ -7,6 +7,7 @@ import (
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/logging"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
@@ -70,7 +71,7 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // publishers and NACK answering towards subscribers, sender and receiver
 // reports, and transport-wide congestion control feedback to publishers so
 // that browsers' send-side bandwidth estimation works.
-func registerInterceptors(me *webrtc.MediaEngine, ir *interceptor.Registry, lf slogFactory) error {
+func registerInterceptors(me *webrtc.MediaEngine, ir *interceptor.Registry, lf logging.LoggerFactory) error {
 	if err := webrtc.ConfigureNackWithOptions(me, ir,
 		[]nack.GeneratorOption{nack.WithGeneratorLoggerFactory(lf)},
 		nack.WithResponderLoggerFactory(lf)); err != nil {

@@ -15,7 +15,7 @@ func (p *Participant) recordPath(target Target, pc *webrtc.PeerConnection) {
 	if err != nil || pair == nil {
 		return
 	}
-	path := pathOf(pair, p.room.sfu.cfg.RelayTransport)
+	path := pathOf(pair, p.room.sfu.cfg.RelayPath)
 	p.room.sfu.metrics.ConnectionPaths.WithLabelValues(path).Inc()
 	p.log.Info("media connected", "target", target, "path", path, "remote", pair.Remote.Address)
 }
@@ -30,8 +30,8 @@ func pathOf(pair *webrtc.ICECandidatePair, relay func(netip.AddrPort) (string, b
 	}
 	if relay != nil {
 		if ip, err := netip.ParseAddr(pair.Remote.Address); err == nil {
-			if t, ok := relay(netip.AddrPortFrom(ip.Unmap(), pair.Remote.Port)); ok {
-				return "turn-" + t
+			if path, ok := relay(netip.AddrPortFrom(ip.Unmap(), pair.Remote.Port)); ok {
+				return path
 			}
 		}
 	}

@@ -23,8 +23,10 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
 
+	"piiri/internal/pionlog"
 	"piiri/metrics"
 )
 
@@ -42,10 +44,10 @@ type Config struct {
 	// ICETCP, if set, yields the ICE-TCP connections of the shared port:
 	// the SFU then also offers passive TCP candidates on that port.
 	ICETCP net.Listener
-	// RelayTransport, if set, says over which transport the client behind
-	// a TURN relay socket reaches TURN ("udp", "tcp", "tls"), so the SFU
-	// can count the paths connections take.
-	RelayTransport func(relay netip.AddrPort) (transport string, ok bool)
+	// RelayPath, if set, names the path (metrics.PathTURNUDP, …TCP, …TLS)
+	// of the client behind a TURN relay socket, so the SFU can count the
+	// paths connections take; ok is false for other addresses.
+	RelayPath func(relay netip.AddrPort) (path string, ok bool)
 
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
@@ -94,7 +96,7 @@ func New(cfg Config) (*SFU, error) {
 		udpConn: conn,
 		rooms:   make(map[*Room]struct{}),
 	}
-	pionLog := slogFactory{log: cfg.Logger}
+	pionLog := pionlog.Factory(cfg.Logger)
 	s.udpMux = ice.NewUDPMuxDefault(ice.UDPMuxParams{
 		UDPConn: conn,
 		Logger:  pionLog.NewLogger("udpmux"),
@@ -140,7 +142,7 @@ func New(cfg Config) (*SFU, error) {
 	return s, nil
 }
 
-func (s *SFU) newAPI(udpAddr *net.UDPAddr, pionLog slogFactory) (*webrtc.API, error) {
+func (s *SFU) newAPI(udpAddr *net.UDPAddr, pionLog logging.LoggerFactory) (*webrtc.API, error) {
 	me, err := newMediaEngine()
 	if err != nil {
 		return nil, err

@@ -1,4 +1,7 @@
-package sfu
+// Package pionlog routes the logs of pion's components (WebRTC, ICE,
+// TURN) into the server's slog logger, so they share one format and level
+// with ours.
+package pionlog
 
 import (
 	"context"
@@ -9,14 +12,15 @@ import (
 	"github.com/pion/logging"
 )
 
-// slogFactory routes pion's scoped loggers into the server's slog logger, so
-// pion's messages share one format and level with ours. Pion reports
+// Factory returns a pion logger factory that writes to log. Pion reports
 // routine events at info and the races of an ordinary teardown ("stream is
 // already closed") at warn, so each level is lowered one step: info and
 // warn become debug, error becomes warn. Trace is dropped.
-type slogFactory struct{ log *slog.Logger }
+func Factory(log *slog.Logger) logging.LoggerFactory { return factory{log: log} }
 
-func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
+type factory struct{ log *slog.Logger }
+
+func (f factory) NewLogger(scope string) logging.LeveledLogger {
 	return pionLogger{log: f.log.With("pion", scope)}
 }
 
@@ -58,7 +62,3 @@ func (l pionLogger) Warn(msg string)              { l.emit(slog.LevelDebug, msg)
 func (l pionLogger) Warnf(f string, args ...any)  { l.emitf(slog.LevelDebug, f, args...) }
 func (l pionLogger) Error(msg string)             { l.emit(slog.LevelWarn, msg) }
 func (l pionLogger) Errorf(f string, args ...any) { l.emitf(slog.LevelWarn, f, args...) }
-
-// PionLoggerFactory returns a pion logger factory that writes to log, for
-// the other pion components the server runs (TURN).
-func PionLoggerFactory(log *slog.Logger) logging.LoggerFactory { return slogFactory{log: log} }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 
 	pionturn "github.com/pion/turn/v5"
@@ -57,17 +58,18 @@ func (p *peerPolicy) permit(_ net.Addr, peer net.IP) bool {
 	return false
 }
 
-// relays returns the relay address generator for one client transport.
-func (s *Server) relays(transport string) pionturn.RelayAddressGenerator {
-	return &relayGenerator{s: s, transport: transport}
+// relays returns the relay address generator for one client transport,
+// named by its path in metrics.
+func (s *Server) relays(path string) pionturn.RelayAddressGenerator {
+	return &relayGenerator{s: s, path: path}
 }
 
 // relayGenerator makes the relay sockets. They bind to the SFU media
 // socket's address, so relaying stays on the host, and they are wrapped in
 // a policyConn.
 type relayGenerator struct {
-	s         *Server
-	transport string
+	s    *Server
+	path string
 }
 
 var errNoTCPRelay = errors.New("turn: TCP relaying (RFC 6062) is not offered")
@@ -89,11 +91,16 @@ func (g *relayGenerator) AllocatePacketConn(conf pionturn.AllocateListenerConfig
 	pc.onClose = func() {
 		s.mu.Lock()
 		delete(s.transports, normalize(local))
-		delete(s.relaysOf[user], pc)
+		if relays := s.relaysOf[user]; relays != nil {
+			delete(relays, pc)
+			if len(relays) == 0 {
+				delete(s.relaysOf, user)
+			}
+		}
 		s.mu.Unlock()
 	}
 	s.mu.Lock()
-	s.transports[normalize(local)] = g.transport
+	s.transports[normalize(local)] = g.path
 	if s.relaysOf[user] == nil {
 		s.relaysOf[user] = make(map[*policyConn]struct{})
 	}
@@ -120,6 +127,7 @@ type policyConn struct {
 	policy  *peerPolicy
 	alias   atomic.Pointer[net.UDPAddr]
 	onClose func()
+	closed  sync.Once
 }
 
 func (c *policyConn) WriteTo(p []byte, addr net.Addr) (int, error) {
@@ -152,7 +160,14 @@ func (c *policyConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	}
 }
 
+// Close forgets the socket and closes it, once: Revoke and pion may both
+// close it, and a second forget after the port was reused by a new
+// allocation would drop that allocation's entry.
 func (c *policyConn) Close() error {
-	c.onClose()
-	return c.UDPConn.Close()
+	err := net.ErrClosed
+	c.closed.Do(func() {
+		c.onClose() // before the port is released
+		err = c.UDPConn.Close()
+	})
+	return err
 }

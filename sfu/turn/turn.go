@@ -21,19 +21,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/logging"
 	"github.com/pion/stun/v4"
 	pionturn "github.com/pion/turn/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"piiri/internal/pionlog"
 	"piiri/metrics"
-)
-
-// Transports a client reaches TURN over, as they appear in metrics.
-const (
-	TransportUDP = "udp"
-	TransportTCP = "tcp"
-	TransportTLS = "tls"
 )
 
 // Config configures the TURN server.
@@ -66,8 +59,8 @@ type Config struct {
 	// MaxAllocationsPerUser caps one participant's allocations.
 	MaxAllocationsPerUser int
 
+	// Logger receives our logs and pion's (lowered one level).
 	Logger  *slog.Logger
-	Logging logging.LoggerFactory // for pion's own logs
 	Metrics *metrics.Metrics
 }
 
@@ -80,7 +73,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	perUser    map[string]int                      // allocations per participant
-	transports map[netip.AddrPort]string           // relay socket address -> client transport
+	transports map[netip.AddrPort]string           // relay socket address -> path (metrics.PathTURN*)
 	relaysOf   map[string]map[*policyConn]struct{} // relay sockets per participant
 
 	authFailures prometheus.Counter
@@ -126,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 		Realm:         cfg.Realm,
 		AuthHandler:   s.authenticate,
 		QuotaHandler:  s.quota,
-		LoggerFactory: cfg.Logging,
+		LoggerFactory: pionlog.Factory(cfg.Logger),
 		EventHandler: pionturn.EventHandler{
 			OnAllocationCreated: s.allocationCreated,
 			OnAllocationDeleted: s.allocationDeleted,
@@ -135,18 +128,18 @@ func New(cfg Config) (*Server, error) {
 	if cfg.UDP != nil {
 		sc.PacketConnConfigs = append(sc.PacketConnConfigs, pionturn.PacketConnConfig{
 			PacketConn:            cfg.UDP,
-			RelayAddressGenerator: s.relays(TransportUDP),
+			RelayAddressGenerator: s.relays(metrics.PathTURNUDP),
 			PermissionHandler:     s.policy.permit,
 		})
 	}
 	for _, l := range []struct {
-		ln        net.Listener
-		transport string
-	}{{cfg.TCP, TransportTCP}, {cfg.TLS, TransportTLS}} {
+		ln   net.Listener
+		path string
+	}{{cfg.TCP, metrics.PathTURNTCP}, {cfg.TLS, metrics.PathTURNTLS}} {
 		if l.ln != nil {
 			sc.ListenerConfigs = append(sc.ListenerConfigs, pionturn.ListenerConfig{
 				Listener:              l.ln,
-				RelayAddressGenerator: s.relays(l.transport),
+				RelayAddressGenerator: s.relays(l.path),
 				PermissionHandler:     s.policy.permit,
 			})
 		}
@@ -167,15 +160,9 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// Credentials issues a participant's TURN username and password, valid
-// for new allocations for CredentialTTL: the TURN REST form
+// CredentialsFor issues a participant's TURN username and password, valid
+// for new allocations for ttl (capped at CredentialTTL): the TURN REST form
 // "expiry:participant" with an HMAC-SHA1 password.
-func (s *Server) Credentials(participantID string) (username, password string) {
-	return s.CredentialsFor(participantID, s.cfg.CredentialTTL)
-}
-
-// CredentialsFor issues credentials valid for ttl (capped at the
-// configured TTL), for short-lived uses such as a network check.
 func (s *Server) CredentialsFor(participantID string, ttl time.Duration) (username, password string) {
 	ttl = min(ttl, s.cfg.CredentialTTL)
 	username = strconv.FormatInt(time.Now().Add(ttl).Unix(), 10) + ":" + participantID
@@ -213,12 +200,9 @@ func (s *Server) authenticate(ra *pionturn.RequestAttributes) (string, []byte, b
 	return user, pionturn.GenerateAuthKey(ra.Username, ra.Realm, s.password(ra.Username)), true
 }
 
-// quota gets the user ID authenticate returned (pion passes that, not the
-// TURN username); a full "expiry:participant" username is accepted too.
+// quota gets the user ID authenticate returned (the participant), not the
+// TURN username.
 func (s *Server) quota(user, _ string, _ net.Addr) bool {
-	if _, id, ok := strings.Cut(user, ":"); ok {
-		user = id
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.perUser[user] < s.cfg.MaxAllocationsPerUser
@@ -250,15 +234,16 @@ func (s *Server) Revoke(participantID string) {
 	delete(s.relaysOf, participantID)
 	s.mu.Unlock()
 	for c := range conns {
-		_ = c.UDPConn.Close() // the allocation's read loop ends with it
+		_ = c.Close() // the allocation's read loop ends with it
 	}
 }
 
-// TransportOf reports over which transport the client of the relay socket
-// at addr reaches TURN, for the SFU's count of paths in use.
-func (s *Server) TransportOf(addr netip.AddrPort) (string, bool) {
+// PathOf names the path (metrics.PathTURNUDP, …TCP, …TLS) of a client
+// whose relay socket is at addr, for the SFU's count of paths in use; ok
+// is false when addr is not one of ours.
+func (s *Server) PathOf(addr netip.AddrPort) (path string, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.transports[netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())]
-	return t, ok
+	path, ok = s.transports[normalize(addr)]
+	return path, ok
 }

@@ -3,6 +3,7 @@ package turn
 import (
 	"bytes"
 	"crypto/tls"
+	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	pionturn "github.com/pion/turn/v5"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"piiri/internal/testwait"
 	"piiri/metrics"
 	"piiri/tlsconf"
 )
@@ -50,6 +52,18 @@ func startFakeSFU(t *testing.T) *fakeSFU {
 }
 
 func (f *fakeSFU) addr() netip.AddrPort { return f.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+// next is the source of the next packet the SFU receives.
+func (f *fakeSFU) next(t *testing.T) netip.AddrPort {
+	t.Helper()
+	select {
+	case from := <-f.from:
+		return from
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing reached the SFU")
+		return netip.AddrPort{}
+	}
+}
 
 type testTURN struct {
 	*Server
@@ -101,19 +115,19 @@ func (tt *testTURN) client(t *testing.T, transport, user, pass string) *pionturn
 	var conn net.PacketConn
 	var server string
 	switch transport {
-	case TransportUDP:
+	case metrics.PathTURNUDP:
 		c, err := net.ListenPacket("udp4", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		conn, server = c, tt.udpAddr
-	case TransportTCP:
+	case metrics.PathTURNTCP:
 		c, err := net.Dial("tcp4", tt.tcpAddr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		conn, server = pionturn.NewSTUNConn(c), tt.tcpAddr
-	case TransportTLS:
+	case metrics.PathTURNTLS:
 		c, err := tls.Dial("tcp4", tt.tlsAddr, &tls.Config{InsecureSkipVerify: true})
 		if err != nil {
 			t.Fatal(err)
@@ -139,9 +153,9 @@ func (tt *testTURN) client(t *testing.T, transport, user, pass string) *pionturn
 func TestRelayToSFU(t *testing.T) {
 	sfu := startFakeSFU(t)
 	tt := startTURN(t, sfu, nil)
-	for _, transport := range []string{TransportUDP, TransportTCP, TransportTLS} {
+	for _, transport := range []string{metrics.PathTURNUDP, metrics.PathTURNTCP, metrics.PathTURNTLS} {
 		t.Run(transport, func(t *testing.T) {
-			user, pass := tt.Credentials("participant-" + transport)
+			user, pass := tt.CredentialsFor("participant-"+transport, time.Hour)
 			relay, err := tt.client(t, transport, user, pass).Allocate()
 			if err != nil {
 				t.Fatalf("allocate: %v", err)
@@ -151,7 +165,7 @@ func TestRelayToSFU(t *testing.T) {
 			if _, err := relay.WriteTo(msg, net.UDPAddrFromAddrPort(sfu.addr())); err != nil {
 				t.Fatal(err)
 			}
-			from := <-sfu.from
+			from := sfu.next(t)
 			_ = relay.SetReadDeadline(time.Now().Add(5 * time.Second))
 			buf := make([]byte, 100)
 			n, src, err := relay.ReadFrom(buf)
@@ -161,8 +175,8 @@ func TestRelayToSFU(t *testing.T) {
 			if src.String() != sfu.addr().String() {
 				t.Errorf("echo from %s, want the SFU %s", src, sfu.addr())
 			}
-			if got, ok := tt.TransportOf(from); !ok || got != transport {
-				t.Errorf("TransportOf(%s) = %q, %v; want %q", from, got, ok, transport)
+			if got, ok := tt.PathOf(from); !ok || got != transport {
+				t.Errorf("PathOf(%s) = %q, %v; want %q", from, got, ok, transport)
 			}
 		})
 	}
@@ -183,8 +197,8 @@ func TestNotAnOpenRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer victimOtherIP.Close()
-	user, pass := tt.Credentials("mallory")
-	relay, err := tt.client(t, TransportUDP, user, pass).Allocate()
+	user, pass := tt.CredentialsFor("mallory", time.Hour)
+	relay, err := tt.client(t, metrics.PathTURNUDP, user, pass).Allocate()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +218,7 @@ func TestNotAnOpenRelay(t *testing.T) {
 	if _, err := relay.WriteTo([]byte("legit"), net.UDPAddrFromAddrPort(sfu.addr())); err != nil {
 		t.Fatal(err)
 	}
-	relaySocket := <-sfu.from
+	relaySocket := sfu.next(t)
 	select {
 	case from := <-victimSameIP.from:
 		t.Errorf("a packet reached a port that is not the SFU, from %s", from)
@@ -244,7 +258,7 @@ func TestNotAnOpenRelay(t *testing.T) {
 func TestCredentials(t *testing.T) {
 	sfu := startFakeSFU(t)
 	tt := startTURN(t, sfu, nil)
-	good, goodPass := tt.Credentials("anna")
+	good, goodPass := tt.CredentialsFor("anna", time.Hour)
 	expired := strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10) + ":anna"
 	for _, tc := range []struct {
 		name, user, pass string
@@ -257,7 +271,7 @@ func TestCredentials(t *testing.T) {
 		{"no expiry", "anna", tt.password("anna"), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			relay, err := tt.client(t, TransportUDP, tc.user, tc.pass).Allocate()
+			relay, err := tt.client(t, metrics.PathTURNUDP, tc.user, tc.pass).Allocate()
 			if tc.ok != (err == nil) {
 				t.Fatalf("allocate: err %v, want success %v", err, tc.ok)
 			}
@@ -300,9 +314,9 @@ func TestRefreshGrace(t *testing.T) {
 func TestQuota(t *testing.T) {
 	sfu := startFakeSFU(t)
 	tt := startTURN(t, sfu, func(c *Config) { c.MaxAllocationsPerUser = 2 })
-	user, pass := tt.Credentials("greedy")
+	user, pass := tt.CredentialsFor("greedy", time.Hour)
 	for i := range 3 {
-		relay, err := tt.client(t, TransportUDP, user, pass).Allocate()
+		relay, err := tt.client(t, metrics.PathTURNUDP, user, pass).Allocate()
 		if i < 2 && err != nil {
 			t.Fatalf("allocation %d: %v", i+1, err)
 		}
@@ -316,10 +330,57 @@ func TestQuota(t *testing.T) {
 		}
 	}
 	// Another participant is not affected.
-	other, otherPass := tt.Credentials("modest")
-	relay, err := tt.client(t, TransportUDP, other, otherPass).Allocate()
+	other, otherPass := tt.CredentialsFor("modest", time.Hour)
+	relay, err := tt.client(t, metrics.PathTURNUDP, other, otherPass).Allocate()
 	if err != nil {
 		t.Fatalf("another participant: %v", err)
 	}
 	relay.Close()
+}
+
+// TestRevoke: when a participant leaves, its relay sockets close at once
+// (a vanished client never deallocates), nothing more is relayed for it,
+// and the server forgets it; a client that deallocates itself is
+// forgotten too, so short-lived users (network checks) leave nothing.
+func TestRevoke(t *testing.T) {
+	sfu := startFakeSFU(t)
+	tt := startTURN(t, sfu, nil)
+	user, pass := tt.CredentialsFor("leaver", time.Hour)
+	relay, err := tt.client(t, metrics.PathTURNUDP, user, pass).Allocate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	if _, err := relay.WriteTo([]byte("hello"), net.UDPAddrFromAddrPort(sfu.addr())); err != nil {
+		t.Fatal(err)
+	}
+	from := sfu.next(t)
+
+	tt.Revoke("leaver")
+	if _, ok := tt.PathOf(from); ok {
+		t.Error("the revoked relay socket is still known")
+	}
+	_, _ = relay.WriteTo([]byte("after leaving"), net.UDPAddrFromAddrPort(sfu.addr()))
+	select {
+	case got := <-sfu.from:
+		t.Errorf("a packet from %s reached the SFU after the participant left", got)
+	case <-time.After(300 * time.Millisecond):
+	}
+
+	// A client that deallocates by itself.
+	user, pass = tt.CredentialsFor("netcheck-1", time.Hour)
+	cl := tt.client(t, metrics.PathTURNUDP, user, pass)
+	relay2, err := cl.Allocate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = relay2.Close() // sends a Refresh with lifetime 0
+	testwait.Until(t, 5*time.Second, "forgotten after deallocation", func() error {
+		tt.mu.Lock()
+		defer tt.mu.Unlock()
+		if len(tt.relaysOf) != 0 || len(tt.transports) != 0 {
+			return fmt.Errorf("still kept: relays of %v, %d relay addresses", tt.relaysOf, len(tt.transports))
+		}
+		return nil
+	})
 }
