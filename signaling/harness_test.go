@@ -258,6 +258,21 @@ func (c *client) expect(typ string) inbound {
 	}
 }
 
+// next returns the next message that is not ICE or SDP negotiation (which
+// the media side may send at any time), and fails on a read error.
+func (c *client) next() inbound {
+	c.t.Helper()
+	for {
+		msg, err := c.read()
+		if err != nil {
+			c.t.Fatalf("waiting for a message: %v", err)
+		}
+		if msg.Type != TypeCandidate && msg.Type != TypeOffer && msg.Type != TypeAnswer {
+			return msg
+		}
+	}
+}
+
 // expectClose reads until the connection ends and returns the read error.
 // Messages that arrive first are kept in c.seen.
 func (c *client) expectClose() error {

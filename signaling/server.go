@@ -43,9 +43,12 @@ type Config struct {
 
 // Server accepts websocket connections at its ServeHTTP and keeps the rooms.
 //
-// Locking: mu guards rooms and tokens. It is never held while calling into
-// the sfu package, because the sfu calls back (member.SendOffer) with its
-// own locks held.
+// Locking: mu guards rooms, tokens and room membership. Messages may be
+// queued under it (queueing never blocks). Of the sfu package only NewRoom
+// is called under it (it takes just the SFU's room list lock, which the sfu
+// never holds while calling back); everything else is called without mu,
+// because the sfu calls back (member.SendOffer, room.Speaking) with its own
+// locks held.
 type Server struct {
 	cfg      Config
 	media    *sfu.SFU
@@ -70,14 +73,27 @@ type room struct {
 }
 
 // Speaking implements sfu.Events: it tells everyone in the room, the
-// speaker included. It only queues messages, so the forwarding goroutine
-// that calls it never waits on a client.
+// speaker included. The messages are queued under mu, and only while the
+// speaker is still a member: the sfu reports the end of speech as the
+// speaker's media closes, after participant_left has gone out, and no
+// client should hear about a participant it was told has left. Queueing
+// never waits on a client, so the forwarding goroutine that calls this
+// does not either.
 func (rm *room) Speaking(participantID string, speaking bool) {
-	rm.srv.broadcast(rm, nil, &Speaking{
+	msg := &Speaking{
 		header:        header{Type: TypeSpeaking},
 		ParticipantID: participantID,
 		Speaking:      speaking,
-	})
+	}
+	s := rm.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !slices.ContainsFunc(rm.members, func(m *member) bool { return m.id == participantID }) {
+		return
+	}
+	for _, m := range rm.members {
+		m.send(msg)
+	}
 }
 
 // New creates a signalling server over the given SFU.

@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"slices"
 	"testing"
 
 	"piiri/sfu"
@@ -37,10 +38,12 @@ func TestStateIsShared(t *testing.T) {
 	}
 	carl := h.dial()
 	jc := carl.join(room, "Carl")
-	for _, p := range jc.Room.Participants {
-		if p.ID == ja.Participant.ID && (!p.AudioMuted || p.VideoMuted) {
-			t.Errorf("Carl sees Anna as %+v", p)
-		}
+	i := slices.IndexFunc(jc.Room.Participants, func(p ParticipantInfo) bool { return p.ID == ja.Participant.ID })
+	if i < 0 {
+		t.Fatalf("Carl's joined lacks Anna: %s", jc.Raw)
+	}
+	if p := jc.Room.Participants[i]; !p.AudioMuted || p.VideoMuted {
+		t.Errorf("Carl sees Anna as %+v, want audio muted and video on", p)
 	}
 }
 
@@ -51,7 +54,7 @@ func TestSpeakingIsBroadcast(t *testing.T) {
 	room := h.room()
 	anna, ben := h.dial(), h.dial()
 	ja := anna.join(room, "Anna")
-	ben.join(room, "Ben")
+	jb := ben.join(room, "Ben")
 	anna.expect(TypeParticipantJoined)
 
 	h.srv.mu.Lock()
@@ -63,5 +66,18 @@ func TestSpeakingIsBroadcast(t *testing.T) {
 		if m := c.expect(TypeSpeaking); m.ParticipantID != ja.Participant.ID || !m.Speaking {
 			t.Errorf("speaking %s", m.Raw)
 		}
+	}
+
+	// Once Anna has left, the end of her speech (which the sfu reports as
+	// her media closes) is not sent: Ben's next messages are her
+	// participant_left and then only news of Ben himself.
+	anna.sendJSON(map[string]any{"type": "leave"})
+	if m := ben.next(); m.Type != TypeParticipantLeft {
+		t.Fatalf("Ben got %s, want participant_left", m.Raw)
+	}
+	events.Speaking(ja.Participant.ID, false)
+	events.Speaking(jb.Participant.ID, true)
+	if m := ben.next(); m.Type != TypeSpeaking || m.ParticipantID != jb.Participant.ID {
+		t.Errorf("Ben got %s, want only his own speaking", m.Raw)
 	}
 }
