@@ -268,9 +268,8 @@ func (o *Offer) validate() error {
 			return errorf(CodeInvalidField, "offer: sources[%q]: %v", truncate(mid, maxMidLen), err)
 		}
 	}
-	if o.Tracks != nil {
-		return errorf(CodeInvalidField, "offer: \"tracks\" is sent by the server, not by clients")
-	}
+	// Tracks is the server's field; from a client it is ignored, like any
+	// field the server does not read (PROTOCOL.md).
 	return nil
 }
 
