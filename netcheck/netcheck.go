@@ -6,6 +6,7 @@
 package netcheck
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +38,9 @@ const (
 	CheckICEUDP    = "media over UDP"
 	CheckICETCP    = "media over TCP"
 )
+
+// checkOrder is the order of the checks in a report.
+var checkOrder = []string{CheckHTTPS, CheckWebsocket, CheckTURNUDP, CheckTURNTCP, CheckTURNTLS, CheckICEUDP, CheckICETCP}
 
 // Status of one check.
 type Status string
@@ -59,8 +64,6 @@ type Result struct {
 type Options struct {
 	// Timeout bounds each check. Default 10 s.
 	Timeout time.Duration
-	// TLS, if set, is used instead of the system's trust store (tests).
-	TLS *tls.Config
 }
 
 // link is a meeting link taken apart.
@@ -103,7 +106,11 @@ func Run(ctx context.Context, rawLink string, opts Options) ([]Result, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	c := &checker{link: l, opts: opts}
+	c := &checker{link: l, opts: opts, client: &http.Client{Timeout: opts.Timeout}}
+	ws := *l.base
+	ws.Scheme = map[string]string{"https": "wss", "http": "ws"}[ws.Scheme]
+	ws.Path = "/ws"
+	c.wsURL = ws.String()
 	c.https(ctx)
 	c.websocket(ctx)
 	servers := c.iceServers(ctx)
@@ -115,6 +122,8 @@ func Run(ctx context.Context, rawLink string, opts Options) ([]Result, error) {
 type checker struct {
 	link    link
 	opts    Options
+	client  *http.Client
+	wsURL   string // the server's websocket, as the meeting page opens it
 	results []Result
 }
 
@@ -122,18 +131,10 @@ func (c *checker) add(check, target string, status Status, detail string) {
 	c.results = append(c.results, Result{Check: check, Target: target, Status: status, Detail: detail})
 }
 
-func (c *checker) client() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if c.opts.TLS != nil {
-		tr.TLSClientConfig = c.opts.TLS
-	}
-	return &http.Client{Transport: tr, Timeout: c.opts.Timeout}
-}
-
 func (c *checker) https(ctx context.Context) {
 	target := hostPort(c.link.base) + "/tcp"
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.link.base.String()+"/", nil)
-	resp, err := c.client().Do(req)
+	resp, err := c.client.Do(req)
 	if err != nil {
 		c.add(CheckHTTPS, target, Failed, explainHTTPS(err))
 		return
@@ -173,11 +174,7 @@ func explainHTTPS(err error) string {
 }
 
 func (c *checker) websocket(ctx context.Context) {
-	u := *c.link.base
-	u.Scheme = map[string]string{"https": "wss", "http": "ws"}[u.Scheme]
-	u.Path = "/ws"
-	d := websocket.Dialer{HandshakeTimeout: c.opts.Timeout, TLSClientConfig: c.opts.TLS, Proxy: http.ProxyFromEnvironment}
-	conn, resp, err := d.DialContext(ctx, u.String(), nil)
+	conn, resp, err := c.dialer().DialContext(ctx, c.wsURL, nil)
 	if err != nil {
 		detail := err.Error()
 		if resp != nil {
@@ -190,11 +187,17 @@ func (c *checker) websocket(ctx context.Context) {
 	c.add(CheckWebsocket, hostPort(c.link.base)+"/tcp", OK, "connected")
 }
 
+// dialer dials the websocket as a browser would, through the proxy the
+// environment names.
+func (c *checker) dialer() *websocket.Dialer {
+	return &websocket.Dialer{HandshakeTimeout: c.opts.Timeout, Proxy: http.ProxyFromEnvironment}
+}
+
 // iceServers fetches the TURN servers and test credentials.
 func (c *checker) iceServers(ctx context.Context) []webrtc.ICEServer {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.link.base.String()+"/api/netcheck", nil)
 	req.Header.Set("X-Piiri-Key", c.link.key)
-	resp, err := c.client().Do(req)
+	resp, err := c.client.Do(req)
 	if err != nil {
 		return nil
 	}
@@ -213,10 +216,9 @@ func (c *checker) iceServers(ctx context.Context) []webrtc.ICEServer {
 
 // turn allocates a relay over each TURN transport the server offers.
 func (c *checker) turn(ctx context.Context, servers []webrtc.ICEServer) {
-	type attempt struct{ check, scheme, transport string }
 	tried := map[string]bool{}
 	for _, srv := range servers {
-		user, _ := srv.Username, ""
+		user := srv.Username
 		pass, _ := srv.Credential.(string)
 		for _, raw := range srv.URLs {
 			u, err := parseTURN(raw)
@@ -246,17 +248,11 @@ func (c *checker) turn(ctx context.Context, servers []webrtc.ICEServer) {
 			c.add(check, "", Skipped, why)
 		}
 	}
-	c.sort()
-}
-
-// sort keeps the results in the documented order.
-func (c *checker) sort() {
-	order := map[string]int{CheckHTTPS: 0, CheckWebsocket: 1, CheckTURNUDP: 2, CheckTURNTCP: 3, CheckTURNTLS: 4, CheckICEUDP: 5, CheckICETCP: 6}
-	for i := 1; i < len(c.results); i++ {
-		for j := i; j > 0 && order[c.results[j].Check] < order[c.results[j-1].Check]; j-- {
-			c.results[j], c.results[j-1] = c.results[j-1], c.results[j]
-		}
-	}
+	// The servers list their URLs in any order; the report keeps the
+	// documented one.
+	slices.SortStableFunc(c.results, func(a, b Result) int {
+		return cmp.Compare(slices.Index(checkOrder, a.Check), slices.Index(checkOrder, b.Check))
+	})
 }
 
 type turnURL struct{ scheme, host, port, transport string }
@@ -293,7 +289,7 @@ func (c *checker) allocate(ctx context.Context, u turnURL, user, pass string) (s
 		}
 		conn = pc
 	case u.scheme == "turns":
-		tc, err := (&tls.Dialer{NetDialer: &d, Config: c.tlsFor(u.host)}).DialContext(ctx, "tcp", addr)
+		tc, err := (&tls.Dialer{NetDialer: &d, Config: &tls.Config{ServerName: u.host, MinVersion: tls.VersionTLS12}}).DialContext(ctx, "tcp", addr)
 		if err != nil {
 			return "", fmt.Errorf("no TLS connection: %w", err)
 		}
@@ -330,15 +326,6 @@ func (c *checker) allocate(ctx context.Context, u turnURL, user, pass string) (s
 	return relay.LocalAddr().String(), nil
 }
 
-func (c *checker) tlsFor(host string) *tls.Config {
-	if c.opts.TLS != nil {
-		cfg := c.opts.TLS.Clone()
-		cfg.ServerName = host
-		return cfg
-	}
-	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-}
-
 // ice joins a throwaway room as a bot once with UDP only and once with
 // TCP only, without TURN, and waits for its media to connect.
 func (c *checker) ice(ctx context.Context, servers []webrtc.ICEServer) {
@@ -360,15 +347,12 @@ func (c *checker) ice(ctx context.Context, servers []webrtc.ICEServer) {
 }
 
 func (c *checker) iceOnce(ctx context.Context, network webrtc.NetworkType) (string, error) {
-	u := *c.link.base
-	u.Scheme = map[string]string{"https": "wss", "http": "ws"}[u.Scheme]
-	u.Path = "/ws"
 	jctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	b, err := bot.Join(jctx, bot.Config{
-		URL: u.String(), Room: fmt.Sprintf("netcheck-%d", time.Now().UnixNano()), Key: c.link.key,
+		URL: c.wsURL, Room: fmt.Sprintf("netcheck-%d", time.Now().UnixNano()), Key: c.link.key,
 		Name: "network check", Publish: true, NoTURN: true,
-		Dialer: &websocket.Dialer{TLSClientConfig: c.opts.TLS, Proxy: http.ProxyFromEnvironment, HandshakeTimeout: c.opts.Timeout},
+		Dialer: c.dialer(),
 		Configure: func(se *webrtc.SettingEngine) {
 			se.SetNetworkTypes([]webrtc.NetworkType{network})
 		},
@@ -377,14 +361,24 @@ func (c *checker) iceOnce(ctx context.Context, network webrtc.NetworkType) (stri
 		return "", fmt.Errorf("could not join a test room: %w", err)
 	}
 	defer b.Close()
-	deadline := time.Now().Add(c.opts.Timeout)
-	for time.Now().Before(deadline) {
+	// Media gets its own full timeout, counted from the join.
+	wctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
 		if p := b.Paths()["publisher"]; p != "" {
 			return p, nil
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-wctx.Done():
+			if err := ctx.Err(); err != nil {
+				return "", fmt.Errorf("check stopped: %w", err)
+			}
+			return "", fmt.Errorf("no connection within %v: blocked on the way", c.opts.Timeout)
+		case <-tick.C:
+		}
 	}
-	return "", fmt.Errorf("no connection within %v: blocked on the way", c.opts.Timeout)
 }
 
 // explainBlocked turns a failed connection or TURN transaction into words.

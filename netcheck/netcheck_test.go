@@ -86,6 +86,28 @@ func TestNothingThere(t *testing.T) {
 	}
 }
 
+// TestStopsWithContext: a media check that cannot connect ends when the
+// caller's context does, not only when its own timeout runs out.
+func TestStopsWithContext(t *testing.T) {
+	srv := servertest.Start(t, func(c *config.Config) {
+		c.Rooms.Key = "netcheck-test-key-0123456789"
+		c.Media.ICETCP = false // media over TCP cannot connect
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	start := time.Now()
+	results, err := netcheck.Run(ctx, srv.RoomLink(), netcheck.Options{Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("Run took %v after its context ended at 8s", d)
+	}
+	if r := byCheck(results)[netcheck.CheckICETCP]; r.Status != netcheck.Failed {
+		t.Errorf("media over TCP without ICE-TCP: %s %q", r.Status, r.Detail)
+	}
+}
+
 // TestJudge covers the verdicts from results alone.
 func TestJudge(t *testing.T) {
 	res := func(ok ...string) []netcheck.Result {
