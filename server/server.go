@@ -279,9 +279,17 @@ func (s *Server) iceServersFor(participantID string, ttl time.Duration) []signal
 		_, udpPort, _ := net.SplitHostPort(s.turnUDP.LocalAddr().String())
 		urls = append(urls, "turn:"+net.JoinHostPort(host, udpPort)+"?transport=udp")
 	}
-	urls = append(urls, "turn:"+net.JoinHostPort(host, port)+"?transport=tcp")
-	if s.tls != nil {
-		urls = append(urls, "turns:"+net.JoinHostPort(host, port)+"?transport=tcp")
+	shared := net.JoinHostPort(host, port)
+	switch {
+	case s.tls != nil:
+		urls = append(urls, "turn:"+shared+"?transport=tcp", "turns:"+shared+"?transport=tcp")
+	case strings.HasPrefix(s.BaseURL(), "https://"):
+		// TLS is terminated by a proxy in front, on the public port: plain
+		// TURN over TCP cannot pass it, TURN over TLS can (through a
+		// TCP-level TLS terminator, which hands piiri the decrypted STUN).
+		urls = append(urls, "turns:"+shared+"?transport=tcp")
+	default:
+		urls = append(urls, "turn:"+shared+"?transport=tcp")
 	}
 	user, pass := s.turn.CredentialsFor(participantID, ttl)
 	return []signaling.ICEServer{{URLs: urls, Username: user, Credential: pass}}
