@@ -71,11 +71,27 @@ func TestLanguagesHaveTheSameStrings(t *testing.T) {
 			t.Errorf("%s uses %q, which lang/en.js does not have", where, k)
 		}
 	}
-	// Reasons the page turns into ended.<reason> strings.
-	for _, r := range []string{"left", "resumed_elsewhere", "room_full", "unauthorized", "too_many_errors"} {
-		if !slices.Contains(en, "ended."+r) {
-			t.Errorf("no string for ended.%s", r)
+	// The reasons the page turns into ended.<reason> strings, listed once
+	// in session.js: each has its string, and there are no others.
+	m := regexp.MustCompile(`ENDED_REASONS = \[([^\]]*)\]`).FindStringSubmatch(readStatic(t, "session.js"))
+	if m == nil {
+		t.Fatal("session.js: no ENDED_REASONS list")
+	}
+	reasons := map[string]bool{"heading": true, "rejoin": true} // the ended page's own strings
+	for _, q := range regexp.MustCompile(`'([a-z_]+)'`).FindAllStringSubmatch(m[1], -1) {
+		reasons[q[1]] = true
+		if !slices.Contains(en, "ended."+q[1]) {
+			t.Errorf("no string for ended.%s", q[1])
 		}
+	}
+	for _, k := range en {
+		if r, ok := strings.CutPrefix(k, "ended."); ok && !reasons[r] {
+			t.Errorf("%s is not an ending reason in session.js's ENDED_REASONS", k)
+		}
+	}
+	// Join failures are shown as error.<code>, or error.generic.
+	if !slices.Contains(en, "error.generic") {
+		t.Error("no string error.generic")
 	}
 }
 

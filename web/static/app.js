@@ -1,11 +1,11 @@
 // piiri browser client: the entry point. It reads the room link, runs the
 // pre-join page, and hands over to the meeting. No build step; standard
 // APIs only, so every current browser runs it as it is.
-import { apply, lang, setLang, t } from './i18n.js';
+import { apply, has, lang, setLang, t } from './i18n.js';
 import { checkNetwork } from './netcheck.js';
 import { Prejoin } from './prejoin.js';
 import { RoomView } from './room.js';
-import { Session } from './session.js';
+import { ENDED_REASONS, Session } from './session.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -49,6 +49,11 @@ function init() {
     e.preventDefault();
     join(prejoin);
   });
+  // Leaving the page leaves the meeting at once: the others do not wait
+  // out the resume grace period for someone who is not coming back.
+  addEventListener('pagehide', () => window.piiri.session?.leave());
+  // A page restored from the back-forward cache has left: start again.
+  addEventListener('pageshow', (e) => { if (e.persisted && window.piiri.session) location.reload(); });
 }
 
 // showNetwork runs the network check beside the device check; joining
@@ -87,11 +92,14 @@ async function join(prejoin) {
   try {
     await session.join();
   } catch (err) {
+    console.warn('piiri: join', err.code, err.message);
     session.teardown();
     button.disabled = false;
     button.textContent = t('prejoin.join');
+    // In the person's language, by code; the server's message is English
+    // and meant for developers.
     const message = $('device-message');
-    message.textContent = t('room.joinFailed', { message: err.message });
+    message.textContent = t(has(`error.${err.code}`) ? `error.${err.code}` : 'error.generic');
     message.classList.add('problem');
     prejoin.startMeter();
     return;
@@ -101,7 +109,8 @@ async function join(prejoin) {
   document.body.classList.add('in-room');
   const view = new RoomView(document, session, local, { onEnded: ended });
   view.start();
-  $('ctl-mic').focus();
+  // The microphone button is disabled without a microphone.
+  [...document.querySelectorAll('#room .controls button')].find((b) => !b.disabled && !b.hidden)?.focus();
   await session.publish({ mic: local.mic, camera: local.camera }).catch((err) => console.warn('piiri: publish', err));
 }
 
@@ -109,8 +118,7 @@ function ended(reason) {
   $('room').hidden = true;
   $('ended').hidden = false;
   document.body.classList.remove('in-room');
-  const known = ['left', 'resumed_elsewhere', 'room_full', 'unauthorized', 'too_many_errors'];
-  $('ended-reason').textContent = t(`ended.${known.includes(reason) ? reason : 'left'}`);
+  $('ended-reason').textContent = t(`ended.${ENDED_REASONS.includes(reason) ? reason : 'left'}`);
   $('rejoin').onclick = () => location.reload();
   $('rejoin').focus();
 }

@@ -39,6 +39,9 @@ export function t(key, params = {}) {
   return s.replace(/\{(\w+)\}/g, (_, k) => (k in params ? String(params[k]) : `{${k}}`));
 }
 
+// has reports whether key names a string.
+export function has(key) { return key in strings.en; }
+
 // apply translates every marked element under root.
 export function apply(root) {
   document.documentElement.lang = current;

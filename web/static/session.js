@@ -12,12 +12,29 @@
 //   track         {mid, participantId, source, kind, track, stream}
 //   trackremoved  {mid, participantId, source, kind}
 //   speaking      {participantId, speaking}
-//   servererror   {code, message}
 
 const PROTOCOL_VERSION = 1;
 const PING_INTERVAL_MS = 10000; // app-level keepalive: a silent drop is noticed within 15 s
 const PONG_TIMEOUT_MS = 5000;
+const JOIN_TIMEOUT_MS = 10000; // opening the websocket and the reply to join
 const PUBLISHER_DISCONNECTED_RESTART_MS = 4000;
+
+// ENDED_REASONS are the reasons a session ends for good (status 'closed'):
+// the bye reasons after which the client must not reconnect, and the join
+// errors that retrying cannot cure. The page has an ended.<reason> string
+// for each; every other reason is reconnected (PROTOCOL.md, "How a
+// connection ends").
+export const ENDED_REASONS = ['left', 'resumed_elsewhere', 'room_full', 'unauthorized'];
+
+const noSources = () => ({ mic: null, camera: null, screen: null });
+
+// failure is an Error with a code: a protocol error code, or
+// 'connection_lost' or 'timeout' for the connection itself.
+function failure(code, message = code) {
+  const err = new Error(message);
+  err.code = code;
+  return err;
+}
 
 export class Session extends EventTarget {
   constructor({ room, key, name, audioMuted = false, videoMuted = false, url }) {
@@ -32,6 +49,8 @@ export class Session extends EventTarget {
     this.participants = new Map(); // everyone else: id -> {id, name, audioMuted, videoMuted}
     this.state = 'idle';
     this.ws = null;
+    this.live = false; // this.ws has joined: messages other than join may go out
+    this.joinId = null; // the id of the join sent on this.ws
     this.token = null;
     this.graceMs = 0;
     this.iceServers = [];
@@ -42,15 +61,21 @@ export class Session extends EventTarget {
     this.queue = Promise.resolve(); // server messages are handled one at a time, in order
     this.pubQueue = Promise.resolve(); // publisher negotiations, one at a time
     this.trackInfo = new Map(); // subscriber mid -> {participantId, source, kind}
-    this.local = { mic: null, camera: null, screen: null }; // tracks we publish
-    this.transceivers = { mic: null, camera: null, screen: null };
-    this.closing = false;
+    this.local = noSources(); // tracks we publish
+    this.transceivers = noSources();
+    this.closing = false; // torn down: nothing reconnects any more
   }
 
-  // join connects and joins the room; it resolves once joined.
+  // join connects and joins the room; it resolves once joined. When it
+  // fails, the session is torn down and does not try again by itself.
   async join() {
     this.setStatus('joining');
-    await this.connect({ fresh: true });
+    try {
+      await this.connect({ fresh: true });
+    } catch (err) {
+      this.teardown();
+      throw err;
+    }
     this.setStatus('connected');
   }
 
@@ -63,7 +88,8 @@ export class Session extends EventTarget {
   }
 
   // setTrack replaces the track of a source (null stops sending it) without
-  // renegotiating when the section exists already.
+  // renegotiating when the section exists already. While the connection
+  // is down the track is kept and published by the reconnect.
   async setTrack(source, track) {
     this.local[source] = track;
     const tr = this.transceivers[source];
@@ -71,10 +97,11 @@ export class Session extends EventTarget {
       await tr.sender.replaceTrack(track);
       return;
     }
-    if (track) await this.negotiatePublisher();
+    if (track) await this.renegotiate();
   }
 
-  // setMuted shares the microphone or camera state with the room.
+  // setMuted shares the microphone or camera state with the room. While
+  // the connection is down, the join that brings it back shares it.
   setMuted({ audioMuted, videoMuted }) {
     if (audioMuted !== undefined) this.audioMuted = audioMuted;
     if (videoMuted !== undefined) this.videoMuted = videoMuted;
@@ -83,7 +110,7 @@ export class Session extends EventTarget {
 
   async startScreen(track) {
     this.local.screen = track;
-    await this.negotiatePublisher();
+    await this.renegotiate();
   }
 
   async stopScreen() {
@@ -92,69 +119,124 @@ export class Session extends EventTarget {
     this.transceivers.screen = null;
     if (tr) {
       tr.stop();
-      await this.negotiatePublisher();
+      await this.renegotiate();
     }
   }
 
+  // renegotiate offers the publisher's changed tracks. A connection that
+  // is down is no failure: the reconnect offers the tracks as they are.
+  async renegotiate() {
+    try {
+      await this.negotiatePublisher();
+    } catch (err) {
+      if (err.code !== 'connection_lost') throw err;
+    }
+  }
+
+  // leave leaves the room for good: the others see it at once, not after
+  // the grace period.
   leave() {
-    this.closing = true;
+    if (this.closing) return;
     this.send({ type: 'leave' });
-    this.teardown();
-    this.setStatus('closed', 'left');
+    this.end('left');
   }
 
   // --- connection -----------------------------------------------------
 
   // connect opens a websocket and joins, resuming when there is a token
-  // and fresh is false. It rejects when the websocket or the join fails.
+  // and fresh is false. It rejects when the websocket or the join fails,
+  // or takes longer than JOIN_TIMEOUT_MS; the websocket is closed then.
+  // Until joined, a closing websocket only fails the attempt: whoever
+  // called connect decides whether to try again.
   async connect({ fresh }) {
     const ws = new WebSocket(this.url);
     this.ws = ws;
-    await new Promise((resolve, reject) => {
-      ws.onopen = resolve;
-      ws.onerror = () => reject(new Error('websocket failed'));
-      ws.onclose = () => reject(new Error('websocket closed'));
-    });
+    this.live = false;
+    this.byeReason = null;
+    let fail;
+    const failed = new Promise((_, reject) => { fail = reject; });
+    failed.catch(() => {});
+    ws.abort = fail; // dropSocket ends the attempt
+    const timer = setTimeout(() => fail(failure('timeout', 'no reply from the server')), JOIN_TIMEOUT_MS);
     ws.onmessage = (e) => this.onRaw(ws, e.data);
-    ws.onclose = () => this.onClose(ws);
     ws.onerror = () => {};
+    ws.onclose = () => fail(failure(this.byeReason === 'server_shutdown' ? 'shutting_down' : 'connection_lost', 'websocket closed'));
     const msg = {
       type: 'join', version: PROTOCOL_VERSION, room: this.room, name: this.name,
       audioMuted: this.audioMuted, videoMuted: this.videoMuted,
     };
     if (!fresh && this.token) msg.resume = this.token; else msg.key = this.key;
-    const joined = await this.request(msg);
-    this.startKeepalive(ws);
-    return joined;
+    try {
+      await Promise.race([new Promise((resolve) => { ws.onopen = resolve; }), failed]);
+      const reply = this.request(msg);
+      this.joinId = msg.id;
+      const joined = await Promise.race([reply, failed]);
+      ws.onclose = () => this.lost(ws);
+      this.startKeepalive(ws);
+      return joined;
+    } catch (err) {
+      // A fresh join that may still be under way on the server would
+      // leave a participant nobody sees: leave tells the server to drop
+      // it (it handles the connection's messages in order).
+      if (fresh && err.code === 'timeout' && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'leave' }));
+      this.dropSocket(ws);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // dropSocket lets go of a websocket: its events no longer reach the
+  // session, it is closed, and requests waiting on it fail.
+  dropSocket(ws) {
+    if (!ws) return;
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    ws.close();
+    ws.abort?.(failure('connection_lost'));
+    if (ws !== this.ws) return;
+    this.ws = null;
+    this.live = false;
+    clearInterval(this.pingTimer);
+    for (const p of this.pending.values()) p.reject(failure('connection_lost'));
+    this.pending.clear();
+  }
+
+  // lost handles the end of a joined websocket: closed, silent, or a join
+  // that failed after all. The session reconnects unless the server said
+  // it is over.
+  lost(ws) {
+    if (ws !== this.ws || this.closing) return;
+    const reason = this.byeReason || 'connection_lost';
+    this.dropSocket(ws);
+    if (ENDED_REASONS.includes(reason)) this.end(reason);
+    else this.reconnect(reason);
   }
 
   onRaw(ws, data) {
     if (ws !== this.ws) return;
     let msg;
     try { msg = JSON.parse(data); } catch { return; }
-    if (msg.id && this.pending.has(msg.id) && (msg.type === 'error' || msg.type === 'pong')) {
+    // The close that follows a bye can overtake the queue below.
+    if (msg.type === 'bye') this.byeReason = msg.reason;
+    if (msg.id && this.pending.has(msg.id) && (msg.type === 'pong' || (msg.type === 'error' && msg.id !== this.joinId))) {
       // Errors and pongs settle their request at once; other replies
-      // (joined, answer) are applied in order first.
+      // (joined, answer) and the join's errors are applied in order.
       this.settle(msg);
       if (msg.type === 'pong') return;
     }
-    this.queue = this.queue.then(() => this.handle(msg)).catch((err) => console.warn('piiri: handling', msg.type, err));
+    // Messages from a websocket dropped meanwhile are not applied.
+    this.queue = this.queue.then(() => ws === this.ws && this.handle(ws, msg)).catch((err) => console.warn('piiri: handling', msg.type, err));
   }
 
   settle(msg) {
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);
-    if (msg.type === 'error') {
-      const err = new Error(msg.message);
-      err.code = msg.code;
-      p.reject(err);
-    } else {
-      p.resolve(msg);
-    }
+    if (msg.type === 'error') p.reject(failure(msg.code, msg.message));
+    else p.resolve(msg);
   }
 
-  async handle(msg) {
+  async handle(ws, msg) {
     switch (msg.type) {
       case 'joined': this.onJoined(msg); break;
       case 'offer': await this.onSubscriberOffer(msg); break;
@@ -179,8 +261,17 @@ export class Session extends EventTarget {
         break;
       }
       case 'speaking': this.emit('speaking', { participantId: msg.participantId, speaking: msg.speaking }); break;
-      case 'error': if (!msg.id) this.emit('servererror', { code: msg.code, message: msg.message }); break;
-      case 'bye': this.byeReason = msg.reason; break;
+      case 'error':
+        if (msg.id && msg.id === this.joinId && this.live && msg.code === 'internal') {
+          // The server could not set up our media after joined: the
+          // participant is gone, so the next attempt joins afresh.
+          console.warn('piiri: join failed after joined:', msg.message);
+          this.token = null;
+          this.lost(ws);
+          return;
+        }
+        if (!msg.id) console.warn('piiri: server error', msg.code, msg.message);
+        break;
     }
     if (msg.id) this.settle(msg);
   }
@@ -190,6 +281,7 @@ export class Session extends EventTarget {
     this.token = msg.resumeToken;
     this.graceMs = msg.resumeGraceMs;
     this.iceServers = msg.iceServers || [];
+    this.live = true;
     // A resume brings fresh TURN credentials; connections kept from before
     // use them for the ICE restart that follows.
     for (const pc of [this.pub, this.sub]) {
@@ -197,8 +289,12 @@ export class Session extends EventTarget {
         try { pc.setConfiguration({ ...pc.getConfiguration(), iceServers: this.iceServers }); } catch (err) { console.warn('piiri: setConfiguration', err); }
       }
     }
+    // A resume keeps the state the server had (join's audioMuted and
+    // videoMuted are ignored), and the microphone or camera may have been
+    // switched while the connection was down: share the state now.
+    const me = msg.participant;
+    if (me.audioMuted !== this.audioMuted || me.videoMuted !== this.videoMuted) this.setMuted({});
     this.participants = new Map(msg.room.participants.map((p) => [p.id, p]));
-    this.maxParticipants = msg.room.maxParticipants;
     if (!this.sub) this.createSubscriber();
     this.emit('participants');
   }
@@ -209,13 +305,14 @@ export class Session extends EventTarget {
       this.pending.set(msg.id, { resolve, reject });
       if (!this.send(msg)) {
         this.pending.delete(msg.id);
-        reject(new Error('not connected'));
+        reject(failure('connection_lost', 'not connected'));
       }
     });
   }
 
+  // send sends a message on the websocket; before joined only join.
   send(msg) {
-    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    if (!this.ws || this.ws.readyState !== this.ws.OPEN || !(this.live || msg.type === 'join')) return false;
     this.ws.send(JSON.stringify(msg));
     return true;
   }
@@ -228,58 +325,51 @@ export class Session extends EventTarget {
   }
 
   // startKeepalive pings the server: a connection that died without a
-  // close (a network that vanished) is noticed and reconnected.
+  // close (a network that vanished) is noticed and reconnected at once.
+  // Closing it and waiting for the close event is no good: on a dead
+  // network the close handshake can outlast the resume grace period.
   startKeepalive(ws) {
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
       if (ws !== this.ws) return;
-      const timer = setTimeout(() => { if (ws === this.ws) ws.close(); }, PONG_TIMEOUT_MS);
-      this.request({ type: 'ping' }).then(() => clearTimeout(timer), () => {});
+      const timer = setTimeout(() => this.lost(ws), PONG_TIMEOUT_MS);
+      this.request({ type: 'ping' }).finally(() => clearTimeout(timer)).catch(() => {});
     }, PING_INTERVAL_MS);
-  }
-
-  onClose(ws) {
-    if (ws !== this.ws) return;
-    clearInterval(this.pingTimer);
-    for (const p of this.pending.values()) p.reject(new Error('connection lost'));
-    this.pending.clear();
-    if (this.closing) return;
-    if (['left', 'resumed_elsewhere', 'too_many_errors'].includes(this.byeReason)) {
-      this.teardown();
-      this.setStatus('closed', this.byeReason);
-      return;
-    }
-    this.reconnect();
   }
 
   // reconnect resumes the participant while the grace period lasts, and
   // joins afresh after it; it keeps trying with a growing pause.
-  async reconnect() {
-    if (this.reconnecting) return;
+  async reconnect(reason) {
+    if (this.reconnecting || this.closing) return;
     this.reconnecting = true;
-    this.setStatus('reconnecting', this.byeReason || 'connection_lost');
-    this.byeReason = null;
-    const lostAt = Date.now();
+    this.setStatus('reconnecting', reason);
+    let lostAt = Date.now();
     let pause = 250;
     while (!this.closing) {
       const withinGrace = this.token && Date.now() - lostAt < this.graceMs - 1000;
       try {
         if (withinGrace) {
           await this.connect({ fresh: false });
-          await this.negotiatePublisher({ iceRestart: true });
         } else {
-          await this.rejoin();
+          this.closePeerConnections();
+          this.emit('participants');
+          await this.connect({ fresh: true });
         }
+        // Joined: should what follows fail, the next round resumes this
+        // participant rather than leave it behind.
+        lostAt = Date.now();
+        await this.negotiatePublisher({ iceRestart: withinGrace });
         break;
       } catch (err) {
+        if (this.closing) break;
+        this.dropSocket(this.ws); // never two websockets at once
         if (err.code === 'resume_failed') {
           this.token = null; // gone: the next round joins afresh
           continue;
         }
-        if (err.code === 'room_full' || err.code === 'unauthorized') {
-          this.teardown();
+        if (ENDED_REASONS.includes(err.code)) {
           this.reconnecting = false;
-          this.setStatus('closed', err.code);
+          this.end(err.code);
           return;
         }
         await new Promise((r) => setTimeout(r, pause));
@@ -290,21 +380,16 @@ export class Session extends EventTarget {
     if (!this.closing) this.setStatus('connected', 'reconnected');
   }
 
-  // rejoin starts over as a new participant with new peer connections,
-  // and publishes the same tracks again.
-  async rejoin() {
-    this.closePeerConnections();
-    this.emit('participants');
-    await this.connect({ fresh: true });
-    await this.negotiatePublisher();
+  // end tears the session down for good and says why.
+  end(reason) {
+    this.teardown();
+    this.setStatus('closed', reason);
   }
 
   teardown() {
-    clearInterval(this.pingTimer);
+    this.closing = true;
     this.closePeerConnections();
-    const ws = this.ws;
-    this.ws = null;
-    ws?.close();
+    this.dropSocket(this.ws);
   }
 
   closePeerConnections() {
@@ -314,7 +399,7 @@ export class Session extends EventTarget {
     this.sub?.close();
     this.pub = null;
     this.sub = null;
-    this.transceivers = { mic: null, camera: null, screen: null };
+    this.transceivers = noSources();
   }
 
   // checkMedia reports a media path that dropped while signalling stayed
@@ -332,12 +417,19 @@ export class Session extends EventTarget {
 
   // --- subscriber -----------------------------------------------------
 
-  createSubscriber() {
+  // newPeerConnection creates the publisher or subscriber connection,
+  // trickling its candidates to the server while it is the current one.
+  newPeerConnection(target) {
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle' });
     pc.onicecandidate = (e) => {
-      if (e.candidate && pc === this.sub) this.send({ type: 'candidate', target: 'subscriber', candidate: e.candidate.toJSON() });
+      if (e.candidate && pc === (target === 'publisher' ? this.pub : this.sub)) this.send({ type: 'candidate', target, candidate: e.candidate.toJSON() });
     };
     pc.onconnectionstatechange = () => this.checkMedia();
+    return pc;
+  }
+
+  createSubscriber() {
+    const pc = this.newPeerConnection('subscriber');
     pc.ontrack = (e) => {
       const mid = e.transceiver.mid;
       const info = this.trackInfo.get(mid);
@@ -415,7 +507,7 @@ export class Session extends EventTarget {
         // The server has reset our publisher connection: start a new one.
         pc.close();
         this.pub = null;
-        this.transceivers = { mic: null, camera: null, screen: null };
+        this.transceivers = noSources();
         return this.doNegotiatePublisher(false, attempt + 1);
       }
       throw err;
@@ -423,17 +515,13 @@ export class Session extends EventTarget {
   }
 
   createPublisher() {
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle' });
-    pc.onicecandidate = (e) => {
-      if (e.candidate && pc === this.pub) this.send({ type: 'candidate', target: 'publisher', candidate: e.candidate.toJSON() });
-    };
-    pc.onconnectionstatechange = () => this.checkMedia();
+    const pc = this.newPeerConnection('publisher');
     // The client offers on this connection, so it restarts ICE itself when
     // the path fails (the server restarts the subscriber).
     pc.oniceconnectionstatechange = () => {
       clearTimeout(this.pubRestartTimer);
       // Only while signalling is up; a reconnect restarts ICE anyway.
-      if (pc !== this.pub || this.reconnecting || this.ws?.readyState !== WebSocket.OPEN) return;
+      if (pc !== this.pub || this.reconnecting || !this.live) return;
       if (pc.iceConnectionState === 'failed') this.negotiatePublisher({ iceRestart: true }).catch(() => {});
       if (pc.iceConnectionState === 'disconnected') {
         this.pubRestartTimer = setTimeout(() => {

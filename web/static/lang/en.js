@@ -2,7 +2,6 @@
 // same keys. {name}-style placeholders are filled in by i18n.t.
 export default {
   'lang.label': 'Language',
-  'app.skip': 'Skip to the meeting controls',
 
   'prejoin.title': 'Join the meeting – piiri',
   'prejoin.heading': 'Ready to join?',
@@ -55,14 +54,20 @@ export default {
   'room.reconnecting': 'Connection lost. Reconnecting…',
   'room.reconnected': 'Connected again.',
   'room.screenFailed': 'Screen sharing did not start.',
-  'room.joinFailed': 'Could not join: {message}',
-  'room.serverError': 'The server reported a problem: {message}',
+
+  'error.generic': 'Could not join the meeting. Please try again.',
+  'error.connection_lost': 'Could not reach the meeting server. Check your network connection and try again.',
+  'error.timeout': 'The meeting server did not answer in time. Check your network connection and try again.',
+  'error.room_full': 'The room is full. Try again when someone has left.',
+  'error.unauthorized': 'The room key in this link is not valid. Ask for the meeting link again.',
+  'error.shutting_down': 'The meeting server is restarting. Try again in a moment.',
+  'error.unsupported_version': 'This page is out of date. Reload the page and join again.',
+  'error.invalid_field': 'That name cannot be used. Try another name.',
 
   'ended.heading': 'You left the meeting',
   'ended.left': 'Thank you for taking part.',
   'ended.resumed_elsewhere': 'You joined from another window or device, so this one was closed.',
   'ended.room_full': 'The room is full.',
   'ended.unauthorized': 'The room key in this link is not valid. Ask for the meeting link again.',
-  'ended.too_many_errors': 'The connection was closed because of errors. Reload the page to join again.',
   'ended.rejoin': 'Join again',
 };

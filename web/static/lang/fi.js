@@ -1,7 +1,6 @@
 // Suomenkieliset tekstit. Samat avaimet kuin en.js:ssä.
 export default {
   'lang.label': 'Kieli',
-  'app.skip': 'Siirry tapaamisen painikkeisiin',
 
   'prejoin.title': 'Liity tapaamiseen – piiri',
   'prejoin.heading': 'Valmis liittymään?',
@@ -54,14 +53,20 @@ export default {
   'room.reconnecting': 'Yhteys katkesi. Yhdistetään uudelleen…',
   'room.reconnected': 'Yhteys palautui.',
   'room.screenFailed': 'Näytön jakaminen ei alkanut.',
-  'room.joinFailed': 'Liittyminen ei onnistunut: {message}',
-  'room.serverError': 'Palvelin ilmoitti ongelmasta: {message}',
+
+  'error.generic': 'Tapaamiseen liittyminen ei onnistunut. Yritä uudelleen.',
+  'error.connection_lost': 'Tapaamispalvelimeen ei saatu yhteyttä. Tarkista verkkoyhteys ja yritä uudelleen.',
+  'error.timeout': 'Tapaamispalvelin ei vastannut ajoissa. Tarkista verkkoyhteys ja yritä uudelleen.',
+  'error.room_full': 'Huone on täynnä. Yritä uudelleen, kun joku on poistunut.',
+  'error.unauthorized': 'Linkin huoneavain ei kelpaa. Pyydä tapaamisen linkki uudelleen.',
+  'error.shutting_down': 'Tapaamispalvelin käynnistyy uudelleen. Yritä hetken kuluttua uudelleen.',
+  'error.unsupported_version': 'Sivu on vanhentunut. Lataa sivu uudelleen ja liity.',
+  'error.invalid_field': 'Tätä nimeä ei voi käyttää. Kokeile toista nimeä.',
 
   'ended.heading': 'Poistuit tapaamisesta',
   'ended.left': 'Kiitos osallistumisesta.',
   'ended.resumed_elsewhere': 'Liityit toisesta ikkunasta tai laitteesta, joten tämä suljettiin.',
   'ended.room_full': 'Huone on täynnä.',
   'ended.unauthorized': 'Linkin huoneavain ei kelpaa. Pyydä tapaamisen linkki uudelleen.',
-  'ended.too_many_errors': 'Yhteys suljettiin virheiden vuoksi. Lataa sivu uudelleen liittyäksesi.',
   'ended.rejoin': 'Liity uudelleen',
 };
