@@ -25,6 +25,7 @@ export class Prejoin {
     this.cameraTrack = null;
     this.micOn = true;
     this.cameraOn = true;
+    this.cameraBusy = null; // the camera change under way, if any
     this.messageKey = 'prejoin.starting';
     this.messageParams = {};
     this.el.mic.addEventListener('click', () => this.toggleMic());
@@ -37,7 +38,7 @@ export class Prejoin {
   // start acquires the devices; ready settles when that is done, so a
   // quick click on Join still takes the camera and microphone along.
   start() {
-    this.ready = this.acquireAll();
+    this.ready = this.cameraChange(() => this.acquireAll());
     return this.ready;
   }
 
@@ -59,13 +60,13 @@ export class Prejoin {
   // tracks keep running into the meeting.
   async finish() {
     await this.ready;
+    await this.cameraBusy;
     this.stopMeter();
     return {
       mic: this.micTrack,
       camera: this.cameraOn ? this.cameraTrack : null,
       micOn: this.micOn && !!this.micTrack,
       cameraOn: this.cameraOn && !!this.cameraTrack,
-      micDeviceId: this.el.micSelect.value,
       cameraDeviceId: this.el.cameraSelect.value,
       speakerId: this.el.speakerField.hidden ? '' : this.el.speakerSelect.value,
     };
@@ -87,13 +88,18 @@ export class Prejoin {
     this.renderToggles();
   }
 
-  async toggleCamera() {
-    if (this.cameraOn) {
-      // Stop the camera, so its light goes off: off means off.
-      this.cameraTrack?.stop();
-      this.cameraTrack = null;
-      this.cameraOn = false;
-    } else {
+  // toggleCamera turns the camera off (its light too) or on. A press
+  // while the camera starts is ignored: two cameras would start, and one
+  // would run on unseen.
+  toggleCamera() {
+    if (this.cameraBusy) return this.cameraBusy;
+    return this.cameraChange(async () => {
+      if (this.cameraOn) {
+        this.cameraTrack?.stop();
+        this.cameraTrack = null;
+        this.cameraOn = false;
+        return;
+      }
       const { video, problem } = await acquire(false, true, { video: this.el.cameraSelect.value });
       if (video) {
         this.cameraTrack = video;
@@ -101,26 +107,42 @@ export class Prejoin {
       } else if (problem) {
         this.say(problem.key, problem.params, true);
       }
-    }
-    this.showPreview();
-    this.renderToggles();
+    });
+  }
+
+  // cameraChange runs one change of the camera after any other, and shows
+  // the outcome whether or not it worked.
+  async cameraChange(change) {
+    while (this.cameraBusy) await this.cameraBusy;
+    this.cameraBusy = (async () => {
+      try {
+        await change();
+      } finally {
+        this.cameraBusy = null;
+        this.showPreview();
+        this.renderToggles();
+      }
+    })();
+    return this.cameraBusy;
   }
 
   async switchDevice(kind) {
-    if (kind === 'audio') {
-      const { audio } = await acquire(true, false, { audio: this.el.micSelect.value });
-      if (!audio) return;
-      this.micTrack?.stop();
-      this.micTrack = audio;
-      audio.enabled = this.micOn;
-      this.startMeter();
-    } else if (this.cameraOn) {
-      const { video } = await acquire(false, true, { video: this.el.cameraSelect.value });
-      if (!video) return;
-      this.cameraTrack?.stop();
-      this.cameraTrack = video;
-      this.showPreview();
+    if (kind === 'video') {
+      await this.cameraChange(async () => {
+        if (!this.cameraOn) return;
+        const { video } = await acquire(false, true, { video: this.el.cameraSelect.value });
+        if (!video) return;
+        this.cameraTrack?.stop();
+        this.cameraTrack = video;
+      });
+      return;
     }
+    const { audio } = await acquire(true, false, { audio: this.el.micSelect.value });
+    if (!audio) return;
+    this.micTrack?.stop();
+    this.micTrack = audio;
+    audio.enabled = this.micOn;
+    this.startMeter();
   }
 
   renderToggles() {

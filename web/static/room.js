@@ -30,6 +30,8 @@ export class RoomView {
     this.byMid = new Map(); // subscriber mid -> {tile, track}
     this.speaking = new Set();
     this.screenTrack = null;
+    this.watched = new WeakSet(); // remote video tracks whose mute events re-render
+    this.cameraBusy = false;
   }
 
   start() {
@@ -152,11 +154,14 @@ export class RoomView {
   }
 
   onTrack({ mid, participantId, source, track }) {
+    // The section may have carried a track before (or fire again for the
+    // same one): let go of that first, so that a screen tile it empties
+    // is gone before the lookup below, not after it.
+    this.onTrackRemoved({ mid });
     const isScreen = source === 'screen' || source === 'screen-audio';
     if (!this.session.participants.has(participantId)) return;
     const map = isScreen ? this.screens : this.tiles;
     const tile = map.get(participantId) || this.addTile(participantId, { screen: isScreen });
-    this.onTrackRemoved({ mid });
     for (const old of (track.kind === 'video' ? tile.stream.getVideoTracks() : tile.stream.getAudioTracks())) tile.stream.removeTrack(old);
     tile.stream.addTrack(track);
     tile.video.srcObject = tile.stream; // re-set: Safari does not always notice added tracks
@@ -164,8 +169,11 @@ export class RoomView {
     this.byMid.set(mid, { tile, track, map });
     if (track.kind === 'video') {
       this.watchFirstFrame(tile.video);
-      track.addEventListener('unmute', () => this.renderText());
-      track.addEventListener('mute', () => this.renderText());
+      if (!this.watched.has(track)) {
+        this.watched.add(track);
+        track.addEventListener('unmute', () => this.renderText());
+        track.addEventListener('mute', () => this.renderText());
+      }
     }
     this.el.stage.hidden = this.screens.size === 0;
     this.renderText();
@@ -231,23 +239,46 @@ export class RoomView {
     this.renderText();
   }
 
+  // toggleCamera turns the camera off (its light too) or on. One change
+  // at a time: a second press while the camera starts is ignored, or a
+  // double click would open two cameras and lose one, still running.
   async toggleCamera() {
-    if (this.local.cameraOn) {
-      this.local.cameraOn = false;
-      this.local.camera?.stop(); // the camera light goes off
-      this.local.camera = null;
-      await this.session.setTrack('camera', null);
-    } else {
+    if (this.cameraBusy) return;
+    this.cameraBusy = true;
+    const wasOn = this.local.cameraOn;
+    try {
+      if (wasOn) {
+        await this.cameraOff();
+        return;
+      }
       const { video } = await acquire(false, true, { video: this.local.cameraDeviceId });
       if (!video) return;
+      if (this.session.state === 'closed') {
+        video.stop(); // the meeting ended meanwhile
+        return;
+      }
       this.local.camera = video;
       this.local.cameraOn = true;
-      await this.session.setTrack('camera', video);
+      try {
+        await this.session.setTrack('camera', video);
+      } catch (err) {
+        console.warn('piiri: camera', err);
+        await this.cameraOff(); // not sent, so not on
+      }
+    } finally {
+      this.cameraBusy = false;
+      if (this.local.cameraOn !== wasOn) this.session.setMuted({ videoMuted: !this.local.cameraOn });
+      this.attachSelf();
+      this.renderControls();
+      this.renderText();
     }
-    this.session.setMuted({ videoMuted: !this.local.cameraOn });
-    this.attachSelf();
-    this.renderControls();
-    this.renderText();
+  }
+
+  async cameraOff() {
+    this.local.cameraOn = false;
+    this.local.camera?.stop();
+    this.local.camera = null;
+    await this.session.setTrack('camera', null).catch((err) => console.warn('piiri: camera', err));
   }
 
   async toggleScreen() {
@@ -273,7 +304,13 @@ export class RoomView {
     this.renderControls();
     this.renderText();
     this.layout();
-    await this.session.startScreen(track);
+    try {
+      await this.session.startScreen(track);
+    } catch (err) {
+      console.warn('piiri: screen', err);
+      this.flash('room.screenFailed');
+      await this.stopScreen();
+    }
   }
 
   async stopScreen() {
@@ -284,7 +321,7 @@ export class RoomView {
     this.el.stage.hidden = this.screens.size === 0;
     this.renderControls();
     this.layout();
-    await this.session.stopScreen();
+    await this.session.stopScreen().catch((err) => console.warn('piiri: screen', err));
   }
 
   leave() {
