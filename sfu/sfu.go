@@ -71,7 +71,7 @@ type SFU struct {
 }
 
 // New opens the UDP socket and prepares the webrtc API.
-func New(cfg Config) (*SFU, error) {
+func New(cfg Config) (_ *SFU, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -113,9 +113,14 @@ func New(cfg Config) (*SFU, error) {
 		})
 	}
 
+	defer func() {
+		if err != nil {
+			_ = s.closeSockets()
+		}
+	}()
+
 	api, err := s.newAPI(udpAddr, pionLog)
 	if err != nil {
-		_ = s.udpMux.Close()
 		return nil, err
 	}
 	s.api = api
@@ -125,12 +130,10 @@ func New(cfg Config) (*SFU, error) {
 	// the certificate only identifies this server.
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		_ = s.udpMux.Close()
 		return nil, fmt.Errorf("sfu: generate DTLS key: %w", err)
 	}
 	cert, err := webrtc.GenerateCertificate(key)
 	if err != nil {
-		_ = s.udpMux.Close()
 		return nil, fmt.Errorf("sfu: generate DTLS certificate: %w", err)
 	}
 	s.pcConf = webrtc.Configuration{
@@ -273,6 +276,11 @@ func (s *SFU) Close() error {
 	for _, r := range rooms {
 		r.Close()
 	}
+	return s.closeSockets()
+}
+
+// closeSockets closes the ICE muxes (and with them the media socket).
+func (s *SFU) closeSockets() error {
 	var errs []error
 	if s.tcpMux != nil {
 		if err := s.tcpMux.Close(); err != nil {

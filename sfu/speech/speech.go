@@ -27,7 +27,6 @@ type Detector struct {
 	maxGap    uint32
 	hangover  uint32
 
-	started     bool
 	speaking    bool
 	burstStart  uint32 // RTP time the current run of voice began
 	lastVoice   uint32 // RTP time of the latest voiced packet
@@ -51,11 +50,6 @@ func New(clockRate uint32) *Detector {
 // whether that changed with this packet. It never allocates.
 func (d *Detector) Update(level uint8, ts uint32) (speaking, changed bool) {
 	voiced := level <= d.threshold
-	if !d.started {
-		d.started = true
-		d.lastVoice = ts
-		d.burstStart = ts
-	}
 	if voiced {
 		if !d.sawAnyVoice || since(ts, d.lastVoice) > d.maxGap {
 			d.burstStart = ts
