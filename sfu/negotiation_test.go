@@ -103,7 +103,7 @@ func TestSubscriberRestartWithOfferOutstanding(t *testing.T) {
 	}
 
 	p1.part.Resume()
-	again := <-p1.offers
+	again := nextOffer(t, p1, func() {})
 	if iceUfrag(again) != iceUfrag(lost) || mids(again) != mids(lost) {
 		t.Fatal("resume did not re-send the outstanding offer first")
 	}
@@ -132,7 +132,7 @@ func TestSubscriberBadAnswerResendsOffer(t *testing.T) {
 	if err := p1.part.HandleAnswer(noCredentialsOffer); !errors.Is(err, ErrInvalidSDP) {
 		t.Fatalf("bad answer: %v", err)
 	}
-	if again := <-p1.offers; iceUfrag(again) != iceUfrag(offer) || mids(again) != mids(offer) {
+	if again := nextOffer(t, p1, func() {}); iceUfrag(again) != iceUfrag(offer) || mids(again) != mids(offer) {
 		t.Fatal("offer not re-sent after a bad answer")
 	}
 }
