@@ -113,9 +113,9 @@ func Run(ctx context.Context, rawLink string, opts Options) ([]Result, error) {
 	c.wsURL = ws.String()
 	c.https(ctx)
 	c.websocket(ctx)
-	servers := c.iceServers(ctx)
-	c.turn(ctx, servers)
-	c.ice(ctx, servers)
+	servers, err := c.iceServers(ctx)
+	c.turn(ctx, servers, err)
+	c.ice(ctx, err)
 	return c.results, nil
 }
 
@@ -193,29 +193,52 @@ func (c *checker) dialer() *websocket.Dialer {
 	return &websocket.Dialer{HandshakeTimeout: c.opts.Timeout, Proxy: http.ProxyFromEnvironment}
 }
 
-// iceServers fetches the TURN servers and test credentials.
-func (c *checker) iceServers(ctx context.Context) []webrtc.ICEServer {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.link.base.String()+"/api/netcheck", nil)
+// keyError is the server refusing the link's room key (HTTP 403). Nothing
+// that needs the key can be checked then: not TURN, which needs the
+// credentials, and not media, which needs to join a test room.
+type keyError struct {
+	status string // such as "403 Forbidden"
+	hadKey bool   // whether the link had a key at all
+}
+
+func (e *keyError) Error() string {
+	if !e.hadKey {
+		return "the link has no room key: give the full meeting link (with #key=...) so the check may ask for TURN credentials and join a test room"
+	}
+	return "the server refused the room key (" + e.status + "): give the current meeting link, with its whole #key=..."
+}
+
+// iceServers fetches the TURN servers and test credentials. An empty list
+// with no error is a server that offers no TURN.
+func (c *checker) iceServers(ctx context.Context) ([]webrtc.ICEServer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.link.base.String()+"/api/netcheck", nil)
+	if err != nil {
+		return nil, fmt.Errorf("no TURN credentials: %w", err)
+	}
 	req.Header.Set("X-Piiri-Key", c.link.key)
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("no TURN credentials: %w", err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil
+	switch {
+	case resp.StatusCode == http.StatusForbidden:
+		return nil, &keyError{status: resp.Status, hadKey: c.link.key != ""}
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("no TURN credentials: the server answered %s", resp.Status)
 	}
 	var body struct {
 		ICEServers []webrtc.ICEServer `json:"iceServers"`
 	}
-	if json.NewDecoder(resp.Body).Decode(&body) != nil {
-		return nil
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("no TURN credentials: the server's answer is not what piiri sends: %w", err)
 	}
-	return body.ICEServers
+	return body.ICEServers, nil
 }
 
 // turn allocates a relay over each TURN transport the server offers.
-func (c *checker) turn(ctx context.Context, servers []webrtc.ICEServer) {
+// serversErr is why there are no servers to try, if there are none.
+func (c *checker) turn(ctx context.Context, servers []webrtc.ICEServer, serversErr error) {
 	tried := map[string]bool{}
 	for _, srv := range servers {
 		user := srv.Username
@@ -242,8 +265,8 @@ func (c *checker) turn(ctx context.Context, servers []webrtc.ICEServer) {
 	for _, check := range []string{CheckTURNUDP, CheckTURNTCP, CheckTURNTLS} {
 		if !tried[check] {
 			why := "the server does not offer it"
-			if servers == nil {
-				why = "no TURN credentials: give the full meeting link (with #key=...) so the check may ask for them"
+			if serversErr != nil {
+				why = serversErr.Error()
 			}
 			c.add(check, "", Skipped, why)
 		}
@@ -327,14 +350,18 @@ func (c *checker) allocate(ctx context.Context, u turnURL, user, pass string) (s
 }
 
 // ice joins a throwaway room as a bot once with UDP only and once with
-// TCP only, without TURN, and waits for its media to connect.
-func (c *checker) ice(ctx context.Context, servers []webrtc.ICEServer) {
+// TCP only, without TURN, and waits for its media to connect. It needs the
+// room key, not the TURN servers, so only a refused key (serversErr a
+// keyError) skips it.
+func (c *checker) ice(ctx context.Context, serversErr error) {
+	var keyErr *keyError
+	refused := errors.As(serversErr, &keyErr)
 	for _, tc := range []struct {
 		check   string
 		network webrtc.NetworkType
 	}{{CheckICEUDP, webrtc.NetworkTypeUDP4}, {CheckICETCP, webrtc.NetworkTypeTCP4}} {
-		if servers == nil {
-			c.add(tc.check, "", Skipped, "needs the full meeting link (with #key=...) to join a test room")
+		if refused {
+			c.add(tc.check, "", Skipped, keyErr.Error())
 			continue
 		}
 		path, err := c.iceOnce(ctx, tc.network)

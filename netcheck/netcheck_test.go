@@ -2,6 +2,8 @@ package netcheck_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +67,56 @@ func TestWithoutKey(t *testing.T) {
 	for _, check := range []string{netcheck.CheckTURNUDP, netcheck.CheckICETCP} {
 		if r := got[check]; r.Status != netcheck.Skipped || !strings.Contains(r.Detail, "#key=") {
 			t.Errorf("%s without a key: %s %q", check, r.Status, r.Detail)
+		}
+	}
+}
+
+// TestWrongKey: a link whose key the server refuses says so in the TURN
+// and media checks, rather than asking for a key the link already has, and
+// the verdict says media could not be checked, not that it is blocked.
+func TestWrongKey(t *testing.T) {
+	srv := servertest.Start(t, func(c *config.Config) { c.Rooms.Key = "netcheck-test-key-0123456789" })
+	link, _, _ := strings.Cut(srv.RoomLink(), "#")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	results, err := netcheck.Run(ctx, link+"#key=not-the-key-0123456789", netcheck.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := byCheck(results)
+	if got[netcheck.CheckHTTPS].Status != netcheck.OK || got[netcheck.CheckWebsocket].Status != netcheck.OK {
+		t.Errorf("page checks: %+v", results)
+	}
+	for _, check := range []string{netcheck.CheckTURNUDP, netcheck.CheckTURNTCP, netcheck.CheckTURNTLS, netcheck.CheckICEUDP, netcheck.CheckICETCP} {
+		if r := got[check]; r.Status != netcheck.Skipped || !strings.Contains(r.Detail, "refused the room key (403") {
+			t.Errorf("%s with a wrong key: %s %q", check, r.Status, r.Detail)
+		}
+	}
+	v := netcheck.Judge(results, "127.0.0.1", "8080")
+	if v.Works || !strings.Contains(v.Summary, "could not be checked") || !strings.Contains(v.Summary, "refused the room key") {
+		t.Errorf("verdict with a wrong key: %+v", v)
+	}
+}
+
+// TestCredentialsError: any other failure to get TURN credentials is
+// reported in the TURN checks, not dropped.
+func TestCredentialsError(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(http.ResponseWriter, *http.Request) {})
+	mux.HandleFunc("GET /api/netcheck", func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "boom", http.StatusInternalServerError)
+	})
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	results, err := netcheck.Run(ctx, hs.URL+"/?room=x#key=k", netcheck.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, check := range []string{netcheck.CheckTURNUDP, netcheck.CheckTURNTCP, netcheck.CheckTURNTLS} {
+		if r := byCheck(results)[check]; r.Status != netcheck.Skipped || !strings.Contains(r.Detail, "500 Internal Server Error") {
+			t.Errorf("%s when the server fails: %s %q", check, r.Status, r.Detail)
 		}
 	}
 }

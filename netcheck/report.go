@@ -19,8 +19,18 @@ type Verdict struct {
 // shared TCP port, for the advice.
 func Judge(results []Result, host, port string) Verdict {
 	ok := map[string]bool{}
+	// mediaTried: some way for audio and video was tried; skipped: why
+	// the others were not.
+	mediaTried, skipped := false, ""
 	for _, r := range results {
 		ok[r.Check] = r.Status == OK
+		switch {
+		case r.Check == CheckHTTPS || r.Check == CheckWebsocket:
+		case r.Status != Skipped:
+			mediaTried = true
+		case skipped == "":
+			skipped = r.Detail
+		}
 	}
 	v := Verdict{Works: true}
 	switch {
@@ -40,6 +50,10 @@ func Judge(results []Result, host, port string) Verdict {
 		v.Summary = "Meetings work from this network, through the relay over TCP port 443."
 	case ok[CheckTURNTLS]:
 		v.Summary = "Meetings work from this network, through the relay over TLS on port 443: this network lets only encrypted web traffic through, which adds some delay."
+	case !mediaTried && skipped != "":
+		// Nothing was tried, so nothing is known to be blocked.
+		v.Works = false
+		v.Summary = "The meeting page works, but audio and video could not be checked: " + skipped
 	default:
 		v.Works = false
 		v.Summary = "The meeting page works, but audio and video cannot get through from this network."
