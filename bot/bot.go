@@ -5,12 +5,15 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -716,6 +719,44 @@ func selectedPath(report webrtc.StatsReport) string {
 		}
 	}
 	return ""
+}
+
+// ServerCandidates returns the addresses of the server's ICE candidates on
+// the "publisher" or "subscriber" connection, as "host:port/udp" or
+// "host:port/tcp", highest priority first. They are known once the
+// server's description and candidates have arrived, whether or not any
+// path to them works: a network check names from them the port a
+// firewall blocks.
+func (b *Bot) ServerCandidates(target string) []string {
+	pc := b.sub
+	if target == "publisher" {
+		pc = b.pub
+	}
+	if pc == nil {
+		return nil
+	}
+	return remoteAddresses(pc.GetStats())
+}
+
+func remoteAddresses(report webrtc.StatsReport) []string {
+	var cands []webrtc.ICECandidateStats
+	for _, s := range report {
+		if c, ok := s.(webrtc.ICECandidateStats); ok && c.Type == webrtc.StatsTypeRemoteCandidate {
+			cands = append(cands, c)
+		}
+	}
+	// Stats come from a map: sort for a stable answer.
+	slices.SortFunc(cands, func(a, b webrtc.ICECandidateStats) int {
+		return cmp.Or(cmp.Compare(b.Priority, a.Priority), cmp.Compare(a.ID, b.ID))
+	})
+	var out []string
+	for _, c := range cands {
+		addr := net.JoinHostPort(c.IP, strconv.Itoa(int(c.Port))) + "/" + c.Protocol
+		if !slices.Contains(out, addr) {
+			out = append(out, addr)
+		}
+	}
+	return out
 }
 
 // relayServers keeps only the TURN URLs of one transport ("udp", "tcp",

@@ -230,3 +230,17 @@ func TestSelectedPath(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoteAddresses(t *testing.T) {
+	report := webrtc.StatsReport{
+		"a": webrtc.ICECandidateStats{ID: "a", Type: webrtc.StatsTypeRemoteCandidate, IP: "10.0.0.1", Port: 443, Protocol: "tcp", Priority: 10},
+		"b": webrtc.ICECandidateStats{ID: "b", Type: webrtc.StatsTypeRemoteCandidate, IP: "10.0.0.1", Port: 3479, Protocol: "udp", Priority: 20},
+		"c": webrtc.ICECandidateStats{ID: "c", Type: webrtc.StatsTypeRemoteCandidate, IP: "::1", Port: 3479, Protocol: "udp", Priority: 5},
+		"d": webrtc.ICECandidateStats{ID: "d", Type: webrtc.StatsTypeRemoteCandidate, IP: "10.0.0.1", Port: 3479, Protocol: "udp", Priority: 1},
+		"l": webrtc.ICECandidateStats{ID: "l", Type: webrtc.StatsTypeLocalCandidate, IP: "10.0.0.2", Port: 5000, Protocol: "udp", Priority: 99},
+	}
+	want := []string{"10.0.0.1:3479/udp", "10.0.0.1:443/tcp", "[::1]:3479/udp"}
+	if got := remoteAddresses(report); !slices.Equal(got, want) {
+		t.Errorf("remoteAddresses = %v, want %v", got, want)
+	}
+}

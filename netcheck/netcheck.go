@@ -364,16 +364,19 @@ func (c *checker) ice(ctx context.Context, serversErr error) {
 			c.add(tc.check, "", Skipped, keyErr.Error())
 			continue
 		}
-		path, err := c.iceOnce(ctx, tc.network)
+		path, target, err := c.iceOnce(ctx, tc.network)
 		if err != nil {
-			c.add(tc.check, "", Failed, err.Error())
+			c.add(tc.check, target, Failed, err.Error())
 			continue
 		}
-		c.add(tc.check, "", OK, "connected ("+path+")")
+		c.add(tc.check, target, OK, "connected ("+path+")")
 	}
 }
 
-func (c *checker) iceOnce(ctx context.Context, network webrtc.NetworkType) (string, error) {
+// iceOnce returns the path the media took and, as the target, the
+// server's address for it ("host:port/udp"), which the server announces
+// whether or not it can be reached: the port is what the advice names.
+func (c *checker) iceOnce(ctx context.Context, network webrtc.NetworkType) (path, target string, err error) {
 	jctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	b, err := bot.Join(jctx, bot.Config{
@@ -385,9 +388,18 @@ func (c *checker) iceOnce(ctx context.Context, network webrtc.NetworkType) (stri
 		},
 	})
 	if err != nil {
-		return "", fmt.Errorf("could not join a test room: %w", err)
+		return "", "", fmt.Errorf("could not join a test room: %w", err)
 	}
 	defer b.Close()
+	serverAddress := func() string {
+		suffix := "/" + network.Protocol()
+		for _, a := range b.ServerCandidates("publisher") {
+			if strings.HasSuffix(a, suffix) {
+				return a
+			}
+		}
+		return ""
+	}
 	// Media gets its own full timeout, counted from the join.
 	wctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
@@ -395,14 +407,14 @@ func (c *checker) iceOnce(ctx context.Context, network webrtc.NetworkType) (stri
 	defer tick.Stop()
 	for {
 		if p := b.Paths()["publisher"]; p != "" {
-			return p, nil
+			return p, serverAddress(), nil
 		}
 		select {
 		case <-wctx.Done():
 			if err := ctx.Err(); err != nil {
-				return "", fmt.Errorf("check stopped: %w", err)
+				return "", serverAddress(), fmt.Errorf("check stopped: %w", err)
 			}
-			return "", fmt.Errorf("no connection within %v: blocked on the way", c.opts.Timeout)
+			return "", serverAddress(), fmt.Errorf("no connection within %v: blocked on the way", c.opts.Timeout)
 		case <-tick.C:
 		}
 	}

@@ -2,8 +2,10 @@ package netcheck_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,9 +43,24 @@ func TestAllOpen(t *testing.T) {
 	if r := got[netcheck.CheckTURNTLS]; r.Status != netcheck.Skipped {
 		t.Errorf("TURN over TLS without TLS: %s %s", r.Status, r.Detail)
 	}
-	v := netcheck.Judge(results, "127.0.0.1", "8080")
+	// The media checks name the server's own addresses: ICE-TCP is on
+	// the shared port, ICE-UDP on the media port.
+	if r := got[netcheck.CheckICETCP]; r.Target != srv.SharedAddr()+"/tcp" {
+		t.Errorf("media over TCP tried %q, want %q", r.Target, srv.SharedAddr()+"/tcp")
+	}
+	if r := got[netcheck.CheckICEUDP]; !strings.HasPrefix(r.Target, "127.0.0.1:") || !strings.HasSuffix(r.Target, "/udp") {
+		t.Errorf("media over UDP tried %q, want 127.0.0.1:port/udp", r.Target)
+	}
+	_, port, err := net.SplitHostPort(srv.SharedAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := netcheck.Judge(results, "127.0.0.1", port)
 	if !v.Works || !strings.Contains(v.Summary, "over UDP") {
 		t.Errorf("verdict %+v", v)
+	}
+	if advice := strings.Join(v.Advice, " "); !strings.Contains(advice, "TCP port "+port) || strings.Contains(advice, "UDP") {
+		t.Errorf("advice when everything works: %q", advice)
 	}
 	var out strings.Builder
 	netcheck.Print(&out, results, v)
@@ -160,40 +177,107 @@ func TestStopsWithContext(t *testing.T) {
 	}
 }
 
-// TestJudge covers the verdicts from results alone.
+// TestJudge covers the verdicts from results alone, with the ports a
+// server uses by default and with others: every port named must be one
+// the results tried, and advice to open UDP only comes when UDP failed.
 func TestJudge(t *testing.T) {
-	res := func(ok ...string) []netcheck.Result {
+	all := []string{netcheck.CheckHTTPS, netcheck.CheckWebsocket, netcheck.CheckTURNUDP, netcheck.CheckTURNTCP, netcheck.CheckTURNTLS, netcheck.CheckICEUDP, netcheck.CheckICETCP}
+	defaultPorts := map[string]string{
+		netcheck.CheckHTTPS: "meet.example.org:443/tcp", netcheck.CheckWebsocket: "meet.example.org:443/tcp",
+		netcheck.CheckTURNUDP: "meet.example.org:3478/udp", netcheck.CheckTURNTCP: "meet.example.org:443/tcp",
+		netcheck.CheckTURNTLS: "meet.example.org:443/tcp", netcheck.CheckICEUDP: "192.0.2.1:443/udp", netcheck.CheckICETCP: "192.0.2.1:443/tcp",
+	}
+	otherPorts := map[string]string{
+		netcheck.CheckHTTPS: "meet.example.org:8443/tcp", netcheck.CheckWebsocket: "meet.example.org:8443/tcp",
+		netcheck.CheckTURNUDP: "meet.example.org:3479/udp", netcheck.CheckTURNTCP: "meet.example.org:8443/tcp",
+		netcheck.CheckTURNTLS: "meet.example.org:8443/tcp", netcheck.CheckICEUDP: "192.0.2.1:40000/udp", netcheck.CheckICETCP: "192.0.2.1:8443/tcp",
+	}
+	// res has the checks in ok pass, the rest fail, with targets.
+	res := func(targets map[string]string, ok ...string) []netcheck.Result {
 		var out []netcheck.Result
-		for _, c := range []string{netcheck.CheckHTTPS, netcheck.CheckWebsocket, netcheck.CheckTURNUDP, netcheck.CheckTURNTCP, netcheck.CheckTURNTLS, netcheck.CheckICEUDP, netcheck.CheckICETCP} {
+		for _, c := range all {
 			st := netcheck.Failed
-			for _, o := range ok {
-				if o == c {
-					st = netcheck.OK
-				}
+			if slices.Contains(ok, c) {
+				st = netcheck.OK
 			}
-			out = append(out, netcheck.Result{Check: c, Status: st})
+			out = append(out, netcheck.Result{Check: c, Target: targets[c], Status: st})
 		}
 		return out
 	}
+	page := []string{netcheck.CheckHTTPS, netcheck.CheckWebsocket}
+	with := func(checks ...string) []string { return append(slices.Clone(page), checks...) }
+	skippedMedia := res(defaultPorts, page...)
+	for i, r := range skippedMedia {
+		if !slices.Contains(page, r.Check) {
+			skippedMedia[i] = netcheck.Result{Check: r.Check, Status: netcheck.Skipped, Detail: "the server refused the room key (403 Forbidden)"}
+		}
+	}
+	noMediaTarget := res(defaultPorts, with(netcheck.CheckTURNTCP)...)
+	for i, r := range noMediaTarget {
+		if r.Check == netcheck.CheckICEUDP {
+			noMediaTarget[i].Target = "" // the test room could not be joined
+		}
+	}
 	for _, tc := range []struct {
-		name   string
-		ok     []string
-		works  bool
-		says   string
-		advice string
+		name    string
+		results []netcheck.Result
+		port    string
+		works   bool
+		says    string
+		advice  []string // each in the advice
+		not     []string // none in the summary or the advice
 	}{
-		{"everything", []string{netcheck.CheckHTTPS, netcheck.CheckWebsocket, netcheck.CheckTURNUDP, netcheck.CheckTURNTCP, netcheck.CheckTURNTLS, netcheck.CheckICEUDP, netcheck.CheckICETCP}, true, "over UDP", "TCP port 443"},
-		{"tcp only", []string{netcheck.CheckHTTPS, netcheck.CheckWebsocket, netcheck.CheckTURNTCP, netcheck.CheckTURNTLS, netcheck.CheckICETCP}, true, "over TCP port 443", "UDP port 3478"},
-		{"tls only", []string{netcheck.CheckHTTPS, netcheck.CheckWebsocket, netcheck.CheckTURNTLS}, true, "over TLS", "exempt"},
-		{"page only", []string{netcheck.CheckHTTPS, netcheck.CheckWebsocket}, false, "cannot get through", "TCP port 443"},
-		{"no websocket", []string{netcheck.CheckHTTPS}, false, "websocket", ""},
+		{"everything", res(defaultPorts, all...), "443", true, "over UDP",
+			[]string{"TCP port 443 to meet.example.org"}, []string{"UDP port", "exempt", "3478"}},
+		{"everything, other ports", res(otherPorts, all...), "8443", true, "over UDP",
+			[]string{"TCP port 8443 to meet.example.org"}, []string{"UDP port", "port 443", "3478"}},
+		{"tcp only", res(defaultPorts, with(netcheck.CheckTURNTCP, netcheck.CheckTURNTLS, netcheck.CheckICETCP)...), "443", true, "over TCP port 443",
+			[]string{"UDP port 443 (media)", "UDP port 3478 (TURN)"}, []string{"exempt"}},
+		{"tcp only, other ports", res(otherPorts, with(netcheck.CheckTURNTCP, netcheck.CheckTURNTLS, netcheck.CheckICETCP)...), "8443", true, "over TCP port 8443",
+			[]string{"TCP port 8443 to", "UDP port 40000 (media) and UDP port 3479 (TURN)"}, []string{"port 443", "3478"}},
+		{"relay over udp, other ports", res(otherPorts, with(netcheck.CheckTURNUDP, netcheck.CheckTURNTCP)...), "8443", true, "relay over UDP port 3479",
+			[]string{"UDP port 40000 (media) to"}, []string{"(TURN)", "port 443", "3478"}},
+		{"relay over tcp, other ports", res(otherPorts, with(netcheck.CheckTURNTCP)...), "8443", true, "relay over TCP port 8443",
+			[]string{"UDP port 40000 (media)"}, []string{"port 443", "3478", "exempt"}},
+		{"tls only", res(defaultPorts, with(netcheck.CheckTURNTLS)...), "443", true, "over TLS on TCP port 443",
+			[]string{"only TLS on port 443", "exempt"}, nil},
+		{"tls only, other ports", res(otherPorts, with(netcheck.CheckTURNTLS)...), "8443", true, "over TLS on TCP port 8443",
+			[]string{"only TLS on port 8443", "exempt", "UDP port 40000 (media) and UDP port 3479 (TURN)"}, []string{"port 443", "3478"}},
+		{"media port unknown", noMediaTarget, "443", true, "relay over TCP port 443",
+			[]string{"the server's UDP media port", "UDP port 3478 (TURN)"}, []string{"UDP port 443"}},
+		{"page only", res(defaultPorts, page...), "443", false, "cannot get through",
+			[]string{"TCP port 443", "UDP port 443 (media)"}, nil},
+		{"media not checked", skippedMedia, "443", false, "could not be checked: the server refused the room key",
+			[]string{"TCP port 443"}, []string{"cannot get through", "UDP port"}},
+		{"no websocket", res(defaultPorts, netcheck.CheckHTTPS), "443", false, "websocket", nil, nil},
 	} {
-		v := netcheck.Judge(res(tc.ok...), "meet.example.org", "443")
+		v := netcheck.Judge(tc.results, "meet.example.org", tc.port)
 		if v.Works != tc.works || !strings.Contains(v.Summary, tc.says) {
-			t.Errorf("%s: %+v", tc.name, v)
+			t.Errorf("%s: works %v, summary %q; want %v, %q", tc.name, v.Works, v.Summary, tc.works, tc.says)
 		}
-		if tc.advice != "" && !strings.Contains(strings.Join(v.Advice, " "), tc.advice) {
-			t.Errorf("%s: advice %v lacks %q", tc.name, v.Advice, tc.advice)
+		advice := strings.Join(v.Advice, " | ")
+		for _, a := range tc.advice {
+			if !strings.Contains(advice, a) {
+				t.Errorf("%s: advice %q lacks %q", tc.name, advice, a)
+			}
 		}
+		for _, n := range tc.not {
+			if strings.Contains(v.Summary, n) || strings.Contains(advice, n) {
+				t.Errorf("%s: %q in summary %q or advice %q", tc.name, n, v.Summary, advice)
+			}
+		}
+	}
+}
+
+// TestJudgeProxy: the proxy advice names the server's TCP port.
+func TestJudgeProxy(t *testing.T) {
+	t.Setenv("HTTPS_PROXY", "http://proxy.example:3128")
+	results := []netcheck.Result{
+		{Check: netcheck.CheckHTTPS, Status: netcheck.OK}, {Check: netcheck.CheckWebsocket, Status: netcheck.OK},
+		{Check: netcheck.CheckTURNTCP, Target: "meet.example.org:8443/tcp", Status: netcheck.OK},
+	}
+	advice := strings.Join(netcheck.Judge(results, "meet.example.org", "8443").Advice, " | ")
+	if !strings.Contains(advice, "through it on port 8443") || strings.Contains(advice, "port 443") || strings.Contains(advice, "3478") {
+		t.Errorf("proxy advice %q", advice)
 	}
 }

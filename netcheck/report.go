@@ -1,9 +1,12 @@
 package netcheck
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -16,14 +19,15 @@ type Verdict struct {
 }
 
 // Judge reads the results. host and port are the server's host name and
-// shared TCP port, for the advice.
+// shared TCP port, for the advice. Every other port named comes from the
+// Target of the check that tried it, as servers configure them freely.
 func Judge(results []Result, host, port string) Verdict {
-	ok := map[string]bool{}
+	byCheck := map[string]Result{}
 	// mediaTried: some way for audio and video was tried; skipped: why
 	// the others were not.
 	mediaTried, skipped := false, ""
 	for _, r := range results {
-		ok[r.Check] = r.Status == OK
+		byCheck[r.Check] = r
 		switch {
 		case r.Check == CheckHTTPS || r.Check == CheckWebsocket:
 		case r.Status != Skipped:
@@ -32,24 +36,36 @@ func Judge(results []Result, host, port string) Verdict {
 			skipped = r.Detail
 		}
 	}
+	ok := func(check string) bool { return byCheck[check].Status == OK }
+	failed := func(check string) bool { return byCheck[check].Status == Failed }
+	// on is " port N" for the port a check tried, or for fallback when
+	// the check has no target (it did not get as far as the server's
+	// address); nothing when neither is known.
+	on := func(check, fallback string) string {
+		p := cmp.Or(targetPort(byCheck[check].Target), fallback)
+		if p == "" {
+			return ""
+		}
+		return " port " + p
+	}
 	v := Verdict{Works: true}
 	switch {
-	case !ok[CheckHTTPS]:
+	case !ok(CheckHTTPS):
 		v.Works = false
 		v.Summary = "The meeting page cannot be reached from this network."
-	case !ok[CheckWebsocket]:
+	case !ok(CheckWebsocket):
 		v.Works = false
 		v.Summary = "The meeting page loads, but its live connection (websocket) is blocked, so nobody can join from here."
-	case ok[CheckICEUDP]:
+	case ok(CheckICEUDP):
 		v.Summary = "Meetings work from this network, over UDP: the best path for audio and video."
-	case ok[CheckTURNUDP]:
-		v.Summary = "Meetings work from this network, through the relay over UDP port 3478 (direct UDP to the server is blocked)."
-	case ok[CheckICETCP]:
-		v.Summary = "Meetings work from this network, over TCP port 443. Sound and picture suffer more from a poor connection than over UDP."
-	case ok[CheckTURNTCP]:
-		v.Summary = "Meetings work from this network, through the relay over TCP port 443."
-	case ok[CheckTURNTLS]:
-		v.Summary = "Meetings work from this network, through the relay over TLS on port 443: this network lets only encrypted web traffic through, which adds some delay."
+	case ok(CheckTURNUDP):
+		v.Summary = "Meetings work from this network, through the relay over UDP" + on(CheckTURNUDP, "") + " (direct UDP to the server is blocked)."
+	case ok(CheckICETCP):
+		v.Summary = "Meetings work from this network, over TCP" + on(CheckICETCP, port) + ". Sound and picture suffer more from a poor connection than over UDP."
+	case ok(CheckTURNTCP):
+		v.Summary = "Meetings work from this network, through the relay over TCP" + on(CheckTURNTCP, port) + "."
+	case ok(CheckTURNTLS):
+		v.Summary = "Meetings work from this network, through the relay over TLS on TCP" + on(CheckTURNTLS, port) + ": this network lets only encrypted web traffic through, which adds some delay."
 	case !mediaTried && skipped != "":
 		// Nothing was tried, so nothing is known to be blocked.
 		v.Works = false
@@ -59,16 +75,37 @@ func Judge(results []Result, host, port string) Verdict {
 		v.Summary = "The meeting page works, but audio and video cannot get through from this network."
 	}
 	v.Advice = append(v.Advice, fmt.Sprintf("The one firewall rule that is enough: allow outbound TCP port %s to %s.", port, host))
-	if !ok[CheckICEUDP] || !ok[CheckTURNUDP] {
-		v.Advice = append(v.Advice, fmt.Sprintf("For better sound and picture, also allow outbound UDP port 443 (media) and UDP port 3478 (TURN) to %s.", host))
+	// UDP is worth asking for only when direct UDP media does not work,
+	// and only for what was tried and found blocked.
+	if failed(CheckICEUDP) {
+		udp := []string{"the server's UDP media port (media.udp_listen in its configuration)"}
+		if p := on(CheckICEUDP, ""); p != "" {
+			udp[0] = "UDP" + p + " (media)"
+		}
+		if failed(CheckTURNUDP) {
+			udp = append(udp, "UDP"+on(CheckTURNUDP, "")+" (TURN)")
+		}
+		v.Advice = append(v.Advice, fmt.Sprintf("For better sound and picture, also allow outbound %s to %s.", strings.Join(udp, " and "), host))
 	}
-	if ok[CheckTURNTLS] && !ok[CheckTURNTCP] && !ok[CheckICETCP] {
-		v.Advice = append(v.Advice, fmt.Sprintf("The firewall passes only TLS on port 443. If it decrypts and inspects TLS, exempt %s from inspection: media then has less delay.", host))
+	if ok(CheckTURNTLS) && !ok(CheckTURNTCP) && !ok(CheckICETCP) {
+		v.Advice = append(v.Advice, fmt.Sprintf("The firewall passes only TLS on%s. If it decrypts and inspects TLS, exempt %s from inspection: media then has less delay.", on(CheckTURNTLS, port), host))
 	}
 	if p := proxyFromEnv(); p != "" {
-		v.Advice = append(v.Advice, "This machine uses a web proxy ("+p+"). Browsers tunnel TURN over TCP and TLS through it on port 443; UDP and port 3478 do not work through a proxy.")
+		v.Advice = append(v.Advice, fmt.Sprintf("This machine uses a web proxy (%s). Browsers tunnel TURN over TCP and TLS through it on%s; UDP does not work through a proxy.", p, on(CheckTURNTCP, port)))
 	}
 	return v
+}
+
+// targetPort is the port of a Result's Target ("host:port/udp"), or "".
+func targetPort(target string) string {
+	if i := strings.LastIndexByte(target, '/'); i >= 0 {
+		target = target[:i]
+	}
+	_, p, err := net.SplitHostPort(target)
+	if err != nil {
+		return ""
+	}
+	return p
 }
 
 func proxyFromEnv() string {
