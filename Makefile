@@ -5,7 +5,7 @@ GO        ?= go
 BIN       := bin/piiri
 FUZZTIME  ?= 10s
 # Packages whose tests exercise concurrency run under the race detector.
-RACE_PKGS := ./sfu/... ./signaling/... ./server/... ./bot/...
+RACE_PKGS := ./sfu/... ./signaling/... ./server/... ./bot/... ./netcheck/...
 
 .PHONY: run build test test-deps check unit fuzz bench clean
 
