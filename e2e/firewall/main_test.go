@@ -1,17 +1,11 @@
 package firewall
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -120,7 +114,7 @@ func outside(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	ca, leafSPKI, err := writeCertificates(dir)
+	certFile, leafSPKI, err := writeCertificates(dir)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "firewall: certificates: %v\n", err)
 		return 1
@@ -168,8 +162,9 @@ func outside(m *testing.M) int {
 	tests.WaitDelay = 15 * time.Second
 	tests.Env = append(os.Environ(), envInClient+"=1", envSPKI+"="+leafSPKI, envServerLog+"="+logPath,
 		envServerPID+"="+strconv.Itoa(server.Process.Pid),
-		// Go clients (bots, websocket dialers) trust the test CA.
-		"SSL_CERT_FILE="+ca)
+		// Go clients (bots, websocket dialers, netcheck) trust the
+		// server's certificate.
+		"SSL_CERT_FILE="+certFile)
 	tests.Stdin, tests.Stdout, tests.Stderr = os.Stdin, os.Stdout, os.Stderr
 	tests.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	err = tests.Run()
@@ -225,71 +220,28 @@ log:
 `, serverIP, serverHost, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), roomKey)
 }
 
-// writeCertificates makes a test CA and a certificate for serverHost signed
-// by it, writes cert.pem, key.pem and ca.pem into dir, and returns the CA
-// file and the certificate's SPKI hash (what Chromium is told to trust).
-func writeCertificates(dir string) (caFile, leafSPKI string, err error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+// writeCertificates writes a self-signed certificate for serverHost and its
+// key into dir as cert.pem and key.pem, and returns the certificate file
+// (Go clients trust it through SSL_CERT_FILE: a self-signed certificate in
+// the root pool verifies as a chain of one) and its SPKI hash (what
+// Chromium is told to trust).
+func writeCertificates(dir string) (certFile, leafSPKI string, err error) {
+	cert, err := tlsconf.SelfSigned(serverHost)
 	if err != nil {
 		return "", "", err
 	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "piiri firewall test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
 	if err != nil {
 		return "", "", err
 	}
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
+	certFile = filepath.Join(dir, "cert.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
 		return "", "", err
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 		return "", "", err
 	}
-	leafTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: serverHost},
-		DNSNames:     []string{serverHost},
-		IPAddresses:  []net.IP{net.ParseIP(serverIP)},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		return "", "", err
-	}
-	leaf, err := x509.ParseCertificate(leafDER)
-	if err != nil {
-		return "", "", err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return "", "", err
-	}
-	var certPEM bytes.Buffer
-	_ = pem.Encode(&certPEM, &pem.Block{Type: "CERTIFICATE", Bytes: leafDER})
-	_ = pem.Encode(&certPEM, &pem.Block{Type: "CERTIFICATE", Bytes: caDER})
-	files := map[string][]byte{
-		"cert.pem": certPEM.Bytes(),
-		"key.pem":  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
-		"ca.pem":   pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-	}
-	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-			return "", "", err
-		}
-	}
-	return filepath.Join(dir, "ca.pem"), tlsconf.SPKIHash(leaf), nil
+	return certFile, tlsconf.SPKIHash(cert.Leaf), nil
 }
 
 // waitForServer waits until the server answers HTTPS.
