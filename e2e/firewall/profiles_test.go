@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -93,6 +94,12 @@ func applyProfile(t testing.TB, name string) {
 	if out, err := exec.Command(sim, "profile", name).CombinedOutput(); err != nil {
 		t.Fatalf("firewall profile %s: %v\n%s", name, err, out)
 	}
+	// Connections made under the previous profile must not carry over
+	// into this one: its rules drop them mid-stream (nothing exempts
+	// established connections), and a check that reused one from the
+	// shared HTTP transport's pool (netcheck's client uses it) would time
+	// out instead of testing the new profile.
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 }
 
 // runRoom joins a bot and two browsers, checks media and paths, and
