@@ -10,6 +10,7 @@ import (
 
 	"piiri/bot"
 	"piiri/config"
+	"piiri/internal/testwait"
 	"piiri/server/servertest"
 )
 
@@ -69,7 +70,9 @@ func TestChurn(t *testing.T) {
 				}
 				switch (cycle + i) % 3 {
 				case 0: // stay until media flows, then leave properly
-					eventually(t, 20*time.Second, "churn bot receives", func() error { return receivingFromAll(b, stay, 1) })
+					if err := testwait.For(20*time.Second, "churn bot receives", func() error { return receivingFromAll(b, stay, 1) }); err != nil {
+						t.Errorf("cycle %d bot %d: %v", cycle, i, err)
+					}
 					_ = b.Leave(ctx)
 				case 1: // vanish without a word
 					b.Close()

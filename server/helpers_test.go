@@ -13,14 +13,24 @@ import (
 
 func joinBot(t testing.TB, srv *server.Server, room, name string, publish bool) *bot.Bot {
 	t.Helper()
+	b, err := dialBot(t, srv, room, name, publish)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// dialBot is joinBot for goroutines a test starts, which must not call
+// t.Fatal: it returns the error instead.
+func dialBot(t testing.TB, srv *server.Server, room, name string, publish bool) (*bot.Bot, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	b, err := bot.Join(ctx, bot.Config{URL: srv.WebsocketURL(), Room: room, Name: name, Publish: publish})
 	if err != nil {
-		t.Fatalf("bot %s join: %v", name, err)
+		return nil, fmt.Errorf("bot %s join: %w", name, err)
 	}
 	t.Cleanup(b.Close)
-	return b
+	return b, nil
 }
 
 // eventually waits until cond holds; see testwait.Until.

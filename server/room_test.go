@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -38,7 +40,11 @@ func TestFullRoom(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			bots[i] = joinBot(t, srv, "full", fmt.Sprintf("bot%02d", i), true)
+			b, err := dialBot(t, srv, "full", fmt.Sprintf("bot%02d", i), true)
+			if err != nil {
+				t.Error(err)
+			}
+			bots[i] = b
 		}()
 	}
 	wg.Wait()
@@ -62,17 +68,25 @@ func TestFullRoom(t *testing.T) {
 		}
 	}
 
-	// Measure over a window: counts before, send for a while, stop, let
-	// the last packets drain, counts after.
+	// Measure over a window: counts before, send for a while, stop, wait
+	// until the last packets have drained (nothing more arrives), counts
+	// after.
 	sent0 := sentByID(bots)
 	recv0 := receivedByPair(bots)
-	time.Sleep(5 * time.Second)
+	time.Sleep(5 * time.Second) // the sending window, not a deadline
 	for _, b := range bots {
 		b.StopSending()
 	}
-	time.Sleep(time.Second)
 	sent1 := sentByID(bots)
 	recv1 := receivedByPair(bots)
+	eventually(t, 10*time.Second, "in-flight packets drain", func() error {
+		prev := recv1
+		recv1 = receivedByPair(bots)
+		if !maps.Equal(prev, recv1) {
+			return errors.New("packets still arriving")
+		}
+		return nil
+	})
 
 	var worst float64 = 1
 	for _, rx := range bots {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"piiri/internal/testwait"
 	"regexp"
 	"slices"
 	"strings"
@@ -559,7 +560,9 @@ func TestConcurrentJoinsAnnounceEachParticipantOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, c := range clients {
 		wg.Go(func() {
-			c.sendJSON(joinMsg(map[string]any{"id": "j", "room": room, "name": fmt.Sprintf("P%d", i)}))
+			if err := c.writeJSON(joinMsg(map[string]any{"id": "j", "room": room, "name": fmt.Sprintf("P%d", i)})); err != nil {
+				t.Errorf("client %d: send join: %v", i, err)
+			}
 		})
 	}
 	wg.Wait()
@@ -608,5 +611,64 @@ func TestConcurrentJoinsAnnounceEachParticipantOnce(t *testing.T) {
 		if known[self] != 0 {
 			t.Errorf("client %d was told of itself", i)
 		}
+	}
+}
+
+// TestGoneIsCalledOnceWhenAParticipantIsGone: Config.Gone (which lets go of
+// the participant's TURN relays) runs once when a participant leaves or
+// its grace period ends, and not while it may still resume.
+func TestGoneIsCalledOnceWhenAParticipantIsGone(t *testing.T) {
+	var mu sync.Mutex
+	gone := map[string]int{}
+	h := newHarness(t, func(cfg *Config) {
+		cfg.ResumeGrace = 2 * time.Second
+		cfg.Gone = func(id string) {
+			mu.Lock()
+			gone[id]++
+			mu.Unlock()
+		}
+	})
+	calls := func(id string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return gone[id]
+	}
+	room := h.room()
+	stay := h.dial()
+	js := stay.join(room, "Stay")
+	leaver := h.dial()
+	jl := leaver.join(room, "Leaver")
+	dropper := h.dial()
+	jd := dropper.join(room, "Dropper")
+
+	leaver.sendJSON(map[string]any{"type": "leave"})
+	_ = stay.expect(TypeParticipantLeft)
+	// Gone runs just after participant_left is sent.
+	testwait.Until(t, readTimeout, "Gone for the participant who left", func() error {
+		if n := calls(jl.Participant.ID); n != 1 {
+			return fmt.Errorf("called %d times, want 1", n)
+		}
+		return nil
+	})
+
+	_ = dropper.conn.NetConn().Close() // a network failure: may resume
+	h.waitSessions(1)
+	if n := calls(jd.Participant.ID); n != 0 {
+		t.Errorf("Gone called %d times during the grace period, want 0", n)
+	}
+	if pl := stay.expect(TypeParticipantLeft); pl.ParticipantID != jd.Participant.ID {
+		t.Fatalf("participant_left %s", pl.Raw)
+	}
+	testwait.Until(t, readTimeout, "Gone after the grace period", func() error {
+		if n := calls(jd.Participant.ID); n != 1 {
+			return fmt.Errorf("called %d times, want 1", n)
+		}
+		return nil
+	})
+	if n := calls(js.Participant.ID); n != 0 {
+		t.Errorf("Gone called %d times for the participant who stayed", n)
+	}
+	if n := calls(jl.Participant.ID); n != 1 {
+		t.Errorf("Gone called %d times in all for the participant who left, want 1", n)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"piiri/internal/testwait"
 	"piiri/metrics"
 	"piiri/sfu"
 )
@@ -92,19 +93,15 @@ func (h *harness) room() string { return fmt.Sprintf("room-%d", h.rooms.Add(1)) 
 // whatever a session does as it ends (such as counting an error) is done.
 func (h *harness) waitSessions(n int) {
 	h.t.Helper()
-	deadline := time.Now().Add(readTimeout)
-	for {
+	testwait.Until(h.t, readTimeout, "websocket sessions", func() error {
 		h.srv.mu.Lock()
 		got := len(h.srv.sessions)
 		h.srv.mu.Unlock()
-		if got == n {
-			return
+		if got != n {
+			return fmt.Errorf("the server has %d sessions, want %d", got, n)
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("the server has %d sessions, want %d", got, n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // errorCount is piiri_signaling_errors_total{code=code}.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 
 	"piiri/bot"
 	"piiri/config"
+	"piiri/internal/testwait"
 )
 
 func runCmd(args ...string) (code int, stdout, stderr string) {
@@ -126,10 +128,10 @@ func TestServeAndSIGTERM(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("still running 15 s after SIGTERM")
 	}
-	for i := 0; b.Bye() == "" && i < 100; i++ {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if b.Bye() != "server_shutdown" {
-		t.Errorf("client got bye %q, want server_shutdown", b.Bye())
-	}
+	testwait.Until(t, 2*time.Second, "bye server_shutdown", func() error {
+		if got := b.Bye(); got != "server_shutdown" {
+			return fmt.Errorf("client got bye %q", got)
+		}
+		return nil
+	})
 }
