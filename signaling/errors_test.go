@@ -347,9 +347,7 @@ func TestTooManyInvalidMessagesJoined(t *testing.T) {
 		t.Fatalf("last message %s, want bye %s (then %v)", last.Raw, ReasonTooManyErrors, err)
 	}
 	// The token still resumes the participant.
-	again := h.dial()
-	again.sendJSON(joinMsg(map[string]any{"id": "re", "room": room, "resume": joined.ResumeToken}))
-	msg := again.expectReply("re")
+	msg := h.resume(room, joined.ResumeToken)
 	if msg.Type != TypeJoined || !msg.Resumed || msg.Participant.ID != joined.Participant.ID {
 		t.Fatalf("resume after too_many_errors: %s", msg.Raw)
 	}

@@ -106,9 +106,7 @@ func TestLeave(t *testing.T) {
 		t.Errorf("participant_left %s", pl.Raw)
 	}
 	// Leaving is final: the token no longer resumes.
-	again := h.dial()
-	again.sendJSON(joinMsg(map[string]any{"id": "r", "room": room, "resume": j.ResumeToken}))
-	if msg := again.expectReply("r"); msg.Code != CodeResumeFailed {
+	if msg := h.resume(room, j.ResumeToken); msg.Code != CodeResumeFailed {
 		t.Errorf("resume after leave: %s", msg.Raw)
 	}
 	if got := h.srv.Counts(); got.Participants != 1 {
@@ -135,9 +133,7 @@ func TestGraceExpires(t *testing.T) {
 			if pl.ParticipantID != j.Participant.ID || pl.Reason != ReasonTimeout {
 				t.Errorf("participant_left %s", pl.Raw)
 			}
-			again := h.dial()
-			again.sendJSON(joinMsg(map[string]any{"id": "r", "room": room, "resume": j.ResumeToken}))
-			if msg := again.expectReply("r"); msg.Code != CodeResumeFailed {
+			if msg := h.resume(room, j.ResumeToken); msg.Code != CodeResumeFailed {
 				t.Errorf("resume after the grace period: %s", msg.Raw)
 			}
 		})
@@ -155,9 +151,7 @@ func TestCleanCloseWithoutLeaveIsADrop(t *testing.T) {
 	_ = drop.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 	_ = drop.expectClose()
 
-	again := h.dial()
-	again.sendJSON(joinMsg(map[string]any{"id": "r", "room": room, "resume": j.ResumeToken}))
-	if msg := again.expectReply("r"); msg.Type != TypeJoined || !msg.Resumed {
+	if msg := h.resume(room, j.ResumeToken); msg.Type != TypeJoined || !msg.Resumed {
 		t.Errorf("resume after a close without leave: %s", msg.Raw)
 	}
 	stay.ping("p")

@@ -297,6 +297,15 @@ func (c *client) join(room, name string) inbound {
 	return msg
 }
 
+// resume dials a new connection, asks to resume with token and returns
+// the reply (joined, or an error).
+func (h *harness) resume(room, token string) inbound {
+	h.t.Helper()
+	c := h.dial()
+	c.sendJSON(joinMsg(map[string]any{"id": "resume-1", "room": room, "resume": token}))
+	return c.expectReply("resume-1")
+}
+
 // expectReply reads until a message with the given id arrives.
 func (c *client) expectReply(id string) inbound {
 	c.t.Helper()
