@@ -106,7 +106,12 @@ func Run(ctx context.Context, rawLink string, opts Options) ([]Result, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	c := &checker{link: l, opts: opts, client: &http.Client{Timeout: opts.Timeout}}
+	// A transport of its own: every check must open a fresh connection
+	// through today's network, not reuse one pooled earlier (perhaps on a
+	// network that let it through), and none is kept after the run.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	defer transport.CloseIdleConnections()
+	c := &checker{link: l, opts: opts, client: &http.Client{Timeout: opts.Timeout, Transport: transport}}
 	ws := *l.base
 	ws.Scheme = map[string]string{"https": "wss", "http": "ws"}[ws.Scheme]
 	ws.Path = "/ws"
