@@ -49,10 +49,10 @@ func streamID(participantID string, src Source) string {
 // TrackInfo tells a client whose track arrives on one media section of its
 // subscriber connection.
 type TrackInfo struct {
-	Mid           string `json:"mid"`
-	ParticipantID string `json:"participantId"`
-	Source        Source `json:"source"`
-	Kind          string `json:"kind"` // "audio" or "video"
+	Mid           string
+	ParticipantID string
+	Source        Source
+	Kind          string // "audio" or "video"
 }
 
 // Events receives what happens in a room's media that the rest of the

@@ -137,7 +137,7 @@ type inbound struct {
 	ResumeToken   string          `json:"resumeToken"`
 	ResumeGraceMs int64           `json:"resumeGraceMs"`
 	ICEServers    []ICEServer     `json:"iceServers"`
-	Tracks        []sfu.TrackInfo `json:"tracks"`
+	Tracks        []TrackInfo     `json:"tracks"`
 	Speaking      bool            `json:"speaking"`
 	Raw           json.RawMessage `json:"-"`
 	Fields        map[string]any  `json:"-"`

@@ -83,7 +83,11 @@ func (m *member) send(msg any) {
 
 // SendOffer implements sfu.Signaller.
 func (m *member) SendOffer(sdp string, tracks []sfu.TrackInfo) {
-	m.send(&Offer{header: header{Type: TypeOffer}, Target: TargetSubscriber, SDP: sdp, Tracks: tracks})
+	infos := make([]TrackInfo, len(tracks))
+	for i, t := range tracks {
+		infos[i] = TrackInfo{Mid: t.Mid, ParticipantID: t.ParticipantID, Source: string(t.Source), Kind: t.Kind}
+	}
+	m.send(&Offer{header: header{Type: TypeOffer}, Target: TargetSubscriber, SDP: sdp, Tracks: infos})
 }
 
 // SendCandidate implements sfu.Signaller.

@@ -100,7 +100,15 @@ type Offer struct {
 	Target  string            `json:"target"`
 	SDP     string            `json:"sdp"`
 	Sources map[string]string `json:"sources,omitempty"`
-	Tracks  []sfu.TrackInfo   `json:"tracks,omitempty"`
+	Tracks  []TrackInfo       `json:"tracks,omitempty"`
+}
+
+// TrackInfo says whose track a subscriber offer's media section carries.
+type TrackInfo struct {
+	Mid           string `json:"mid"`
+	ParticipantID string `json:"participantId"`
+	Source        string `json:"source"` // mic, camera, screen, screen-audio
+	Kind          string `json:"kind"`   // audio or video
 }
 
 // Answer carries a session description answer. From a client it is always
