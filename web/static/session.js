@@ -393,6 +393,11 @@ export class Session extends EventTarget {
   }
 
   closePeerConnections() {
+    // What a closed connection was doing may never settle (the WebRTC spec
+    // abandons its promises): the queues start afresh, so that nothing
+    // for the next connections waits on it.
+    this.queue = Promise.resolve();
+    this.pubQueue = Promise.resolve();
     for (const [mid, info] of this.trackInfo) this.emit('trackremoved', { mid, ...info });
     this.trackInfo.clear();
     this.pub?.close();
@@ -455,6 +460,7 @@ export class Session extends EventTarget {
     // reused ones that carry a track again; it finds the owner in next.
     await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
     await pc.setLocalDescription();
+    if (pc !== this.sub) return;
     this.send({ type: 'answer', target: 'subscriber', sdp: pc.localDescription.sdp });
   }
 
@@ -494,6 +500,8 @@ export class Session extends EventTarget {
     }
     const offer = await pc.createOffer({ iceRestart });
     await pc.setLocalDescription(offer);
+    // Replaced meanwhile (a rejoin): this offer is for no one.
+    if (pc !== this.pub) throw failure('connection_lost', 'publisher connection replaced');
     const sources = {};
     for (const [source, tr] of Object.entries(this.transceivers)) {
       if (tr && tr.mid !== null) sources[tr.mid] = source;
