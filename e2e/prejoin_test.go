@@ -40,6 +40,11 @@ func TestDeniedPermissionListenOnly(t *testing.T) {
 		t.Error("microphone and camera buttons do not show that there are none")
 	}
 	idDenied := chrome.JoinThroughUI(t, denied, link, "Anna")
+	// Without a microphone its button is disabled: focus goes to the
+	// first control that works.
+	if id := chrome.Eval[string](t, denied, `document.activeElement.id`); id != "ctl-camera" {
+		t.Errorf("after joining without a microphone, focus is on %q, want the camera button", id)
+	}
 	chrome.WaitReceiving(t, denied, []string{idOther}, nil, 20, 20, 30*time.Second)
 	chrome.Poll(t, other, 10*time.Second, "Ben sees Anna's avatar", fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('video-off'); })()`, chrome.JSString(idDenied)))
 	denied.CheckNoExceptions(t)

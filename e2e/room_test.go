@@ -105,6 +105,17 @@ func TestScreenShare(t *testing.T) {
 	before := chrome.Received(t, b)
 	chrome.WaitReceiving(t, b, []string{idA}, before, 10, 10, 10*time.Second)
 	chrome.Screenshot(t, b, "room-screen-share")
+	// ontrack may fire again for the same section: the screen tile stays,
+	// on the stage, showing the track.
+	chrome.Poll(t, b, 5*time.Second, "screen tile kept when its track is reported again", fmt.Sprintf(`(() => {
+  const s = window.piiri.session;
+  const [mid, info] = [...s.trackInfo].find(([, i]) => i.source === 'screen');
+  const track = s.sub.getTransceivers().find((tr) => tr.mid === mid).receiver.track;
+  s.dispatchEvent(new CustomEvent('track', { detail: { mid, ...info, track, stream: new MediaStream([track]) } }));
+  const f = document.querySelector('#stage figure.screen[data-participant=%s]');
+  return !!f && f.isConnected && f.querySelector('video').srcObject.getVideoTracks().includes(track);
+})()`, chrome.JSString(idA)))
+	chrome.Poll(t, b, 10*time.Second, "the screen tile plays", fmt.Sprintf(`document.querySelector('#stage figure.screen[data-participant=%s] video').videoWidth > 0`, chrome.JSString(idA)))
 
 	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-screen")))
 	chrome.Poll(t, b, 10*time.Second, "screen tile gone", `document.querySelectorAll('#stage figure').length === 0 && document.getElementById('stage').hidden`)
@@ -138,6 +149,110 @@ func TestReconnect(t *testing.T) {
 	if c := srv.Signaling().Counts(); c.Participants != 2 || c.Connected != 2 {
 		t.Errorf("server counts %+v, want 2 participants, both connected", c)
 	}
+	a.CheckNoExceptions(t)
+	b.CheckNoExceptions(t)
+}
+
+// TestPageHideLeaves: a participant who closes the tab or navigates away
+// leaves at once (the page sends leave on pagehide), so the others' grids
+// shrink and their subscriptions end within seconds, not after the
+// resume grace period.
+func TestPageHideLeaves(t *testing.T) {
+	srv := startServer(t, nil)
+	link := srv.RoomLink()
+	a, b := chrome.New(t), chrome.New(t)
+	chrome.JoinThroughUI(t, a, link, "Anna")
+	idB := chrome.JoinThroughUI(t, b, link, "Ben")
+	chrome.WaitReceiving(t, a, []string{idB}, nil, 10, 10, 30*time.Second)
+	chrome.Eval[chromedp.Void](t, a, `window.leftReasons = []; window.piiri.session.addEventListener('left', (e) => window.leftReasons.push(e.detail.reason))`)
+
+	start := time.Now()
+	b.Do(t, 10*time.Second, chromedp.Navigate("about:blank"))
+	chrome.Poll(t, a, 5*time.Second, "Anna sees Ben leave", `document.querySelectorAll('#grid .tile').length === 1 && window.leftReasons.join() === 'left'`)
+	chrome.Poll(t, a, 5*time.Second, "Anna no longer receives Ben's tracks", fmt.Sprintf(`![...window.piiri.session.trackInfo.values()].some((i) => i.participantId === %s)`, chrome.JSString(idB)))
+	t.Logf("Ben gone from Anna's page %v after he navigated away", time.Since(start).Round(10*time.Millisecond))
+	if c := srv.Signaling().Counts(); c.Participants != 1 {
+		t.Errorf("server counts %+v, want 1 participant", c)
+	}
+	a.CheckNoExceptions(t)
+}
+
+// liveCamerasJS counts the page's camera tracks still running, of those
+// getUserMedia gave since recordCameras.
+const liveCamerasJS = `window.cameras.filter((t) => t.readyState === 'live').length`
+
+// recordCameras makes the page keep every camera track getUserMedia gives
+// from now on, in window.cameras.
+func recordCameras(t *testing.T, b *chrome.Browser) {
+	t.Helper()
+	chrome.Eval[chromedp.Void](t, b, `(() => {
+  window.cameras = [];
+  const md = navigator.mediaDevices;
+  const real = window.realGetUserMedia || (window.realGetUserMedia = md.getUserMedia.bind(md));
+  md.getUserMedia = async (c) => { const s = await real(c); window.cameras.push(...s.getVideoTracks()); return s; };
+})()`)
+}
+
+// doubleClick presses a button twice in a row, as a double click does.
+func doubleClick(t *testing.T, b *chrome.Browser, id string) {
+	t.Helper()
+	chrome.Eval[chromedp.Void](t, b, fmt.Sprintf(`(() => { const b = document.getElementById(%s); b.click(); b.click(); })()`, chrome.JSString(id)))
+}
+
+// TestCameraToggle: a double click on a camera button that is off, on the
+// pre-join page and in the room, starts one camera, not two (one running
+// on unseen); the other participant receives the camera again. When
+// sending the camera fails, the button and the room show it off, it is
+// stopped, and the room is told.
+func TestCameraToggle(t *testing.T) {
+	srv := startServer(t, nil)
+	link := srv.RoomLink()
+	a, b := chrome.New(t), chrome.New(t)
+	chrome.JoinThroughUI(t, b, link, "Ben")
+	openPage(t, a, link)
+	chrome.Poll(t, a, 20*time.Second, "camera preview", `document.getElementById('preview').videoWidth > 0`)
+	recordCameras(t, a)
+
+	pressed := func(id, want string) string {
+		return fmt.Sprintf(`document.getElementById(%s).getAttribute('aria-pressed') === %s`, chrome.JSString(id), chrome.JSString(want))
+	}
+	// The pre-join page.
+	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#pre-camera")))
+	chrome.Poll(t, a, 5*time.Second, "pre-join camera off", pressed("pre-camera", "false"))
+	doubleClick(t, a, "pre-camera")
+	chrome.Poll(t, a, 10*time.Second, "pre-join camera on", pressed("pre-camera", "true")+` && document.getElementById('preview').videoWidth > 0`)
+	time.Sleep(time.Second) // time for a second camera to start, if one does
+	if n := chrome.Eval[int](t, a, liveCamerasJS); n != 1 {
+		t.Errorf("pre-join: %d cameras running after a double click, want 1", n)
+	}
+
+	// The room.
+	pressJoin(t, a, "Anna")
+	idA := waitInRoom(t, a, 30*time.Second)
+	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
+	recordCameras(t, a)
+	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-camera")))
+	chrome.Poll(t, a, 5*time.Second, "camera off", pressed("ctl-camera", "false"))
+	doubleClick(t, a, "ctl-camera")
+	chrome.Poll(t, a, 10*time.Second, "camera on", pressed("ctl-camera", "true"))
+	time.Sleep(time.Second)
+	if n := chrome.Eval[int](t, a, liveCamerasJS); n != 1 {
+		t.Errorf("room: %d cameras running after a double click, want 1", n)
+	}
+	if !chrome.Eval[bool](t, a, `window.cameras.includes(window.piiri.session.local.camera)`) {
+		t.Error("the camera sent is not the one started")
+	}
+	before := chrome.Received(t, b)
+	chrome.WaitReceiving(t, b, []string{idA}, before, 20, 0, 15*time.Second)
+
+	// Sending the camera fails: the page must not show it on.
+	chrome.Eval[chromedp.Void](t, a, `window.piiri.session.setTrack = async () => { throw new Error('setTrack fails in this test'); }`)
+	selfOff := `document.querySelector('#grid figure[data-participant=self]').classList.contains('video-off')`
+	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-camera")))
+	chrome.Poll(t, a, 5*time.Second, "camera shown off", pressed("ctl-camera", "false")+` && `+selfOff+` && `+liveCamerasJS+` === 0`)
+	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-camera")))
+	chrome.Poll(t, a, 10*time.Second, "a camera that could not be sent is stopped and shown off", `window.cameras.length === 2 && `+liveCamerasJS+` === 0 && `+pressed("ctl-camera", "false")+` && `+selfOff)
+	chrome.Poll(t, b, 10*time.Second, "Ben is told Anna's camera is off", fmt.Sprintf(`window.piiri.session.participants.get(%s).videoMuted === true`, chrome.JSString(idA)))
 	a.CheckNoExceptions(t)
 	b.CheckNoExceptions(t)
 }
