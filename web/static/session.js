@@ -225,7 +225,12 @@ export class Session extends EventTarget {
       if (msg.type === 'pong') return;
     }
     // Messages from a websocket dropped meanwhile are not applied.
-    this.queue = this.queue.then(() => ws === this.ws && this.handle(ws, msg)).catch((err) => console.warn('piiri: handling', msg.type, err));
+    this.queue = this.queue.then(() => ws === this.ws && this.handle(ws, msg)).catch((err) => {
+      console.warn('piiri: handling', msg.type, err);
+      // A reply that could not be applied (an answer the connection
+      // refused) fails its request rather than leave it waiting.
+      if (msg.id) this.settle({ type: 'error', id: msg.id, code: 'client_error', message: String(err) });
+    });
   }
 
   settle(msg) {
