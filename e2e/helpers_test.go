@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"piiri/e2e/chrome"
+	"piiri/server"
 )
 
 // openPage opens the link at the pre-join page, for a test that prepares
@@ -263,4 +264,26 @@ func (p *tcpProxy) freeze() {
 	defer p.mu.Unlock()
 	close(p.frozen)
 	p.frozen = make(chan struct{})
+}
+
+// expectBothBack checks that two participants who were cut apart are back
+// together: each receives new audio and video from the other (counted from
+// before), the server has both connected, and neither page threw.
+func expectBothBack(t *testing.T, srv *server.Server, a, b *chrome.Browser, idA, idB string, baseA, baseB map[string]chrome.FromParticipant, within time.Duration) {
+	t.Helper()
+	chrome.WaitReceiving(t, a, []string{idB}, baseA, 20, 20, within)
+	chrome.WaitReceiving(t, b, []string{idA}, baseB, 20, 20, within)
+	if c := srv.Signaling().Counts(); c.Participants != 2 || c.Connected != 2 {
+		t.Errorf("server counts %+v, want 2 participants, both connected", c)
+	}
+	a.CheckNoExceptions(t)
+	b.CheckNoExceptions(t)
+}
+
+// waitResumed waits until page b, never reloaded (the test set
+// window.notReloaded), went through "reconnecting" and is connected again
+// as the same participant id.
+func waitResumed(t *testing.T, b *chrome.Browser, id string, within time.Duration, what string) {
+	t.Helper()
+	chrome.Poll(t, b, within, what, fmt.Sprintf(`window.notReloaded === true && window.piiri.session.id === %s && window.piiri.session.state === 'connected' && window.piiri.statusLog.includes('reconnecting')`, chrome.JSString(id)))
 }

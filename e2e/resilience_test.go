@@ -136,8 +136,7 @@ func TestReconnectClosesFailedAttempts(t *testing.T) {
 	if !srv.Signaling().Disconnect(idA) {
 		t.Fatal("server did not find Anna's connection")
 	}
-	chrome.Poll(t, a, 25*time.Second, "Anna back as the same participant",
-		fmt.Sprintf(`window.notReloaded === true && window.piiri.session.id === %s && window.piiri.session.state === 'connected' && window.piiri.statusLog.includes('reconnecting')`, chrome.JSString(idA)))
+	waitResumed(t, a, idA, 25*time.Second, "Anna back as the same participant")
 	t.Logf("resumed %v after the cut, past a refused and an unanswered attempt", time.Since(cut).Round(10*time.Millisecond))
 	for range 2 {
 		select {
@@ -149,14 +148,7 @@ func TestReconnectClosesFailedAttempts(t *testing.T) {
 	if n := fake.connections(); n != 2 {
 		t.Errorf("the fake server saw %d websockets, want 2", n)
 	}
-	baseA, baseB := chrome.Received(t, a), chrome.Received(t, b)
-	chrome.WaitReceiving(t, a, []string{idB}, baseA, 20, 20, 15*time.Second)
-	chrome.WaitReceiving(t, b, []string{idA}, baseB, 20, 20, 15*time.Second)
-	if c := srv.Signaling().Counts(); c.Participants != 2 || c.Connected != 2 {
-		t.Errorf("server counts %+v, want 2 participants, both connected", c)
-	}
-	a.CheckNoExceptions(t)
-	b.CheckNoExceptions(t)
+	expectBothBack(t, srv, a, b, idA, idB, chrome.Received(t, a), chrome.Received(t, b), 15*time.Second)
 }
 
 // TestJoinFailsAfterJoined: PROTOCOL.md: an error internal with the
@@ -223,14 +215,9 @@ func TestSilentNetworkResumes(t *testing.T) {
 	frozen := time.Now()
 	proxy.freeze()
 	// A ping goes out every 10 s and waits 5 s for its pong.
-	chrome.Poll(t, a, 22*time.Second, "Anna back as the same participant",
-		fmt.Sprintf(`window.notReloaded === true && window.piiri.session.id === %s && window.piiri.session.state === 'connected' && window.piiri.statusLog.includes('reconnecting')`, chrome.JSString(idA)))
+	waitResumed(t, a, idA, 22*time.Second, "Anna back as the same participant")
 	t.Logf("resumed %v after the network went silent", time.Since(frozen).Round(10*time.Millisecond))
-	baseA, baseB := chrome.Received(t, a), chrome.Received(t, b)
-	chrome.WaitReceiving(t, a, []string{idB}, baseA, 20, 20, 15*time.Second)
-	chrome.WaitReceiving(t, b, []string{idA}, baseB, 20, 20, 15*time.Second)
-	a.CheckNoExceptions(t)
-	b.CheckNoExceptions(t)
+	expectBothBack(t, srv, a, b, idA, idB, chrome.Received(t, a), chrome.Received(t, b), 15*time.Second)
 }
 
 // TestMuteDuringOutage: the microphone and camera are turned off while

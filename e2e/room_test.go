@@ -141,16 +141,9 @@ func TestReconnect(t *testing.T) {
 	if !srv.Signaling().Disconnect(idA) {
 		t.Fatal("server did not find Anna's connection")
 	}
-	chrome.Poll(t, a, 10*time.Second, "Anna reconnected as the same participant",
-		fmt.Sprintf(`window.notReloaded === true && window.piiri.session.id === %s && window.piiri.session.state === 'connected' && window.piiri.statusLog.includes('reconnecting')`, chrome.JSString(idA)))
-	chrome.WaitReceiving(t, a, []string{idB}, baseA, 20, 20, 10*time.Second)
-	chrome.WaitReceiving(t, b, []string{idA}, baseB, 20, 20, 10*time.Second)
+	waitResumed(t, a, idA, 10*time.Second, "Anna reconnected as the same participant")
+	expectBothBack(t, srv, a, b, idA, idB, baseA, baseB, 10*time.Second)
 	t.Logf("reconnected with media both ways %v after the cut", time.Since(cut).Round(10*time.Millisecond))
-	if c := srv.Signaling().Counts(); c.Participants != 2 || c.Connected != 2 {
-		t.Errorf("server counts %+v, want 2 participants, both connected", c)
-	}
-	a.CheckNoExceptions(t)
-	b.CheckNoExceptions(t)
 }
 
 // TestPageHideLeaves: a participant who closes the tab or navigates away
