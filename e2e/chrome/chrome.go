@@ -89,12 +89,28 @@ func New(t *testing.T, extraFlags ...chromedp.ExecAllocatorOption) *Browser {
 		}),
 	}
 	opts = append(opts, extraFlags...)
-	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
-	// The first Do starts the browser; it must not carry a timeout, which
-	// would stop the browser with it.
-	if err := chromedp.Do(ctx); err != nil {
+	// Chromium now and then dies while starting on a loaded machine (a
+	// crash report and no DevTools address); that says nothing about
+	// piiri, so a start is tried up to three times, each failure logged.
+	var (
+		ctx                 context.Context
+		cancel, allocCancel context.CancelFunc
+		err                 error
+	)
+	for attempt := 1; attempt <= 3; attempt++ {
+		var allocCtx context.Context
+		allocCtx, allocCancel = chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel = chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
+		// The first Do starts the browser; it must not carry a timeout,
+		// which would stop the browser with it.
+		if err = chromedp.Do(ctx); err == nil {
+			break
+		}
+		cancel()
 		allocCancel()
+		t.Logf("start chromium, attempt %d: %v", attempt, err)
+	}
+	if err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	b := &Browser{ctx: ctx, cancel: func() { cancel(); allocCancel() }}
