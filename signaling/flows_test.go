@@ -501,6 +501,12 @@ func TestNegotiationAndResume(t *testing.T) {
 		t.Errorf("subscriber offer has no audio section:\n%s", offer.SDP)
 	}
 	firstUfrag := ufrag(t, offer.SDP)
+	// Aki has answered (next returns a message once it is handled); a
+	// ping's pong shows the server has applied the answer, since it
+	// handles a connection's messages in order. An offer still
+	// outstanding at the drop would be re-sent as it was instead.
+	aki.cur.Load().sendJSON(map[string]any{"type": "ping", "id": "aki-ping"})
+	aki.next("pong after the subscriber answer", func(msg inbound) bool { return msg.ID == "aki-ping" })
 
 	// The connection drops; the participant stays.
 	_ = aki.cur.Load().conn.NetConn().Close()
