@@ -495,10 +495,15 @@ func (c *checker) ice(ctx context.Context, serversErr error) {
 		if via == "" && tunnel != nil {
 			via = c.via(c.link.base)
 		}
-		var pe *ProxyError
-		if err != nil && target == "" && errors.As(err, &pe) {
-			// The proxy refused the websocket: media was not tried.
-			c.add(Result{Check: tc.check, Via: via, Status: Skipped, Detail: "could not join a test room: " + pe.Error(), ProxyAuth: pe.Code == http.StatusProxyAuthRequired})
+		var je *joinError
+		if errors.As(err, &je) {
+			// Media was not tried: say why, not that it is blocked.
+			r := Result{Check: tc.check, Via: via, Status: Skipped, Detail: je.Error()}
+			var pe *ProxyError
+			if errors.As(err, &pe) {
+				r.Detail, r.ProxyAuth = "could not join a test room: "+pe.Error(), pe.Code == http.StatusProxyAuthRequired
+			}
+			c.add(r)
 			continue
 		}
 		if err != nil {
@@ -519,6 +524,13 @@ func (c *checker) ice(ctx context.Context, serversErr error) {
 		c.add(Result{Check: tc.check, Target: target, Via: via, Status: OK, Detail: "connected (" + path + ")"})
 	}
 }
+
+// joinError is a media check that could not join its test room, so that
+// media was not tried at all.
+type joinError struct{ err error }
+
+func (e *joinError) Error() string { return "could not join a test room: " + e.err.Error() }
+func (e *joinError) Unwrap() error { return e.err }
 
 // iceTunnel carries ICE-TCP through the web proxy, as Chromium does: a
 // CONNECT tunnel to each server TCP candidate's address. It remembers the
@@ -580,7 +592,7 @@ func (c *checker) iceOnce(ctx context.Context, network webrtc.NetworkType, tunne
 	}
 	b, err := bot.Join(jctx, cfg)
 	if err != nil {
-		return "", "", fmt.Errorf("could not join a test room: %w", err)
+		return "", "", &joinError{err}
 	}
 	// The test participant leaves at once, rather than lingering in the
 	// server's rooms for the resume grace period, even when the caller
