@@ -111,7 +111,7 @@ type link struct {
 func parseLink(raw string) (link, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return link{}, fmt.Errorf("netcheck: %q is not a meeting link; give the link you open in the browser, such as https://meet.example.org/?room=tuesday#key=...", raw)
+		return link{}, fmt.Errorf("netcheck: %q is not a meeting link; give the link you open in the browser, such as https://meet.example.org/?room=tuesday#key=KEY", raw)
 	}
 	frag, _ := url.ParseQuery(u.Fragment)
 	return link{
