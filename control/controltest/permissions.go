@@ -107,7 +107,9 @@ func permOps() []permOp {
 		{"Link/self", self, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Link(f.Ctx, p, f.Members[1].ID)) }},
 		{"Link/other", manage, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Link(f.Ctx, p, target(f))) }},
 		{"Links", manage, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Links(f.Ctx, p, f.Group.ID)) }},
-		{"ReissueLink/self", self, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.ReissueLink(f.Ctx, p, f.Members[1].ID)) }},
+		{"ReissueLink/self", self, nil, func(f *permFixture, p control.Principal) error {
+			return err1(f.Svc.ReissueLink(f.Ctx, p, f.Members[1].ID))
+		}},
 		{"ReissueLink/other", manage, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.ReissueLink(f.Ctx, p, target(f))) }},
 		{"RevokeLink/self", self, nil, func(f *permFixture, p control.Principal) error { return f.Svc.RevokeLink(f.Ctx, p, f.Members[1].ID) }},
 		{"RevokeLink/other", manage, nil, func(f *permFixture, p control.Principal) error { return f.Svc.RevokeLink(f.Ctx, p, target(f)) }},
@@ -136,7 +138,9 @@ func permOps() []permOp {
 			tp, err := f.Svc.ProposeTheme(f.Ctx, f.As(f.Members[1]), f.Group.ID, "Rest")
 			must(f.T, err)
 			f.arg = tp.ID
-		}, func(f *permFixture, p control.Principal) error { return err1(f.Svc.ChooseTheme(f.Ctx, p, mid(f), f.arg)) }},
+		}, func(f *permFixture, p control.Principal) error {
+			return err1(f.Svc.ChooseTheme(f.Ctx, p, mid(f), f.arg))
+		}},
 		{"OpenMeeting", run, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.OpenMeeting(f.Ctx, p, mid(f))) }},
 		{"StartMeeting", run, openIt, func(f *permFixture, p control.Principal) error { return err1(f.Svc.StartMeeting(f.Ctx, p, mid(f))) }},
 		{"EndMeeting", run, openIt, func(f *permFixture, p control.Principal) error { return err1(f.Svc.EndMeeting(f.Ctx, p, mid(f))) }},

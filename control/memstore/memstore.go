@@ -163,13 +163,17 @@ func (t *tx) People(groupID string) ([]control.Person, error) {
 }
 func (t *tx) PutPerson(p control.Person) error { return save(t, people, p.ID, p) }
 
-func (t *tx) Meeting(id string) (control.Meeting, error) { return load[control.Meeting](t, meetings, id) }
+func (t *tx) Meeting(id string) (control.Meeting, error) {
+	return load[control.Meeting](t, meetings, id)
+}
 func (t *tx) Meetings(groupID string) ([]control.Meeting, error) {
 	return list(t, meetings, func(m control.Meeting) bool { return m.GroupID == groupID })
 }
 func (t *tx) PutMeeting(m control.Meeting) error { return save(t, meetings, m.ID, m) }
 
-func (t *tx) Link(personID string) (control.Link, error) { return load[control.Link](t, links, personID) }
+func (t *tx) Link(personID string) (control.Link, error) {
+	return load[control.Link](t, links, personID)
+}
 
 func (t *tx) LinkByHash(h control.TokenHash) (control.Link, error) {
 	id, ok := t.get(linkHash, hex.EncodeToString(h[:]))
@@ -216,8 +220,10 @@ func (t *tx) PutAdminLink(l control.Link) error {
 func (t *tx) Template(id string) (control.Template, error) {
 	return load[control.Template](t, templates, id)
 }
-func (t *tx) Templates() ([]control.Template, error) { return list[control.Template](t, templates, nil) }
-func (t *tx) PutTemplate(tp control.Template) error  { return save(t, templates, tp.ID, tp) }
+func (t *tx) Templates() ([]control.Template, error) {
+	return list[control.Template](t, templates, nil)
+}
+func (t *tx) PutTemplate(tp control.Template) error { return save(t, templates, tp.ID, tp) }
 func (t *tx) DeleteTemplate(id string) error {
 	if _, ok := t.get(templates, id); !ok {
 		return nil
