@@ -143,8 +143,15 @@ func (f *Fixture) Open() {
 // Snapshot is the whole store as JSON, for "this changed nothing".
 func (f *Fixture) Snapshot() string {
 	f.T.Helper()
+	return Snapshot(f.T, f.Store)
+}
+
+// Snapshot is everything in st reachable from its groups (people, links,
+// meetings) and its templates, as JSON in a stable order.
+func Snapshot(t *testing.T, st control.Store) string {
+	t.Helper()
 	var all []any
-	err := f.Store.View(func(tx control.Tx) error {
+	err := st.View(func(tx control.Tx) error {
 		groups, err := tx.Groups()
 		if err != nil {
 			return err
@@ -175,9 +182,9 @@ func (f *Fixture) Snapshot() string {
 		all = append(all, ts)
 		return err
 	})
-	must(f.T, err)
+	must(t, err)
 	b, err := json.Marshal(all)
-	must(f.T, err)
+	must(t, err)
 	return string(b)
 }
 
