@@ -1,9 +1,6 @@
 package control
 
-import (
-	"context"
-	"sort"
-)
+import "context"
 
 // Forecast is the quorum forecast of a meeting from its RSVPs: "quorum
 // reached" (Reached) or "Needed more needed". Only counted people's
@@ -99,13 +96,4 @@ func (s *Service) Forecast(ctx context.Context, p Principal, meetingID string) (
 		return nil
 	})
 	return f, err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

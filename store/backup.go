@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // BackupFile writes a consistent copy of the database to path while it
@@ -60,7 +61,7 @@ func Restore(dataDir, from string) error {
 	// starting meanwhile waits (and then opens the restored file).
 	if _, err := os.Stat(target); err == nil {
 		cur, err := bolt.Open(target, 0o600, &bolt.Options{Timeout: time.Second})
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return fmt.Errorf("restore into %s: %w; stop it first", dataDir, ErrInUse)
 		}
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"piiri/control"
 )
@@ -96,7 +97,7 @@ func putIndexed(t *tx, index, records []byte, kind, id, groupID string, v any) e
 		return fmt.Errorf("store: %s %s has no group", kind, id)
 	}
 	if !t.b.Writable() {
-		return bolt.ErrTxNotWritable
+		return berrors.ErrTxNotWritable
 	}
 	ix, err := t.bucket(index)
 	if err != nil {
@@ -169,7 +170,7 @@ func (t *tx) PutLink(l control.Link) error {
 
 func (t *tx) DeleteLink(personID string) error {
 	if !t.b.Writable() {
-		return bolt.ErrTxNotWritable
+		return berrors.ErrTxNotWritable
 	}
 	old, err := t.Link(personID)
 	if errors.Is(err, control.ErrNotFound) {
