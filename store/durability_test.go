@@ -95,6 +95,27 @@ func TestSecondProcessGetsAClearError(t *testing.T) {
 	if !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "in use by another piiri") {
 		t.Fatalf("second open: %v, want ErrInUse", err)
 	}
+	// And from another process, as a second `piiri serve` would.
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), openChildEnv+"="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "in use by another piiri") {
+		t.Fatalf("a second process: %v\n%s", err, out)
+	}
+}
+
+const openChildEnv = "PIIRI_STORE_OPEN_CHILD"
+
+// openChild is the second process of TestSecondProcessGetsAClearError: it
+// prints what Open says.
+func openChild(dir string) {
+	db, err := Open(dir, Options{LockTimeout: 100 * time.Millisecond})
+	if err == nil {
+		db.Close()
+		fmt.Println("opened")
+		return
+	}
+	fmt.Println(err)
 }
 
 const crashChildEnv = "PIIRI_STORE_CRASH_CHILD"

@@ -14,6 +14,10 @@ func TestMain(m *testing.M) {
 		crashChild(dir)
 		return
 	}
+	if dir := os.Getenv(openChildEnv); dir != "" {
+		openChild(dir)
+		return
+	}
 	os.Exit(m.Run())
 }
 
