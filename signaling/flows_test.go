@@ -3,7 +3,6 @@ package signaling
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"piiri/internal/testwait"
 	"regexp"
@@ -92,15 +91,7 @@ func TestLeave(t *testing.T) {
 	stay.expect(TypeParticipantJoined)
 
 	leave.sendText(`{"type":"leave","id":"l1"}`)
-	err := leave.expectClose()
-	last := leave.seen[len(leave.seen)-1]
-	if last.Type != TypeBye || last.Reason != ReasonLeft || last.ID != "" {
-		t.Errorf("last message %s, want bye %q without id", last.Raw, ReasonLeft)
-	}
-	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
-		t.Errorf("connection ended with %v, want close %d", err, websocket.CloseNormalClosure)
-	}
+	leave.expectBye(ReasonLeft, websocket.CloseNormalClosure)
 	pl := stay.expect(TypeParticipantLeft)
 	if pl.ParticipantID != j.Participant.ID || pl.Reason != ReasonLeft {
 		t.Errorf("participant_left %s", pl.Raw)
@@ -174,15 +165,7 @@ func TestResumeElsewhere(t *testing.T) {
 	if msg.Type != TypeJoined || !msg.Resumed || msg.Participant != j.Participant || msg.ResumeToken != j.ResumeToken {
 		t.Fatalf("resume: %s", msg.Raw)
 	}
-	err := old.expectClose()
-	last := old.seen[len(old.seen)-1]
-	if last.Type != TypeBye || last.Reason != ReasonResumed {
-		t.Errorf("old connection's last message %s, want bye %q", last.Raw, ReasonResumed)
-	}
-	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
-		t.Errorf("old connection ended with %v, want close %d", err, websocket.CloseNormalClosure)
-	}
+	old.expectBye(ReasonResumed, websocket.CloseNormalClosure)
 	now.ping("p")
 	if got := h.srv.Counts(); got != (Counts{Rooms: 1, Participants: 1, Connected: 1}) {
 		t.Errorf("counts %+v", got)
@@ -200,18 +183,7 @@ func TestShutdownSaysBye(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []*client{joined, idle, h.dial()} {
-		err := c.expectClose()
-		if len(c.seen) == 0 {
-			t.Fatalf("no bye before %v", err)
-		}
-		last := c.seen[len(c.seen)-1]
-		if last.Type != TypeBye || last.Reason != ReasonShutdown {
-			t.Errorf("last message %s, want bye %q", last.Raw, ReasonShutdown)
-		}
-		var ce *websocket.CloseError
-		if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
-			t.Errorf("connection ended with %v, want close %d", err, websocket.CloseGoingAway)
-		}
+		c.expectBye(ReasonShutdown, websocket.CloseGoingAway)
 	}
 }
 
