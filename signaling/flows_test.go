@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"piiri/internal/clock"
 	"piiri/internal/testwait"
 	"regexp"
 	"slices"
@@ -105,10 +106,14 @@ func TestLeave(t *testing.T) {
 	}
 }
 
+// TestGraceExpires: a participant whose connection dropped is removed when
+// the grace period ends, not before, on the server's clock.
 func TestGraceExpires(t *testing.T) {
-	for _, grace := range []time.Duration{0, 50 * time.Millisecond} {
+	for _, grace := range []time.Duration{0, 30 * time.Second} {
 		t.Run(fmt.Sprint(grace), func(t *testing.T) {
-			h := newHarness(t, func(cfg *Config) { cfg.ResumeGrace = grace })
+			clk := clock.NewFake(time.Unix(1_800_000_000, 0))
+			clk.Sync = true // an expiry runs inside Advance
+			h := newHarness(t, func(cfg *Config) { cfg.ResumeGrace = grace; cfg.Clock = clk })
 			room := h.room()
 			stay := h.dial()
 			stay.join(room, "Stay")
@@ -120,6 +125,22 @@ func TestGraceExpires(t *testing.T) {
 			stay.expect(TypeParticipantJoined)
 			_ = drop.conn.NetConn().Close() // a network failure: no close frame
 
+			if grace > 0 {
+				testwait.Until(t, readTimeout, "the grace period to start", func() error {
+					if c := h.srv.Counts(); c.Connected != 1 || clk.Pending() != 1 {
+						return fmt.Errorf("counts %+v, %d timers", c, clk.Pending())
+					}
+					return nil
+				})
+				clk.Advance(grace - time.Millisecond)
+				stay.ping("still-here")
+				for _, m := range stay.seen {
+					if m.Type == TypeParticipantLeft {
+						t.Fatalf("participant_left before the grace period ended: %s", m.Raw)
+					}
+				}
+				clk.Advance(time.Millisecond)
+			}
 			pl := stay.expect(TypeParticipantLeft)
 			if pl.ParticipantID != j.Participant.ID || pl.Reason != ReasonTimeout {
 				t.Errorf("participant_left %s", pl.Raw)
