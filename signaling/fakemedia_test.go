@@ -11,9 +11,8 @@ import (
 // record what signalling asks of them, answer offers with a fixed SDP, and
 // let a test raise media events and hold a join in the middle.
 type fakeMedia struct {
-	mu     sync.Mutex
-	rooms  map[string]*fakeRoom
-	closed int // participants closed, over all rooms
+	mu    sync.Mutex
+	rooms map[string]*fakeRoom
 	// joinGate, when set, makes Join wait until it is closed, as a slow
 	// media join would.
 	joinGate chan struct{}
