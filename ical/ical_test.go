@@ -47,9 +47,9 @@ func TestTextRoundTrips(t *testing.T) {
 		`comma, semicolon; backslash \ and "quotes"`,
 		"two\nlines\r\nand a CRLF",
 		strings.Repeat("ääkköset ja pitkä rivi ", 20),
-		strings.Repeat("€", 200),                       // 3-octet characters across every fold
-		strings.Repeat("x", 74) + "😀" + "tail",          // a 4-octet character at the fold
-		"tab\tstays, bell\a and escape\x1b do not",     // controls other than tab are dropped
+		strings.Repeat("€", 200),                     // 3-octet characters across every fold
+		strings.Repeat("x", 74) + "😀" + "tail",       // a 4-octet character at the fold
+		"tab\tstays, bell\a and escape\x1b do not",   // controls other than tab are dropped
 		"BEGIN:VEVENT\r\nUID:injected\r\nEND:VEVENT", // no property can be injected
 	}
 	for _, text := range texts {
