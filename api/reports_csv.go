@@ -1,7 +1,5 @@
 package api
 
-
-
 // The CSV tables of the reports, one table per file (?table=...).
 
 func (a *API) groupReportCSV(c *call) (written, error) {
@@ -89,4 +87,3 @@ func groupsTable(gs []GroupSummary) table {
 	}
 	return t
 }
-
