@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -87,17 +88,21 @@ func New(cfg Config) (*API, error) {
 func (a *API) Handler() http.Handler { return http.HandlerFunc(a.ServeHTTP) }
 
 // ServeHTTP routes a request. Requests that match no route get a JSON
-// 404 or 405 (with Allow) rather than the mux's plain text.
+// 404 or 405 (with Allow) rather than the mux's plain text, and so do
+// unclean paths (//, /../), which the mux would redirect.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, pattern := a.mux.Handler(r)
-	if pattern != "" {
-		h.ServeHTTP(w, r)
+	if pattern != "" && path.Clean(r.URL.Path) == r.URL.Path {
+		a.mux.ServeHTTP(w, r) // sets the path values
 		return
 	}
 	// Let the mux decide between 404 and 405, then answer in JSON.
 	probe := &statusProbe{header: http.Header{}}
 	h.ServeHTTP(probe, r)
 	status := probe.status
+	if pattern != "" {
+		status = http.StatusNotFound
+	}
 	if allow := probe.header.Get("Allow"); allow != "" {
 		w.Header().Set("Allow", allow)
 	}

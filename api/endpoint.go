@@ -20,6 +20,7 @@ const (
 	whoRun         = "admin; the group's facilitators; the meeting's chair"
 	whoSelf        = "admin; the group's facilitators; the person themself"
 	whoPerson      = "any person of the group (not the admin)"
+	whoAnyPerson   = "any person (not the admin), for their own group"
 	whoProposer    = "the group's facilitators and members"
 	whoFacilitator = "the group's facilitators (not the admin)"
 	whoFeed        = "the personal link in the URL"

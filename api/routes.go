@@ -7,7 +7,7 @@ package api
 func (a *API) routes() []route {
 	return []route{
 		{"GET /api/v1/me", whoAnyone, read(a.me)},
-		{"POST /api/v1/me/agreement", whoPerson, write(a.acceptAgreement)},
+		{"POST /api/v1/me/agreement", whoAnyPerson, write(a.acceptAgreement)},
 
 		{"GET /api/v1/groups", whoAnyone, read(a.listGroups)},
 		{"POST /api/v1/groups", whoAdmin, write(a.createGroup).created()},
