@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -74,7 +75,7 @@ func (a *API) blocked(r *http.Request) error {
 	if a.metrics != nil {
 		a.metrics.AuthRateLimited.WithLabelValues("api").Inc()
 	}
-	secs := int(wait.Seconds()) + 1
+	secs := max(1, int(math.Ceil(wait.Seconds())))
 	return &apiError{
 		status: http.StatusTooManyRequests, code: "rate_limited", retryAfter: secs,
 		msg: fmt.Sprintf("too many wrong links from your address; try again in %d s", secs),

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"piiri/control"
 )
@@ -127,8 +129,18 @@ func renamed(err error, names map[string]string) error {
 			field = field[:i+2] + n
 		}
 	}
-	return invalid(field, fe.Problem)
+	return invalid(field, goDurations.ReplaceAllStringFunc(fe.Problem, func(d string) string {
+		v, err := time.ParseDuration(d)
+		if err != nil {
+			return d
+		}
+		return strconv.FormatFloat(v.Minutes(), 'f', -1, 64) + " min"
+	}))
 }
+
+// goDurations finds Go's formatting of durations ("10m0s", "8h0m0s") in
+// the domain's messages, to say them in minutes as the wire does.
+var goDurations = regexp.MustCompile(`\b(\d+h)?\d+m\d+(\.\d+)?s\b`)
 
 // The wire names of control's duration fields.
 var (

@@ -100,7 +100,9 @@ func permCases() []permCase {
 				h.t.Fatal(err)
 			}
 			h.f.Group.Themes = append(h.f.Group.Themes, tp)
-		}, body: func(h *harness) any { return map[string]any{"proposalId": h.f.Group.Themes[len(h.f.Group.Themes)-1].ID} }},
+		}, body: func(h *harness) any {
+			return map[string]any{"proposalId": h.f.Group.Themes[len(h.f.Group.Themes)-1].ID}
+		}},
 		{pattern: "PUT /api/v1/meetings/{meeting}/rsvps/{person}", body: body(map[string]any{"answer": "coming"})},
 		{pattern: "PUT /api/v1/meetings/{meeting}/rsvps/{person}", path: other, body: body(map[string]any{"answer": "maybe"}), allowed: whoRoles[whoManage]},
 		{pattern: "GET /api/v1/meetings/{meeting}/attendance"},
