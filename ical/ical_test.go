@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	ics "github.com/arran4/golang-ical"
+
+	"piiri/ical/icaltest"
 )
 
 func helsinki(t *testing.T) *time.Location {
@@ -19,22 +21,10 @@ func helsinki(t *testing.T) *time.Location {
 	return loc
 }
 
-func parse(t *testing.T, b []byte) *ics.Calendar {
-	t.Helper()
-	cal, err := ics.ParseCalendar(bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("parse: %v\n%s", err, b)
-	}
-	return cal
-}
+func parse(t *testing.T, b []byte) *ics.Calendar { return icaltest.Parse(t, b) }
 
 func prop(t *testing.T, c *ics.ComponentBase, p ics.ComponentProperty) string {
-	t.Helper()
-	got := c.GetProperty(p)
-	if got == nil {
-		t.Fatalf("no %s", p)
-	}
-	return got.Value
+	return icaltest.Prop(t, c, p)
 }
 
 // TestTextRoundTrips: escaping, folding and the line format, read back by

@@ -3,6 +3,8 @@ package ical
 import (
 	"testing"
 	"time"
+
+	"piiri/ical/icaltest"
 )
 
 // TestHelsinkiIsTheOutlookForm: Europe/Helsinki as two yearly rules,
@@ -14,19 +16,19 @@ func TestHelsinkiIsTheOutlookForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zones := readZones(t, parse(t, b), 2030)
+	zones := icaltest.Zones(t, parse(t, b), 2030)
 	z, ok := zones["Europe/Helsinki"]
-	if !ok || len(z.obs) != 2 {
+	if !ok || len(z.Obs) != 2 {
 		t.Fatalf("VTIMEZONE Europe/Helsinki: %+v", zones)
 	}
-	want := map[string]tzObservance{
-		"STANDARD": {rrule: "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", start: "20251026T040000", from: 3 * 3600, to: 2 * 3600},
-		"DAYLIGHT": {rrule: "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", start: "20250330T030000", from: 2 * 3600, to: 3 * 3600},
+	want := map[string]icaltest.Observance{
+		"STANDARD": {RRule: "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", Start: "20251026T040000", From: 3 * 3600, To: 2 * 3600},
+		"DAYLIGHT": {RRule: "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", Start: "20250330T030000", From: 2 * 3600, To: 3 * 3600},
 	}
-	for _, o := range z.obs {
-		w := want[o.kind]
-		if o.rrule != w.rrule || o.start != w.start || o.from != w.from || o.to != w.to {
-			t.Errorf("%s: RRULE %q DTSTART %s from %d to %d; want %q %s %d %d", o.kind, o.rrule, o.start, o.from, o.to, w.rrule, w.start, w.from, w.to)
+	for _, o := range z.Obs {
+		w := want[o.Kind]
+		if o.RRule != w.RRule || o.Start != w.Start || o.From != w.From || o.To != w.To {
+			t.Errorf("%s: RRULE %q DTSTART %s from %d to %d; want %q %s %d %d", o.Kind, o.RRule, o.Start, o.From, o.To, w.RRule, w.Start, w.From, w.To)
 		}
 	}
 }
@@ -86,17 +88,17 @@ func TestZonesConvertBack(t *testing.T) {
 			}
 			checkLines(t, b)
 			cal := parse(t, b)
-			zones := readZones(t, cal, 2030)
+			zones := icaltest.Zones(t, cal, 2030)
 			z, ok := zones[c.zone]
 			if !ok {
 				t.Fatalf("no VTIMEZONE for %s", c.zone)
 			}
 			hasRule := false
-			for _, o := range z.obs {
-				hasRule = hasRule || o.rrule != ""
+			for _, o := range z.Obs {
+				hasRule = hasRule || o.RRule != ""
 			}
 			if hasRule != c.yearly {
-				t.Errorf("RRULE form %v, want %v (%d observances)", hasRule, c.yearly, len(z.obs))
+				t.Errorf("RRULE form %v, want %v (%d observances)", hasRule, c.yearly, len(z.Obs))
 			}
 			parsed := cal.Events()
 			if len(parsed) != len(events) {
@@ -109,8 +111,8 @@ func TestZonesConvertBack(t *testing.T) {
 					want time.Time
 					got  func() (time.Time, bool)
 				}{
-					{"DTSTART", events[i].Start, func() (time.Time, bool) { return eventTime(t, e, "DTSTART", zones) }},
-					{"DTEND", events[i].End, func() (time.Time, bool) { return eventTime(t, e, "DTEND", zones) }},
+					{"DTSTART", events[i].Start, func() (time.Time, bool) { return icaltest.EventTime(t, e, "DTSTART", zones) }},
+					{"DTEND", events[i].End, func() (time.Time, bool) { return icaltest.EventTime(t, e, "DTEND", zones) }},
 				} {
 					got, local := p.got()
 					if !local {

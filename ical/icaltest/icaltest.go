@@ -1,6 +1,14 @@
-package ical
+// Package icaltest reads iCalendar back for tests, through an independent
+// parser (github.com/arran4/golang-ical) and a VTIMEZONE reader written
+// apart from package ical's writer: it expands each observance's onsets
+// (DTSTART and a yearly RRULE, computed by walking the month's days) and
+// resolves a local time as RFC 5545 says (the observance in force at that
+// instant; for a wall time that occurs twice, the first). Only tests
+// import it.
+package icaltest
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -11,24 +19,40 @@ import (
 	ics "github.com/arran4/golang-ical"
 )
 
-// A reader of VTIMEZONE written for the tests, independently of the
-// writer: it expands each observance's onsets (DTSTART and its yearly
-// RRULE, computed by walking the month's days) and resolves a local time
-// the way RFC 5545 says: the observance in force at that instant, and for
-// a wall time that occurs twice, the first.
-
-type tzObservance struct {
-	kind   string
-	to     int
-	onsets []time.Time // instants
-	rrule  string
-	start  string
-	from   int
+// Observance is one STANDARD or DAYLIGHT as read.
+type Observance struct {
+	Kind   string // STANDARD or DAYLIGHT
+	From   int    // TZOFFSETFROM, seconds east of UTC
+	To     int    // TZOFFSETTO
+	Start  string // DTSTART as written
+	RRule  string // "" when none
+	onsets []time.Time
 }
 
-type tzReader struct {
-	tzid string
-	obs  []tzObservance
+// Zone is one VTIMEZONE as read.
+type Zone struct {
+	TZID string
+	Obs  []Observance
+}
+
+// Parse parses a calendar.
+func Parse(t *testing.T, b []byte) *ics.Calendar {
+	t.Helper()
+	cal, err := ics.ParseCalendar(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, b)
+	}
+	return cal
+}
+
+// Prop is a property's value; the test fails when it is missing.
+func Prop(t *testing.T, c *ics.ComponentBase, p ics.ComponentProperty) string {
+	t.Helper()
+	got := c.GetProperty(p)
+	if got == nil {
+		t.Fatalf("no %s", p)
+	}
+	return got.Value
 }
 
 func parseOffset(t *testing.T, s string) int {
@@ -75,9 +99,9 @@ func dayOf(year int, month time.Month, nth int, wd time.Weekday) time.Time {
 
 var byDay = regexp.MustCompile(`^(-?\d)(SU|MO|TU|WE|TH|FR|SA)$`)
 
-func readTimezone(t *testing.T, vtz *ics.VTimezone, until int) tzReader {
+func readTimezone(t *testing.T, vtz *ics.VTimezone, until int) Zone {
 	t.Helper()
-	r := tzReader{tzid: prop(t, &vtz.ComponentBase, ics.ComponentPropertyTzid)}
+	r := Zone{TZID: Prop(t, &vtz.ComponentBase, ics.ComponentPropertyTzid)}
 	for _, sub := range vtz.SubComponents() {
 		var cb *ics.ComponentBase
 		var kind string
@@ -89,13 +113,13 @@ func readTimezone(t *testing.T, vtz *ics.VTimezone, until int) tzReader {
 		default:
 			t.Fatalf("unexpected %T in VTIMEZONE", sub)
 		}
-		o := tzObservance{kind: kind, start: prop(t, cb, ics.ComponentPropertyDtStart)}
-		o.from = parseOffset(t, prop(t, cb, "TZOFFSETFROM"))
-		o.to = parseOffset(t, prop(t, cb, "TZOFFSETTO"))
-		start := parseWall(t, o.start)
+		o := Observance{Kind: kind, Start: Prop(t, cb, ics.ComponentPropertyDtStart)}
+		o.From = parseOffset(t, Prop(t, cb, "TZOFFSETFROM"))
+		o.To = parseOffset(t, Prop(t, cb, "TZOFFSETTO"))
+		start := parseWall(t, o.Start)
 		walls := []time.Time{start}
 		if rr := cb.GetProperty(ics.ComponentPropertyRrule); rr != nil {
-			o.rrule = rr.Value
+			o.RRule = rr.Value
 			parts := map[string]string{}
 			for _, kv := range strings.Split(rr.Value, ";") {
 				k, v, _ := strings.Cut(kv, "=")
@@ -113,7 +137,7 @@ func readTimezone(t *testing.T, vtz *ics.VTimezone, until int) tzReader {
 			wd := time.Weekday(strings.Index("SUMOTUWETHFRSA", m[2]) / 2)
 			tod := start.Sub(time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC))
 			if got := dayOf(start.Year(), time.Month(month), nth, wd).Add(tod); !got.Equal(start) {
-				t.Fatalf("DTSTART %s is not an occurrence of its RRULE %s (%s)", o.start, rr.Value, got)
+				t.Fatalf("DTSTART %s is not an occurrence of its RRULE %s (%s)", o.Start, rr.Value, got)
 			}
 			walls = nil
 			for y := start.Year(); y <= until; y++ {
@@ -121,22 +145,22 @@ func readTimezone(t *testing.T, vtz *ics.VTimezone, until int) tzReader {
 			}
 		}
 		for _, w := range walls {
-			o.onsets = append(o.onsets, w.Add(-time.Duration(o.from)*time.Second))
+			o.onsets = append(o.onsets, w.Add(-time.Duration(o.From)*time.Second))
 		}
-		r.obs = append(r.obs, o)
+		r.Obs = append(r.Obs, o)
 	}
 	return r
 }
 
 // inForce is the offset in force at instant at: the observance with the
 // latest onset not after it.
-func (r tzReader) inForce(at time.Time) (int, bool) {
+func (r Zone) inForce(at time.Time) (int, bool) {
 	var best time.Time
 	off, found := 0, false
-	for _, o := range r.obs {
+	for _, o := range r.Obs {
 		for _, on := range o.onsets {
 			if !on.After(at) && (!found || on.After(best)) {
-				best, off, found = on, o.to, true
+				best, off, found = on, o.To, true
 			}
 		}
 	}
@@ -144,23 +168,24 @@ func (r tzReader) inForce(at time.Time) (int, bool) {
 }
 
 // resolve turns a local time into the instant RFC 5545 means by it.
-func (r tzReader) resolve(wall time.Time) (time.Time, error) {
+func (r Zone) resolve(wall time.Time) (time.Time, error) {
 	var out time.Time
-	for _, o := range r.obs {
-		c := wall.Add(-time.Duration(o.to) * time.Second)
-		if off, ok := r.inForce(c); ok && off == o.to && (out.IsZero() || c.Before(out)) {
+	for _, o := range r.Obs {
+		c := wall.Add(-time.Duration(o.To) * time.Second)
+		if off, ok := r.inForce(c); ok && off == o.To && (out.IsZero() || c.Before(out)) {
 			out = c
 		}
 	}
 	if out.IsZero() {
-		return out, fmt.Errorf("%s: local time %s does not exist or is not covered", r.tzid, wall.Format("2006-01-02 15:04:05"))
+		return out, fmt.Errorf("%s: local time %s does not exist or is not covered", r.TZID, wall.Format("2006-01-02 15:04:05"))
 	}
 	return out, nil
 }
 
-// eventTime reads DTSTART or DTEND of an event through the calendar's
-// own VTIMEZONEs.
-func eventTime(t *testing.T, e *ics.VEvent, p ics.ComponentProperty, zones map[string]tzReader) (time.Time, bool) {
+// EventTime reads DTSTART or DTEND of an event through the calendar's
+// own VTIMEZONEs; local reports whether it was written with a TZID (else
+// in UTC). A TZID without a VTIMEZONE fails the test.
+func EventTime(t *testing.T, e *ics.VEvent, p ics.ComponentProperty, zones map[string]Zone) (time.Time, bool) {
 	t.Helper()
 	v := e.GetProperty(p)
 	if v == nil {
@@ -185,16 +210,16 @@ func eventTime(t *testing.T, e *ics.VEvent, p ics.ComponentProperty, zones map[s
 	return at, true
 }
 
-// readZones reads every VTIMEZONE of a calendar.
-func readZones(t *testing.T, cal *ics.Calendar, until int) map[string]tzReader {
+// Zones reads every VTIMEZONE of a calendar.
+func Zones(t *testing.T, cal *ics.Calendar, until int) map[string]Zone {
 	t.Helper()
-	zones := map[string]tzReader{}
+	zones := map[string]Zone{}
 	for _, vtz := range cal.Timezones() {
 		r := readTimezone(t, vtz, until)
-		if _, dup := zones[r.tzid]; dup {
-			t.Fatalf("two VTIMEZONEs for %s", r.tzid)
+		if _, dup := zones[r.TZID]; dup {
+			t.Fatalf("two VTIMEZONEs for %s", r.TZID)
 		}
-		zones[r.tzid] = r
+		zones[r.TZID] = r
 	}
 	return zones
 }
