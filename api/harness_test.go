@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -153,6 +154,10 @@ func (h *harness) call(role, method, path string, body any, status int, out any)
 		h.t.Fatalf("%s %s as %s: status %d, want %d: %s", method, path, role, w.Code, status, w.Body)
 	}
 	if out != nil {
+		// Decode into a zero value: fields the answer omits must not
+		// keep what an earlier answer put there.
+		v := reflect.ValueOf(out).Elem()
+		v.Set(reflect.Zero(v.Type()))
 		dec := json.NewDecoder(w.Body)
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(out); err != nil {
@@ -178,4 +183,15 @@ func apiErr(t *testing.T, w *httptest.ResponseRecorder) errorDetail {
 		t.Errorf("error Content-Type %q", ct)
 	}
 	return b.Error
+}
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+func decodeInto(tb testing.TB, w *httptest.ResponseRecorder, out any) {
+	tb.Helper()
+	dec := json.NewDecoder(w.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(out); err != nil {
+		tb.Fatalf("decode %T: %v\n%s", out, err, w.Body)
+	}
 }
