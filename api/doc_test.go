@@ -102,7 +102,9 @@ func docSteps() []docStep {
 		{key: "POST /api/v1/groups/{group}/programme", role: rFac, method: "POST", path: g("/programme"), status: 201, body: val(map[string]any{"first": "2026-04-20T17:30"})},
 		{key: "GET /api/v1/groups/{group}/meetings", role: rMember, method: "GET", path: g("/meetings")},
 		{key: "PUT /api/v1/meetings/{meeting}/rsvps/{person}", role: rMember, method: "PUT",
-			path: func(s *docState) string { return "/api/v1/meetings/" + s.h.f.Meeting.ID + "/rsvps/" + s.h.f.Members[1].ID },
+			path: func(s *docState) string {
+				return "/api/v1/meetings/" + s.h.f.Meeting.ID + "/rsvps/" + s.h.f.Members[1].ID
+			},
 			body: val(map[string]any{"answer": "coming"}),
 			setup: func(s *docState) {
 				for _, p := range s.h.f.Members[2:4] {

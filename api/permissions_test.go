@@ -131,7 +131,7 @@ func templateBody() map[string]any {
 		"name": map[string]string{"en": "Custom", "fi": "Oma"}, "minMembers": 2, "maxMembers": 6, "meetings": 4,
 		"cadence": map[string]int{"months": 0, "days": 14}, "meetingMinutes": 60,
 		"agreement": map[string]string{"en": "What is said here stays here.", "fi": "Mitä täällä puhutaan, jää tänne."},
-		"phases": []map[string]any{{"name": map[string]string{"en": "Talk"}, "timeboxMinutes": 50}},
+		"phases":    []map[string]any{{"name": map[string]string{"en": "Talk"}, "timeboxMinutes": 50}},
 	}
 }
 
