@@ -8,6 +8,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"piiri/internal/ratelimit"
+	"piiri/metrics"
 )
 
 // TestFailedAuthIsRateLimitedPerSource: wrong tokens from one address
@@ -55,6 +60,28 @@ func TestFailedAuthIsRateLimitedPerSource(t *testing.T) {
 	}
 	if w := h2.do(req{method: "GET", path: "/api/v1/me", token: h2.token(rMember), remote: bad}); w.Code != http.StatusOK {
 		t.Fatalf("requests without a token blocked the address: %d", w.Code)
+	}
+}
+
+// TestAuthMetrics: wrong links and refusals are counted when metrics are
+// given.
+func TestAuthMetrics(t *testing.T) {
+	h := newHarness(t, openMem)
+	mx := metrics.New()
+	a, err := New(Config{Control: h.f.Svc, BaseURL: func() string { return baseURL }, Clock: h.f.Clock, Metrics: mx,
+		FailedAuth: ratelimit.New(ratelimit.Config{Every: time.Hour, Burst: 2}, h.f.Clock)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.h = a.Handler()
+	for range 3 {
+		h.do(req{method: "GET", path: "/api/v1/me", token: "WrongToken0123456789abcdefghijklmn"})
+	}
+	if got := testutil.ToFloat64(mx.AuthFailures.WithLabelValues(metrics.CredentialLinkToken)); got != 2 {
+		t.Errorf("auth failures %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(mx.AuthRateLimited.WithLabelValues("api")); got != 1 {
+		t.Errorf("rate limited %v, want 1", got)
 	}
 }
 
