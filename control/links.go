@@ -157,6 +157,7 @@ func (s *Service) ReissueLink(ctx context.Context, p Principal, personID string)
 		l = Link{PersonID: personID, Token: s.ids.NewToken(), Issued: s.now()}
 		return tx.PutLink(l)
 	})
+	s.notifyInvite(ctx, err, personID, true)
 	return l, err
 }
 

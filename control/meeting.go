@@ -126,6 +126,9 @@ type Meeting struct {
 	Poll       *TimePoll             `json:"poll,omitempty"`
 	Moves      []Move                `json:"moves,omitempty"`
 	Result     *HeldResult           `json:"result,omitempty"` // set when ended
+	// Reminded is, by person ID, the start the day-before reminder was
+	// sent for (reminders.go): a meeting that moves is reminded anew.
+	Reminded map[string]time.Time `json:"reminded,omitempty"`
 
 	Created   time.Time `json:"created"`
 	Opened    time.Time `json:"opened,omitzero"`

@@ -63,6 +63,7 @@ func (s *Service) AddPerson(ctx context.Context, p Principal, groupID string, in
 		link = Link{PersonID: person.ID, Token: s.ids.NewToken(), Issued: s.now()}
 		return tx.PutLink(link)
 	})
+	s.notifyInvite(ctx, err, person.ID, false)
 	return person, link, err
 }
 

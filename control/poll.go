@@ -109,13 +109,14 @@ func (s *Service) WithdrawPoll(ctx context.Context, p Principal, meetingID strin
 }
 
 func (s *Service) closePoll(ctx context.Context, p Principal, meetingID string, option int) (Meeting, error) {
-	var m Meeting
+	var m, was Meeting
 	err := s.update(ctx, func(tx Tx) error {
 		var a actor
 		var err error
 		if m, _, a, err = loadMeeting(tx, p, meetingID); err != nil {
 			return err
 		}
+		was = m
 		if !a.isFacilitator() {
 			return ErrNotFacilitator
 		}
@@ -137,5 +138,6 @@ func (s *Service) closePoll(ctx context.Context, p Principal, meetingID string, 
 		m.Poll.Closed, m.Poll.Picked = s.now(), option
 		return tx.PutMeeting(m)
 	})
+	s.notifyMoved(ctx, err, was, m)
 	return m, err
 }

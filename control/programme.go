@@ -214,13 +214,14 @@ func (s *Service) UpdateMeeting(ctx context.Context, p Principal, meetingID stri
 // ""). Facilitator or admin. RSVPs stay, now "for the old time"; Sequence
 // rises; the UID stays; an open time poll is withdrawn.
 func (s *Service) MoveMeeting(ctx context.Context, p Principal, meetingID string, start time.Time, timeZone string) (Meeting, error) {
-	var m Meeting
+	var m, was Meeting
 	err := s.update(ctx, func(tx Tx) error {
 		var a actor
 		var err error
 		if m, _, a, err = loadMeeting(tx, p, meetingID); err != nil {
 			return err
 		}
+		was = m
 		if !a.isFacilitator() {
 			return ErrNotFacilitator
 		}
@@ -240,6 +241,7 @@ func (s *Service) MoveMeeting(ctx context.Context, p Principal, meetingID string
 		}
 		return tx.PutMeeting(m)
 	})
+	s.notifyMoved(ctx, err, was, m)
 	return m, err
 }
 
@@ -288,6 +290,7 @@ func (s *Service) CancelMeeting(ctx context.Context, p Principal, meetingID stri
 		m.Sequence++
 		return tx.PutMeeting(m)
 	})
+	s.notifyCancelled(ctx, err, m)
 	return m, err
 }
 

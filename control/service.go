@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 	_ "time/tzdata" // time zones work on hosts without /usr/share/zoneinfo
 
@@ -36,6 +37,12 @@ type Options struct {
 	// Templates from config: they add to the shipped ones or override
 	// them by ID; templates stored through PutTemplate override both.
 	Templates []Template
+	// Notifier, when set, hears of committed changes people should be
+	// told of by e-mail (notify.go); nil (no SMTP relay) sends nothing.
+	Notifier Notifier
+	// Log takes what an operation cannot return: a notice whose data
+	// could not be read after its change committed. Default: discard.
+	Log *slog.Logger
 }
 
 // Service is the mentoring domain over a Store. It is safe for concurrent
@@ -51,11 +58,16 @@ type Service struct {
 	adminHash  TokenHash
 	shipped    []Template // from templates.yaml
 	configured []Template // from Options
+	notifier   Notifier
+	log        *slog.Logger
 }
 
 // New returns a Service over st.
 func New(st Store, opt Options) (*Service, error) {
-	s := &Service{st: st, clk: opt.Clock, ids: opt.IDs, minHeld: opt.MinHeld, tz: opt.TimeZone}
+	s := &Service{st: st, clk: opt.Clock, ids: opt.IDs, minHeld: opt.MinHeld, tz: opt.TimeZone, notifier: opt.Notifier, log: opt.Log}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
 	if s.clk == nil {
 		s.clk = clock.Real{}
 	}
