@@ -37,7 +37,29 @@ type Metrics struct {
 	TURNAuthFailures      prometheus.Counter
 	TURNRefused           prometheus.Counter     // permissions and packets refused by the relay policy
 	TURNRelayedBytes      *prometheus.CounterVec // by direction
+
+	MailSent    *prometheus.CounterVec // accepted by the relay, by kind
+	MailFailed  *prometheus.CounterVec // given up on, by kind and reason
+	MailRetries *prometheus.CounterVec // temporary failures retried later, by kind
+	MailQueued  prometheus.Gauge       // messages waiting to be sent
 }
+
+// Kinds of mail, the kind label of the mail metrics.
+const (
+	MailInvitation = "invitation"
+	MailReminder   = "reminder"
+	MailMoved      = "moved"
+	MailCancelled  = "cancelled"
+)
+
+// Reasons a mail is given up on, the reason label of MailFailed.
+const (
+	MailRefused     = "refused"     // the relay answered with a permanent (5xx) error
+	MailUnreachable = "unreachable" // temporary failures (network, 4xx) until the attempts ran out
+	MailQueueFull   = "queue_full"  // the queue was full when it came
+	MailShutdown    = "shutdown"    // the server stopped before it could be sent
+	MailCompose     = "compose"     // the message could not be composed
+)
 
 // Paths a peer connection can take, the labels of ConnectionPaths.
 const (
@@ -130,6 +152,18 @@ func New() *Metrics {
 		TURNRelayedBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_turn_relayed_bytes_total", Help: "Bytes relayed by TURN, by direction (to_sfu, to_client).",
 		}, []string{"direction"}),
+		MailSent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_mail_sent_total", Help: "E-mails accepted by the SMTP relay, by kind: invitation, reminder, moved, cancelled.",
+		}, []string{"kind"}),
+		MailFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_mail_failed_total", Help: "E-mails given up on, by kind and reason: refused, unreachable, queue_full, shutdown, compose.",
+		}, []string{"kind", "reason"}),
+		MailRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_mail_retries_total", Help: "E-mail delivery attempts that failed temporarily and were retried later, by kind.",
+		}, []string{"kind"}),
+		MailQueued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "piiri_mail_queued", Help: "E-mails waiting in the queue to be sent.",
+		}),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -140,6 +174,7 @@ func New() *Metrics {
 		m.Probes, m.AuthFailures, m.AuthRateLimited,
 		m.SharedPortConnections, m.ConnectionPaths,
 		m.TURNAllocations, m.TURNAuthFailures, m.TURNRefused, m.TURNRelayedBytes,
+		m.MailSent, m.MailFailed, m.MailRetries, m.MailQueued,
 	)
 	// Pre-create the per-kind series so dashboards see zeros, not gaps.
 	for _, k := range []string{KindAudio, KindVideo} {
@@ -155,6 +190,10 @@ func New() *Metrics {
 	}
 	for _, d := range []string{"to_sfu", "to_client"} {
 		m.TURNRelayedBytes.WithLabelValues(d)
+	}
+	for _, k := range []string{MailInvitation, MailReminder, MailMoved, MailCancelled} {
+		m.MailSent.WithLabelValues(k)
+		m.MailRetries.WithLabelValues(k)
 	}
 	return m
 }
