@@ -137,7 +137,9 @@ func (h *harness) addThree() (fi, sv, en control.Person) {
 }
 
 // value of a labelled mail counter.
-func (h *harness) sent(kind string) float64 { return testutil.ToFloat64(h.met.MailSent.WithLabelValues(kind)) }
+func (h *harness) sent(kind string) float64 {
+	return testutil.ToFloat64(h.met.MailSent.WithLabelValues(kind))
+}
 func (h *harness) failed(kind, reason string) float64 {
 	return testutil.ToFloat64(h.met.MailFailed.WithLabelValues(kind, reason))
 }
