@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"html/template"
 	"net/mail"
 	"time"
 
@@ -20,8 +21,9 @@ const (
 
 // composer turns notices into messages.
 type composer struct {
-	s   settings
-	now func() time.Time
+	s    settings
+	now  func() time.Time
+	html *template.Template // newLetterTemplate
 }
 
 func (c composer) base(to control.Recipient, g control.GroupInfo, subject string) (message, letter) {
@@ -43,7 +45,7 @@ func (c composer) base(to control.Recipient, g control.GroupInfo, subject string
 func (c composer) finish(m message, l letter, to control.Recipient, g control.GroupInfo, mv *control.MeetingView) (message, error) {
 	var err error
 	m.Text = l.text()
-	if m.HTML, err = l.html(); err != nil {
+	if m.HTML, err = l.html(c.html); err != nil {
 		return m, err
 	}
 	if mv == nil {

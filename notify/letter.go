@@ -44,7 +44,7 @@ func (l letter) text() string {
 // letterHTML is the HTML form: plain markup with inline style only, as
 // mail programs strip style sheets. html/template escapes every text and
 // checks every link.
-var letterHTML = template.Must(template.New("letter").Parse(`<!DOCTYPE html>
+const letterHTML = `<!DOCTYPE html>
 <html lang="{{.Lang}}">
 <head><meta charset="utf-8"><title>{{.Subject}}</title></head>
 <body style="font-family: sans-serif; line-height: 1.5; max-width: 40em">
@@ -56,11 +56,16 @@ var letterHTML = template.Must(template.New("letter").Parse(`<!DOCTYPE html>
 {{end}}{{$l}}{{end}}</p>
 </body>
 </html>
-`))
+`
 
-func (l letter) html() (string, error) {
+// newLetterTemplate parses letterHTML; the Mailer keeps one.
+func newLetterTemplate() *template.Template {
+	return template.Must(template.New("letter").Parse(letterHTML))
+}
+
+func (l letter) html(tmpl *template.Template) (string, error) {
 	var b strings.Builder
-	if err := letterHTML.Execute(&b, l); err != nil {
+	if err := tmpl.Execute(&b, l); err != nil {
 		return "", err
 	}
 	return b.String(), nil

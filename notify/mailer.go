@@ -84,7 +84,7 @@ func New(cfg Config, opt Options) (*Mailer, error) {
 	}
 	m := &Mailer{
 		s: s, clk: opt.Clock, log: opt.Log, met: opt.Metrics,
-		comp:       composer{s: s, now: func() time.Time { return opt.Clock.Now() }},
+		comp:       composer{s: s, now: func() time.Time { return opt.Clock.Now() }, html: newLetterTemplate()},
 		send:       newTransport(s).send,
 		queue:      make(chan *job, s.QueueSize),
 		closing:    make(chan struct{}),

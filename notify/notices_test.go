@@ -94,7 +94,7 @@ func TestInvitation(t *testing.T) {
 		nameInTo, fileIs string
 	}{
 		{fi, "Kutsu: " + groupName, "fi", []string{"Hei Sanna Sähköposti,", "sinut on lisätty ryhmään ”" + groupName + "” jäseneksi.", "Seuraava tapaaminen:", "Tapaaminen 1/8", "Aika: maanantai 9.3.2026 klo 9.00–10.30", "Teema: Työn kuormitus", "Järjestäjä: Espoon kaupunki"}, "Sanna Sähköposti", "tapaaminen.ics"},
-		{sv, "Inbjudan: " + groupName, "sv", []string{"Hej Sven Svensson,", "du har lagts till i gruppen ”" + groupName + "” som medlem.", "Nästa träff:", "Träff 1 av 8", "Tid: måndag 9.3.2026 kl. 9.00–10.30", "Tema: Työn kuormitus", "Arrangör: Espoon kaupunki"}, "Sven Svensson", "traff.ics"},
+		{sv, "Inbjudan: " + groupName, "sv", []string{"Hej Sven Svensson!", "Du har lagts till i gruppen ”" + groupName + "” som medlem.", "Nästa träff:", "Träff 1 av 8", "Tid: måndag 9.3.2026 kl. 9.00–10.30", "Tema: Työn kuormitus", "Arrangör: Espoon kaupunki"}, "Sven Svensson", "traff.ics"},
 		{en, "Invitation: " + groupName, "en", []string{"Hello Olivia Observer,", "as an observer.", "The next meeting:", "Meeting 1 of 8", "Time: Monday 9 March 2026, 09:00–10:30", "Theme: Työn kuormitus"}, "Olivia Observer", "meeting.ics"},
 	}
 	ids := map[string]bool{}
@@ -196,7 +196,7 @@ func TestMovedNotice(t *testing.T) {
 		text    []string
 	}{
 		{fi, "Tapaaminen siirretty: " + groupName + ", ti 10.3.2026 klo 11.00", []string{"ryhmän ”" + groupName + "” tapaaminen on siirretty.", "Uusi aika: tiistai 10.3.2026 klo 11.00–12.30", "Vanha aika: maanantai 9.3.2026 klo 9.00–10.30", "Vastaa uudelleen:"}},
-		{sv, "Träffen har flyttats: " + groupName + ", tis 10.3.2026 kl. 11.00", []string{"Ny tid: tisdag 10.3.2026 kl. 11.00–12.30", "Gammal tid: måndag 9.3.2026 kl. 9.00–10.30", "Svara igen:"}},
+		{sv, "Träffen har flyttats: " + groupName + ", tis 10.3.2026 kl. 11.00", []string{"Ny tid: tisdag 10.3.2026 kl. 11.00–12.30", "Tidigare tid: måndag 9.3.2026 kl. 9.00–10.30", "Svara igen:"}},
 	} {
 		msgs := h.rcv.to(c.p.Email)
 		if len(msgs) != 2 {
@@ -237,5 +237,19 @@ func TestCancelledNotice(t *testing.T) {
 	}
 	if got := h.sent("cancelled"); got != 3 {
 		t.Errorf("sent{cancelled} = %v, want 3", got)
+	}
+}
+
+// TestHTMLEscaped: names go into the HTML as text, never as markup.
+func TestHTMLEscaped(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.add(`Eve <b onclick="x">&`, "eve@example.fi", control.English, control.RoleMember)
+	m := parse(t, h.rcv.waitFor(1)[0].Data)
+	if strings.Contains(m.HTML, "<b onclick") || !strings.Contains(m.HTML, "Eve &lt;b onclick=&#34;x&#34;&gt;&amp;") {
+		t.Fatalf("the name is not escaped in the HTML:\n%s", m.HTML)
+	}
+	contains(t, "text", m.Text, `Hello Eve <b onclick="x">&,`)
+	if to, err := m.Header.AddressList("To"); err != nil || to[0].Name != `Eve <b onclick="x">&` {
+		t.Fatalf("To %v (%v)", to, err)
 	}
 }

@@ -94,11 +94,11 @@ func startReceiver(t *testing.T, o receiverOptions) *receiver {
 	}
 	r.ln, r.addr = ln, ln.Addr().(*net.TCPAddr)
 	go func() { _ = r.srv.Serve(ln) }()
-	t.Cleanup(func() { _ = r.srv.Close() })
+	t.Cleanup(r.stop)
 	return r
 }
 
-func (r *receiver) stop() { _ = r.srv.Close() }
+func (r *receiver) stop() { _ = r.srv.Close(); _ = r.ln.Close() }
 
 // refuseNext makes the next messages' DATA fail with these codes.
 func (r *receiver) refuseNext(codes ...int) {

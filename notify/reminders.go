@@ -94,17 +94,26 @@ func (r *reminderLoop) check() {
 		if busy {
 			continue
 		}
-		r.m.submit(KindReminder, n.To, func() (message, error) { return r.m.comp.reminder(n) }, func(sent bool) {
-			if sent {
-				// Not r.ctx: a reminder sent while Close drains the
-				// queue must still be marked.
-				if err := r.src.MarkReminded(context.Background(), key.meeting, key.person, key.start); err != nil {
-					r.m.log.Warn("reminders: sent but not marked; it may be sent again", "person", key.person, "meeting", key.meeting, "error", err)
-				}
-			}
-			r.imu.Lock()
-			delete(r.inflight, key)
-			r.imu.Unlock()
-		})
+		r.m.submit(KindReminder, n.To, func() (message, error) { return r.m.comp.reminder(n) }, func(sent bool) { r.done(key, sent) })
 	}
+}
+
+// done ends a reminder's flight. A sent one is marked first, and its key
+// let go only between checks (under mu): a check that listed it before
+// the mark committed still finds it in flight, and the next check no
+// longer lists it. An unsent one (which may end inside a check, when the
+// queue refuses it) is simply let go, to be listed again.
+func (r *reminderLoop) done(key reminderKey, sent bool) {
+	if sent {
+		// Not r.ctx: a reminder sent while Close drains the queue must
+		// still be marked.
+		if err := r.src.MarkReminded(context.Background(), key.meeting, key.person, key.start); err != nil {
+			r.m.log.Warn("reminders: sent but not marked; it may be sent again", "person", key.person, "meeting", key.meeting, "error", err)
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
+	r.imu.Lock()
+	delete(r.inflight, key)
+	r.imu.Unlock()
 }

@@ -6,6 +6,9 @@ import "piiri/control"
 // client's strings live in its language files; these are written by the
 // server into e-mails.) Each %s and %d is noted where it is not obvious.
 type texts struct {
+	// hello is the greeting. Finnish goes on in lower case after its
+	// comma (as Kielitoimisto advises); Swedish and English begin the
+	// next sentence with a capital.
 	hello     string // %s: the person's name
 	theme     string
 	time      string
@@ -74,9 +77,9 @@ func english() texts {
 
 		inviteSubject:  "Invitation: %s",
 		reissueSubject: "Your new link: %s",
-		invited:        "you have been added to the group “%s” as %s.",
+		invited:        "You have been added to the group “%s” as %s.",
 		roles:          map[control.Role]string{control.RoleMember: "a member", control.RoleFacilitator: "a facilitator", control.RoleObserver: "an observer"},
-		reissued:       "you have a new personal link to the group “%s”. The old link no longer works.",
+		reissued:       "You have a new personal link to the group “%s”. The old link no longer works.",
 		yourLink:       "Your personal link to the group’s page, where you answer whether you are coming and join the meetings. Keep it to yourself: it is your key.",
 		next:           "The next meeting",
 		noMeeting:      "No meetings are planned yet; you will see them on the group’s page.",
@@ -84,7 +87,7 @@ func english() texts {
 		subscribe:      "To have all of the group’s meetings in your calendar, and kept up to date, subscribe to this calendar:",
 
 		reminderSubject: "Reminder: %s, %s",
-		reminderIntro:   "a reminder of the next meeting of the group “%s”.",
+		reminderIntro:   "This is a reminder of the next meeting of the group “%s”.",
 		yourAnswer:      "Your answer: %s.",
 		answers:         map[control.Answer]string{control.Coming: "coming", control.NotComing: "not coming", control.Maybe: "maybe"},
 		noAnswer:        "You have not answered yet.",
@@ -95,14 +98,14 @@ func english() texts {
 		sameLink:        "You join the meeting from the same link.",
 
 		movedSubject:  "Meeting moved: %s, %s",
-		movedIntro:    "the meeting of the group “%s” has moved.",
+		movedIntro:    "The meeting of the group “%s” has moved.",
 		newTime:       "New time",
 		oldTime:       "Old time",
 		answerAgain:   "Answers given for the old time no longer count. Please answer again:",
 		attachedMoved: "The updated calendar entry is attached.",
 
 		cancelledSubject:  "Meeting cancelled: %s, %s",
-		cancelledIntro:    "the meeting of the group “%s” is cancelled.",
+		cancelledIntro:    "The meeting of the group “%s” is cancelled.",
 		attachedCancelled: "The attached calendar file marks it cancelled in your calendar.",
 		otherMeetings:     "The group’s other meetings are as planned:",
 
@@ -131,14 +134,14 @@ func finnish() texts {
 		next:           "Seuraava tapaaminen",
 		noMeeting:      "Tapaamisia ei ole vielä suunniteltu. Näet ne ryhmän sivulla.",
 		attached:       "Tapaaminen on liitteenä kalenteritiedostona.",
-		subscribe:      "Saat kaikki ryhmän tapaamiset kalenteriisi ja pysymään ajan tasalla tilaamalla tämän kalenterin:",
+		subscribe:      "Kun tilaat tämän kalenterin, kaikki ryhmän tapaamiset näkyvät kalenterissasi ja pysyvät ajan tasalla:",
 
 		reminderSubject: "Muistutus: %s, %s",
-		reminderIntro:   "muistutus ryhmän ”%s” seuraavasta tapaamisesta.",
+		reminderIntro:   "tässä muistutus ryhmän ”%s” seuraavasta tapaamisesta.",
 		yourAnswer:      "Vastauksesi: %s.",
 		answers:         map[control.Answer]string{control.Coming: "tulen", control.NotComing: "en tule", control.Maybe: "ehkä"},
 		noAnswer:        "Et ole vielä vastannut.",
-		staleAnswer:     "Vastasit tapaamisen aiempaan aikaan. Vastaa uudelleen.",
+		staleAnswer:     "Vastauksesi koski tapaamisen aiempaa aikaa. Vastaa uudelleen.",
 		reached:         "Tulossa %d: vähimmäismäärä (%d) on koossa.",
 		needed:          "Tulossa %d: tarvitaan vielä %d, jotta vähimmäismäärä (%d) täyttyy.",
 		answerHere:      "Vastaa tai muuta vastaustasi täällä:",
@@ -163,7 +166,7 @@ func finnish() texts {
 
 func swedish() texts {
 	return texts{
-		hello:     "Hej %s,",
+		hello:     "Hej %s!",
 		theme:     "Tema",
 		time:      "Tid",
 		number:    "Träff %d av %d",
@@ -172,9 +175,9 @@ func swedish() texts {
 
 		inviteSubject:  "Inbjudan: %s",
 		reissueSubject: "Din nya länk: %s",
-		invited:        "du har lagts till i gruppen ”%s” som %s.",
+		invited:        "Du har lagts till i gruppen ”%s” som %s.",
 		roles:          map[control.Role]string{control.RoleMember: "medlem", control.RoleFacilitator: "handledare", control.RoleObserver: "observatör"},
-		reissued:       "du har fått en ny personlig länk till gruppen ”%s”. Den gamla länken fungerar inte längre.",
+		reissued:       "Du har fått en ny personlig länk till gruppen ”%s”. Den gamla länken fungerar inte längre.",
 		yourLink:       "Din personliga länk till gruppens sida. Där svarar du om du kommer och deltar i träffarna. Ge inte länken till andra: den är din nyckel.",
 		next:           "Nästa träff",
 		noMeeting:      "Inga träffar är planerade ännu. Du ser dem på gruppens sida.",
@@ -182,25 +185,25 @@ func swedish() texts {
 		subscribe:      "Prenumerera på den här kalendern så har du alla gruppens träffar i din kalender, alltid uppdaterade:",
 
 		reminderSubject: "Påminnelse: %s, %s",
-		reminderIntro:   "en påminnelse om nästa träff i gruppen ”%s”.",
+		reminderIntro:   "Det här är en påminnelse om nästa träff i gruppen ”%s”.",
 		yourAnswer:      "Ditt svar: %s.",
 		answers:         map[control.Answer]string{control.Coming: "jag kommer", control.NotComing: "jag kommer inte", control.Maybe: "kanske"},
 		noAnswer:        "Du har inte svarat ännu.",
-		staleAnswer:     "Du svarade för träffens tidigare tid. Svara igen.",
+		staleAnswer:     "Ditt svar gällde träffens tidigare tid. Svara igen.",
 		reached:         "%d kommer: minimiantalet (%d) är uppnått.",
 		needed:          "%d kommer: det behövs %d till för att nå minimiantalet (%d).",
 		answerHere:      "Svara eller ändra ditt svar här:",
 		sameLink:        "Du deltar i träffen via samma länk.",
 
 		movedSubject:  "Träffen har flyttats: %s, %s",
-		movedIntro:    "träffen i gruppen ”%s” har flyttats.",
+		movedIntro:    "Träffen i gruppen ”%s” har flyttats.",
 		newTime:       "Ny tid",
-		oldTime:       "Gammal tid",
+		oldTime:       "Tidigare tid",
 		answerAgain:   "Svar som gavs för den gamla tiden gäller inte längre. Svara igen:",
 		attachedMoved: "Den uppdaterade kalenderposten är bifogad.",
 
 		cancelledSubject:  "Träffen är inställd: %s, %s",
-		cancelledIntro:    "träffen i gruppen ”%s” är inställd.",
+		cancelledIntro:    "Träffen i gruppen ”%s” är inställd.",
 		attachedCancelled: "Den bifogade kalenderfilen markerar den som inställd i din kalender.",
 		otherMeetings:     "Gruppens övriga träffar blir av som planerat:",
 
