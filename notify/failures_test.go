@@ -101,9 +101,10 @@ func TestHangingRelayNeverBlocks(t *testing.T) {
 			accepted <- c // held open, never written to
 		}
 	}()
+	var held []net.Conn
 	defer func() {
-		for len(accepted) > 0 {
-			(<-accepted).Close()
+		for _, c := range held {
+			c.Close()
 		}
 	}()
 	rcv := startReceiver(t, receiverOptions{}) // only for the harness's defaults
@@ -115,6 +116,14 @@ func TestHangingRelayNeverBlocks(t *testing.T) {
 	for i, name := range []string{"Aino", "Bertil", "Cecilia", "Daniel"} {
 		if _, _, err := h.svc.AddPerson(h.ctx, h.as(h.fac), h.group.ID, control.PersonInput{Name: name, Email: strings.ToLower(name) + "@example.fi", Role: control.RoleMember}); err != nil {
 			t.Fatalf("add %d: %v", i, err)
+		}
+		if i == 0 { // the worker is connected and stuck before the rest come
+			select {
+			case c := <-accepted:
+				held = append(held, c)
+			case <-time.After(20 * time.Second):
+				t.Fatal("the worker never connected to the relay")
+			}
 		}
 	}
 	// One is being sent (stuck), one waits in the queue, two overflowed.

@@ -200,9 +200,6 @@ func (m *Mailer) retry(j *job, err error) {
 	for range j.attempts - 1 {
 		wait *= 4
 	}
-	m.met.MailRetries.WithLabelValues(j.kind).Inc()
-	m.log.Info("mail delivery failed; will retry", "kind", j.kind, "person", j.personID, "name", j.name,
-		"attempts", j.attempts, "retry_in", wait, "error", logError(err))
 	m.retrying[j] = m.clk.AfterFunc(wait, func() {
 		m.mu.Lock()
 		_, pending := m.retrying[j]
@@ -212,6 +209,11 @@ func (m *Mailer) retry(j *job, err error) {
 			m.enqueue(j)
 		}
 	})
+	// Counted once the timer is set, so that whoever sees the count can
+	// rely on the retry being scheduled.
+	m.met.MailRetries.WithLabelValues(j.kind).Inc()
+	m.log.Info("mail delivery failed; will retry", "kind", j.kind, "person", j.personID, "name", j.name,
+		"attempts", j.attempts, "retry_in", wait, "error", logError(err))
 }
 
 // fail gives j up: counted, logged (without the address and the link)
