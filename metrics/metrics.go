@@ -6,6 +6,8 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"piiri/internal/buildinfo"
 )
 
 // Metrics holds every collector piiri exports. The zero value is not usable;
@@ -34,6 +36,10 @@ type Metrics struct {
 	TURNAuthFailures      prometheus.Counter
 	TURNRefused           prometheus.Counter     // permissions and packets refused by the relay policy
 	TURNRelayedBytes      *prometheus.CounterVec // by direction
+
+	// BuildInfo is 1 for the running build's version, commit and Go
+	// version, so dashboards can show which build answers.
+	BuildInfo *prometheus.GaugeVec
 }
 
 // Paths a peer connection can take, the labels of ConnectionPaths.
@@ -111,6 +117,9 @@ func New() *Metrics {
 		TURNRelayedBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_turn_relayed_bytes_total", Help: "Bytes relayed by TURN, by direction (to_sfu, to_client).",
 		}, []string{"direction"}),
+		BuildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "piiri_build_info", Help: "Always 1; the labels say which build of piiri is running.",
+		}, []string{"version", "commit", "goversion"}),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -120,7 +129,10 @@ func New() *Metrics {
 		m.SignalingMessages, m.SignalingErrors, m.Resumes, m.Disconnects,
 		m.SharedPortConnections, m.ConnectionPaths,
 		m.TURNAllocations, m.TURNAuthFailures, m.TURNRefused, m.TURNRelayedBytes,
+		m.BuildInfo,
 	)
+	bi := buildinfo.Get()
+	m.BuildInfo.WithLabelValues(bi.Version, bi.Commit, bi.GoVersion).Set(1)
 	// Pre-create the per-kind series so dashboards see zeros, not gaps.
 	for _, k := range []string{KindAudio, KindVideo} {
 		m.PublishedTracks.WithLabelValues(k)

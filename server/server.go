@@ -21,12 +21,17 @@ import (
 	"net/http/pprof"
 	"net/netip"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"piiri/config"
+	"piiri/internal/buildinfo"
+	"piiri/internal/logfilter"
 	"piiri/metrics"
 	"piiri/sfu"
 	"piiri/sfu/portmux"
@@ -47,6 +52,7 @@ type Server struct {
 	turn    *turn.Server   // nil when TURN is off
 	turnUDP net.PacketConn // nil when TURN over UDP is off
 	signal  *signaling.Server
+	devMode bool // no room key; only ever true on a loopback socket
 
 	app      *http.Server // the web client, REST and websocket
 	redirect *http.Server // plain HTTP to HTTPS; nil when TLS is off
@@ -67,6 +73,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		}
 	}()
 
+	if err := makeDataDir(cfg.Data.Dir, log); err != nil {
+		return nil, err
+	}
 	if cfg.TLS.Mode != config.TLSOff {
 		source := map[string]tlsconf.Source{
 			config.TLSFiles:      tlsconf.SourceFiles,
@@ -81,6 +90,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 			ACMEEmail:     cfg.TLS.ACMEEmail,
 			ACMECacheDir:  cfg.TLS.ACMECacheDir,
 			ACMEDirectory: cfg.TLS.ACMEDirectory,
+			Dir:           cfg.Data.Dir,
+			Logger:        log.With("component", "tls"),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("server: tls: %w", err)
@@ -89,9 +100,13 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 
 	tcp, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("server: listen on TCP %s (server.listen): %w", cfg.Server.Listen, err)
+		return nil, portHint(fmt.Errorf("server: listen on TCP %s (server.listen): %w", cfg.Server.Listen, err), cfg.Server.Listen)
 	}
 	cleanup = append(cleanup, func() { _ = tcp.Close() })
+	if err := checkPublicBind(cfg, tcp.Addr()); err != nil {
+		return nil, err
+	}
+	s.devMode = cfg.Rooms.Key == ""
 	s.mux, err = portmux.New(tcp, portmux.Config{
 		TLS:            s.tls,
 		TrustedProxies: cfg.Server.TrustedProxies,
@@ -119,13 +134,13 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Metrics:             s.metrics,
 	})
 	if err != nil {
-		return nil, err
+		return nil, portHint(err, cfg.Media.UDPListen)
 	}
 	cleanup = append(cleanup, func() { _ = s.media.Close() })
 
 	if cfg.TURN.Enabled {
 		if err := s.startTURN(); err != nil {
-			return nil, err
+			return nil, portHint(err, cfg.TURN.UDPListen)
 		}
 		cleanup = append(cleanup, func() { _ = s.turn.Close() })
 	} else {
@@ -150,7 +165,11 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	mux := http.NewServeMux()
 	mux.Handle("/ws", s.signal)
 	mux.HandleFunc("GET /api/netcheck", s.netcheck)
-	mux.Handle("/", web.Handler())
+	mux.Handle("/", web.Handler(web.Options{
+		// Browsers reach the pages over HTTPS: piiri's own TLS, or a
+		// TLS proxy in front.
+		HSTS: s.tls != nil || strings.HasPrefix(s.BaseURL(), "https://"),
+	}))
 	s.app = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -167,7 +186,14 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if cfg.Admin.Listen != config.AdminOff {
 		s.adminLn, err = net.Listen("tcp", cfg.Admin.Listen)
 		if err != nil {
-			return nil, fmt.Errorf("server: listen on %s (admin.listen): %w", cfg.Admin.Listen, err)
+			return nil, portHint(fmt.Errorf("server: listen on %s (admin.listen): %w", cfg.Admin.Listen, err), cfg.Admin.Listen)
+		}
+		cleanup = append(cleanup, func() { _ = s.adminLn.Close() })
+		// Decided on the bound socket: a name in the config (localhost)
+		// can resolve to any address.
+		if !cfg.Admin.AllowPublic && !loopbackOnly(s.adminLn.Addr()) {
+			return nil, fmt.Errorf("server: admin.listen %q is bound to %s, which is not a loopback address; the admin listener serves /metrics and /debug/pprof without a password: listen on 127.0.0.1, or set admin.allow_public: true if a firewall keeps it private",
+				cfg.Admin.Listen, s.adminLn.Addr())
 		}
 		admin := http.NewServeMux()
 		admin.Handle("/metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
@@ -302,7 +328,7 @@ func (s *Server) redirectToHTTPS(w http.ResponseWriter, r *http.Request) {
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	c := s.signal.Counts()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "ok\nrooms %d\nparticipants %d\n", c.Rooms, c.Participants)
+	fmt.Fprintf(w, "ok\n%s\nrooms %d\nparticipants %d\n", buildinfo.Get(), c.Rooms, c.Participants)
 }
 
 // Run serves until ctx ends, then shuts down: clients are told, their
@@ -322,7 +348,8 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.log.Info("piiri is serving", "url", s.BaseURL(), "shared_port", s.mux.Addr().String(),
 		"media_udp", s.media.UDPAddr().String(), "turn_udp", addrOrOff(s.turnUDP),
-		"tls", s.cfg.TLS.Mode, "admin", s.AdminAddr(), "dev_mode", s.cfg.DevMode())
+		"tls", s.cfg.TLS.Mode, "admin", s.AdminAddr(), "dev_mode", s.devMode,
+		"personal_data_in_logs", s.cfg.Log.PersonalData, "version", buildinfo.Get().Version)
 
 	var serveErr error
 	select {
@@ -399,6 +426,11 @@ func (s *Server) WebsocketURL() string {
 	return u + "/ws"
 }
 
+// DevMode reports whether the server runs without a room key: any room
+// name works, for whoever reaches it, which New allows only on a socket
+// bound to a loopback address.
+func (s *Server) DevMode() bool { return s.devMode }
+
 // SharedAddr is the address of the shared TCP port.
 func (s *Server) SharedAddr() string { return s.mux.Addr().String() }
 
@@ -430,11 +462,83 @@ func (s *Server) RoomLink() string {
 	return link
 }
 
-// NewLogger builds the slog logger the config asks for.
+// NewLogger builds the slog logger the config asks for. Unless
+// log.personal_data is true, display names and client addresses are
+// redacted (see internal/logfilter).
 func NewLogger(cfg config.Log, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	if !cfg.PersonalData {
+		h = logfilter.Redact(h)
+	}
+	return slog.New(h)
+}
+
+// makeDataDir creates the data directory, readable by piiri's user only.
+// An existing directory is left as it is, with a warning if others may
+// read it: the admin may have had reasons.
+func makeDataDir(dir string, log *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("server: create the data directory %s (data.dir): %w", dir, err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("server: data directory %s (data.dir): %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("server: data directory %s (data.dir) is not a directory", dir)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("the data directory is readable by other users; chmod 700 it", "dir", dir, "mode", fi.Mode().Perm().String())
+	}
+	return nil
+}
+
+// checkPublicBind refuses what is only safe on loopback when the shared
+// port is bound elsewhere: no room key (dev mode), or plain HTTP with no
+// TLS proxy in front. The config allows both for a listen host that is the
+// name localhost, which a hosts file can point anywhere; the bound address
+// is what decides.
+func checkPublicBind(cfg config.Config, bound net.Addr) error {
+	if loopbackOnly(bound) {
+		return nil
+	}
+	if cfg.Rooms.Key == "" {
+		return fmt.Errorf("server: server.listen %q is bound to %s, which is not a loopback address, and rooms.key is empty: anyone who reaches it could join any room; set rooms.key, or listen on 127.0.0.1",
+			cfg.Server.Listen, bound)
+	}
+	if cfg.TLS.Mode == config.TLSOff && !strings.HasPrefix(strings.ToLower(cfg.Server.PublicURL), "https://") {
+		return fmt.Errorf("server: server.listen %q is bound to %s, which is not a loopback address, and tls.mode is \"off\": the room key would cross the network in clear text; set tls.mode, or put a TLS proxy in front and set server.public_url to its https:// URL",
+			cfg.Server.Listen, bound)
+	}
+	return nil
+}
+
+// loopbackOnly reports whether a socket bound to addr accepts connections
+// from this machine only.
+func loopbackOnly(addr net.Addr) bool {
+	ap, err := netip.ParseAddrPort(addr.String())
+	return err == nil && ap.Addr().Unmap().IsLoopback()
+}
+
+// portHint adds, to an error binding addr, what it takes to bind a port
+// below 1024 without root: the kernel refuses those (EACCES) to processes
+// without CAP_NET_BIND_SERVICE.
+func portHint(err error, addr string) error {
+	if !errors.Is(err, syscall.EACCES) {
+		return err
+	}
+	_, p, splitErr := net.SplitHostPort(addr)
+	port, atoiErr := strconv.Atoi(p)
+	if splitErr != nil || atoiErr != nil || port == 0 || port >= 1024 {
+		return err
+	}
+	exe, exeErr := os.Executable()
+	if exeErr != nil {
+		exe = "/usr/local/bin/piiri"
+	}
+	return fmt.Errorf("%w\nPort %d is below 1024, which needs the CAP_NET_BIND_SERVICE capability: give it to the binary with `setcap cap_net_bind_service=+ep %s`, or under systemd with AmbientCapabilities=CAP_NET_BIND_SERVICE (scripts/piiri.service has it)", err, port, exe)
 }

@@ -10,10 +10,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"piiri/config"
+	"piiri/internal/buildinfo"
 	"piiri/netcheck"
 	"piiri/server"
 )
@@ -24,6 +26,7 @@ Usage:
   piiri serve [-config FILE]     run the server (no config: 127.0.0.1:8080, dev mode)
   piiri config check FILE        validate a config file; list every problem
   piiri config example           print a fully commented example config
+  piiri version                  print the version, commit and Go version
   piiri netcheck [-timeout 10s] LINK
                                  from a member's network: which ways to the
                                  server work (HTTPS, websocket, TURN over
@@ -48,7 +51,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "config":
 		return configCmd(args[1:], stdout, stderr)
 	case "netcheck":
-		return netcheckCmd(args[1:], stdout, stderr)
+		return helpIsNotAnError(args[1:], netcheckCmd(args[1:], stdout, stderr))
+	case "version", "-version", "--version":
+		return versionCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -58,11 +63,63 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// parseFlags parses a subcommand's flags. It reports the exit code when
+// the command should stop: 0 after -h printed the usage (asking for help
+// is not an error), 2 for a usage error, which fs has described.
+func parseFlags(fs *flag.FlagSet, args []string) (exit int, stop bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, flag.ErrHelp):
+		return 0, true
+	default:
+		return 2, true
+	}
+}
+
+// helpIsNotAnError turns the usage-error exit of a subcommand that parses
+// its flags itself into 0 when the flags asked for help (-h, -help,
+// --help before the first argument), as parseFlags does.
+func helpIsNotAnError(args []string, code int) int {
+	if code != 2 {
+		return code
+	}
+	for _, a := range args {
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			break
+		}
+		switch a {
+		case "-h", "-help", "--help", "--h":
+			return 0
+		}
+	}
+	return code
+}
+
+func versionCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if exit, stop := parseFlags(fs, args); stop {
+		return exit
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprint(stderr, "piiri version: takes no arguments\n")
+		return 2
+	}
+	fmt.Fprintln(stdout, buildinfo.Get())
+	return 0
+}
+
 func serve(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "YAML config `file` (default: built-in defaults)")
-	if err := fs.Parse(args); err != nil {
+	if exit, stop := parseFlags(fs, args); stop {
+		return exit
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintf(stderr, "piiri serve: unexpected argument %q; give the config with -config FILE\n", fs.Arg(0))
 		return 2
 	}
 	cfg, err := config.Load(*configPath, os.Environ())
@@ -70,6 +127,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "piiri: invalid configuration:\n%v\n", err)
 		return 1
 	}
+	// Listen for the signals before saying the server runs: a SIGTERM
+	// right after the message must stop it gracefully, not kill it.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	log := server.NewLogger(cfg.Log, stderr)
 	srv, err := server.New(cfg, log)
 	if err != nil {
@@ -77,13 +138,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "\npiiri is running. Open this link to start a meeting:\n\n    %s\n\n", srv.RoomLink())
-	if cfg.DevMode() {
+	if srv.DevMode() {
 		fmt.Fprintf(stdout, "Dev mode: any room name works without a key, on this machine only.\n")
 	}
-	fmt.Fprintf(stdout, "Metrics: http://%s/metrics   Stop: Ctrl-C\n\n", srv.AdminAddr())
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	if cfg.Admin.Listen == config.AdminOff {
+		fmt.Fprintf(stdout, "Metrics: off (admin.listen)   Stop: Ctrl-C\n\n")
+	} else {
+		fmt.Fprintf(stdout, "Metrics: http://%s/metrics   Stop: Ctrl-C\n\n", srv.AdminAddr())
+	}
 	if err := srv.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "piiri: %v\n", err)
 		return 1
@@ -97,10 +159,25 @@ func configCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, "Usage:\n  piiri config check FILE   validate a config file; list every problem\n  piiri config example      print a fully commented example config\n")
+		return 0
 	case "example":
+		if len(args) > 1 {
+			if helpIsNotAnError(args[1:], 2) == 0 {
+				fmt.Fprint(stdout, "Usage: piiri config example > piiri.yaml\n\nPrints every key with its default and what it does.\n")
+				return 0
+			}
+			fmt.Fprint(stderr, "piiri config example: takes no arguments\n")
+			return 2
+		}
 		fmt.Fprint(stdout, config.Example())
 		return 0
 	case "check":
+		if len(args) == 2 && (args[1] == "-h" || args[1] == "-help" || args[1] == "--help") {
+			fmt.Fprint(stdout, "Usage: piiri config check FILE\n\nReads FILE and the PIIRI_* environment as piiri serve would, and lists every\nproblem with its key, line and fix. Exits 1 if there is any.\n")
+			return 0
+		}
 		if len(args) != 2 {
 			fmt.Fprint(stderr, "piiri config check: want exactly one FILE\n")
 			return 2
