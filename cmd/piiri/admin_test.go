@@ -278,3 +278,15 @@ func TestPrivilegedPortHint(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyNotPrintedToLogs: under systemd, the start message goes to the
+// journal; the link it prints must not carry the room key there.
+func TestKeyNotPrintedToLogs(t *testing.T) {
+	const key = "room-key-never-in-a-log-0123"
+	cmd := exec.Command(buildPiiri(t, ""), "serve")
+	cmd.Env = append(os.Environ(), "PIIRI_SERVER_LISTEN=127.0.0.1:0", "PIIRI_ADMIN_LISTEN=off", "PIIRI_DATA_DIR="+t.TempDir(), "PIIRI_ROOMS_KEY="+key)
+	out := serveUntilRunning(t, cmd)
+	if strings.Contains(out, key) || !regexp.MustCompile(`http://127\.0\.0\.1:\d+/\?room=[a-z0-9]+\n`).MatchString(out) {
+		t.Errorf("start message to a pipe:\n%s", out)
+	}
+}

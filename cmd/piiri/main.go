@@ -137,7 +137,17 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "piiri: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "\npiiri is running. Open this link to start a meeting:\n\n    %s\n\n", srv.RoomLink())
+	link, key, _ := strings.Cut(srv.RoomLink(), "#")
+	switch {
+	case key == "":
+		fmt.Fprintf(stdout, "\npiiri is running. Open this link to start a meeting:\n\n    %s\n\n", link)
+	case isTerminal(stdout):
+		fmt.Fprintf(stdout, "\npiiri is running. Open this link to start a meeting:\n\n    %s#%s\n\n", link, key)
+	default:
+		// Not a terminal: a journal or a log file, which must never hold
+		// the room key.
+		fmt.Fprintf(stdout, "\npiiri is running. Open this link, with #key= and the room key added, to start a meeting:\n\n    %s\n\n(The key is left out because this output is not a terminal and may be kept in a log.)\n", link)
+	}
 	if srv.DevMode() {
 		fmt.Fprintf(stdout, "Dev mode: any room name works without a key, on this machine only.\n")
 	}
@@ -151,6 +161,17 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// isTerminal reports whether w is a terminal, where a person reads it as
+// it is written, rather than a pipe or file that may be kept.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func configCmd(args []string, stdout, stderr io.Writer) int {
