@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"net"
@@ -385,9 +386,20 @@ func (ch *checker) readable(key, path, what string) []byte {
 		ch.add(key, "%s is larger than %d bytes; give the path of %s", quote(path), maxPEMBytes, what)
 		return nil
 	}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		ch.add(key, "cannot read %s: %v; give a path the piiri user may read", quote(path), err)
+		return nil
+	}
+	defer f.Close()
+	// Bounded even when the size lies, as in /proc.
+	data, err := io.ReadAll(io.LimitReader(f, maxPEMBytes+1))
+	switch {
+	case err != nil:
+		ch.add(key, "cannot read %s: %v; give a path the piiri user may read", quote(path), err)
+		return nil
+	case len(data) > maxPEMBytes:
+		ch.add(key, "%s is larger than %d bytes; give the path of %s", quote(path), maxPEMBytes, what)
 		return nil
 	}
 	return data

@@ -33,7 +33,9 @@ func Config() config.Config {
 func Start(t testing.TB, edit func(*config.Config)) *server.Server {
 	t.Helper()
 	cfg := Config()
-	cfg.Data.Dir = t.TempDir()
+	// A directory the server creates, so it is private (0700) as it
+	// would be in production.
+	cfg.Data.Dir = filepath.Join(t.TempDir(), "data")
 	if edit != nil {
 		edit(&cfg)
 	}
