@@ -21,6 +21,7 @@ LDFLAGS   := -X piiri/internal/buildinfo.version=$(VERSION) -X piiri/internal/bu
 FUZZ_DECODE   ?= 30000x
 FUZZ_PARSE    ?= 20000x
 FUZZ_CLASSIFY ?= 40000x
+FUZZ_API      ?= 20000x
 FUZZTIME      ?=
 
 # Test output goes through scripts/testreport, which shows every skipped
@@ -62,6 +63,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_DECODE)) ./signaling
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_PARSE)) ./config
 	$(GO) test -run='^$$' -fuzz='^FuzzClassify$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_CLASSIFY)) ./sfu/portmux
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeRequest$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_API)) ./api
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./sfu
