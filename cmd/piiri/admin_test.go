@@ -109,8 +109,8 @@ func TestVersion(t *testing.T) {
 	if m == nil {
 		// The go command finds no repository in a git worktree, whose .git
 		// is a file (cmd/go looks for a directory).
-		if os.Getenv("CI") != "" {
-			t.Fatal("the toolchain recorded no VCS revision, so the fallback cannot be checked")
+		if fi, err := os.Stat("../../.git"); err == nil && fi.IsDir() && os.Getenv("CI") != "" {
+			t.Fatal("the toolchain recorded no VCS revision in a git checkout, so the fallback cannot be checked")
 		}
 		t.Log("NOT CHECKED: the commit of a plain build; the toolchain recorded no VCS revision here (a git worktree?)")
 		return
