@@ -34,7 +34,17 @@ type Metrics struct {
 	TURNAuthFailures      prometheus.Counter
 	TURNRefused           prometheus.Counter     // permissions and packets refused by the relay policy
 	TURNRelayedBytes      *prometheus.CounterVec // by direction
+	TURNRefusals          *prometheus.CounterVec // by reason: TURNRefused* below
+	NetcheckRateLimited   prometheus.Counter     // /api/netcheck requests over their address's rate
 }
+
+// Reasons the TURN server refuses a request, the labels of TURNRefusals.
+const (
+	TURNRefusedRevoked  = "revoked"  // the participant has left: its credentials no longer work
+	TURNRefusedCapacity = "capacity" // the server's cap on allocations is reached
+	TURNRefusedSource   = "source"   // one client address's cap on allocations is reached
+	TURNRefusedQuota    = "quota"    // one participant's cap on allocations is reached
+)
 
 // Paths a peer connection can take, the labels of ConnectionPaths.
 const (
@@ -111,6 +121,12 @@ func New() *Metrics {
 		TURNRelayedBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_turn_relayed_bytes_total", Help: "Bytes relayed by TURN, by direction (to_sfu, to_client).",
 		}, []string{"direction"}),
+		TURNRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_turn_refusals_total", Help: "TURN requests refused by a limit, by reason: revoked (the participant has left), capacity (the server's allocation cap), source (one address's allocation cap), quota (one participant's allocation cap).",
+		}, []string{"reason"}),
+		NetcheckRateLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "piiri_netcheck_rate_limited_total", Help: "Network-check credential requests (/api/netcheck) refused because their address asked too often.",
+		}),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -120,6 +136,7 @@ func New() *Metrics {
 		m.SignalingMessages, m.SignalingErrors, m.Resumes, m.Disconnects,
 		m.SharedPortConnections, m.ConnectionPaths,
 		m.TURNAllocations, m.TURNAuthFailures, m.TURNRefused, m.TURNRelayedBytes,
+		m.TURNRefusals, m.NetcheckRateLimited,
 	)
 	// Pre-create the per-kind series so dashboards see zeros, not gaps.
 	for _, k := range []string{KindAudio, KindVideo} {
@@ -132,6 +149,9 @@ func New() *Metrics {
 	}
 	for _, d := range []string{"to_sfu", "to_client"} {
 		m.TURNRelayedBytes.WithLabelValues(d)
+	}
+	for _, r := range []string{TURNRefusedRevoked, TURNRefusedCapacity, TURNRefusedSource, TURNRefusedQuota} {
+		m.TURNRefusals.WithLabelValues(r)
 	}
 	return m
 }
