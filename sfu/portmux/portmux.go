@@ -165,11 +165,11 @@ func New(ln net.Listener, cfg Config) (*Mux, error) {
 		m.ln = &proxyproto.Listener{Listener: ln, ConnPolicy: policy, ReadHeaderTimeout: cfg.ClassifyTimeout}
 	}
 	addr := ln.Addr()
-	m.HTTP = newListener(addr)
-	m.HTTPS = newListener(addr)
-	m.TURNTCP = newListener(addr)
-	m.TURNTLS = newListener(addr)
-	m.ICETCP = newListener(addr)
+	m.HTTP = newListener(addr, cfg.MaxPending)
+	m.HTTPS = newListener(addr, cfg.MaxPending)
+	m.TURNTCP = newListener(addr, cfg.MaxPending)
+	m.TURNTLS = newListener(addr, cfg.MaxPending)
+	m.ICETCP = newListener(addr, cfg.MaxPending)
 	return m, nil
 }
 
