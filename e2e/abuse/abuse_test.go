@@ -86,6 +86,7 @@ func TestSharedPortUnderAttack(t *testing.T) {
 	type lingering struct {
 		a        *attack
 		deadline time.Time
+		bound    time.Duration
 	}
 	var left []lingering
 	for _, p := range plan {
@@ -120,11 +121,11 @@ func TestSharedPortUnderAttack(t *testing.T) {
 			if p.kind.name == keepAlive.name {
 				bound = 60 * time.Second
 			}
-			left = append(left, lingering{a, time.Now().Add(bound)})
+			left = append(left, lingering{a, time.Now().Add(bound), bound})
 		}
 	}
 	for _, lg := range left {
-		if err := lg.a.waitLingerers(time.Until(lg.deadline)); err != nil {
+		if err := lg.a.waitLingerers(lg.deadline, lg.bound); err != nil {
 			t.Error(err)
 		}
 	}

@@ -237,27 +237,31 @@ func (a *attack) end() {
 }
 
 // waitLingerers waits until the server has closed every connection the
-// attack left open, closes those it has not within the bound, and says
-// how many there were.
-func (a *attack) waitLingerers(within time.Duration) error {
+// attack left open, at the latest by deadline (bound after the attack
+// stopped), and closes those it has not.
+func (a *attack) waitLingerers(deadline time.Time, bound time.Duration) error {
 	a.mu.Lock()
 	ls := a.lingers
 	a.lingers = nil
 	a.mu.Unlock()
 	expired := make(chan struct{})
-	timer := time.AfterFunc(within, func() { close(expired) })
+	timer := time.AfterFunc(time.Until(deadline), func() { close(expired) })
 	defer timer.Stop()
 	stillOpen := 0
 	for _, l := range ls {
 		select {
-		case <-l.closed:
-		case <-expired:
-			stillOpen++
+		case <-l.closed: // closed already: whatever the time now
+		default:
+			select {
+			case <-l.closed:
+			case <-expired:
+				stillOpen++
+			}
 		}
 		_ = l.c.Close()
 	}
 	if stillOpen > 0 {
-		return fmt.Errorf("%s: the server left %d of the %d connections open for more than %v", a.kind.name, stillOpen, len(ls), within)
+		return fmt.Errorf("%s: the server left %d of the %d connections open for more than %v after the attack stopped", a.kind.name, stillOpen, len(ls), bound)
 	}
 	return nil
 }
