@@ -73,15 +73,17 @@ func TestSharedPortUnderAttack(t *testing.T) {
 		{slowHeaders, 16, 640, nil},
 		// The classifier's own slots: one address is capped at 32
 		// pending; sixteen fill all 256 pending, and then a newcomer
-		// sheds the biggest holder's oldest, and the deadline, 10 s on
-		// a calm port, shrinks towards 2 s, so pending connections
-		// time out within the few seconds a phase lasts.
+		// from a source holding fewer (the legitimate client) sheds
+		// the biggest holder's oldest. Meanwhile the deadline, 10 s on
+		// a calm port, shrinks towards 2 s (the timeouts in the log;
+		// how many depends on how many were shed first, so they are
+		// not asserted here but in portmux's tests).
 		{slowloris, 1, 260, []string{portmux.OutcomeSourceLimit}},
-		{slowloris, 16, 640, []string{portmux.OutcomeShed, portmux.OutcomeTimeout}},
+		{slowloris, 16, 640, []string{portmux.OutcomeShed}},
 		{idle, 1, 2000, []string{portmux.OutcomeSourceLimit}},
-		{idle, 16, 2000, []string{portmux.OutcomeShed, portmux.OutcomeTimeout}},
+		{idle, 16, 2000, []string{portmux.OutcomeShed}},
 		{halfTLS, 1, 300, []string{portmux.OutcomeSourceLimit}},
-		{halfTLS, 16, 640, []string{portmux.OutcomeShed, portmux.OutcomeTimeout}},
+		{halfTLS, 16, 640, []string{portmux.OutcomeShed}},
 	}
 	type lingering struct {
 		a        *attack
