@@ -36,6 +36,10 @@ func TestSharedPortUnderAttack(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx = context.Background()
+	hello, err := clientHello()
+	if err != nil {
+		t.Fatal(err)
+	}
 	const before = "no attack"
 	phases := []string{before}
 	probe(ctx, l, before)
@@ -65,12 +69,12 @@ func TestSharedPortUnderAttack(t *testing.T) {
 		// 2,000 keep-alive connections from one address: 512 are kept
 		// (MaxConnsPerSource), the rest refused; from sixteen, all are
 		// kept, and cost the legitimate client nothing.
-		{keepAlive, 1, 2000, []string{portmux.OutcomeSourceLimit}},
-		{keepAlive, 16, 2000, nil},
+		{keepAlive(), 1, 2000, []string{portmux.OutcomeSourceLimit}},
+		{keepAlive(), 16, 2000, nil},
 		// Held by the HTTP server, not the classifier, until the
 		// read-header timeout.
-		{slowHeaders, 1, 260, nil},
-		{slowHeaders, 16, 640, nil},
+		{slowHeaders(), 1, 260, nil},
+		{slowHeaders(), 16, 640, nil},
 		// The classifier's own slots: one address is capped at 32
 		// pending; sixteen fill all 256 pending, and then a newcomer
 		// from a source holding fewer (the legitimate client) sheds
@@ -78,12 +82,12 @@ func TestSharedPortUnderAttack(t *testing.T) {
 		// a calm port, shrinks towards 2 s (the timeouts in the log;
 		// how many depends on how many were shed first, so they are
 		// not asserted here but in portmux's tests).
-		{slowloris, 1, 260, []string{portmux.OutcomeSourceLimit}},
-		{slowloris, 16, 640, []string{portmux.OutcomeShed}},
-		{idle, 1, 2000, []string{portmux.OutcomeSourceLimit}},
-		{idle, 16, 2000, []string{portmux.OutcomeShed}},
-		{halfTLS, 1, 300, []string{portmux.OutcomeSourceLimit}},
-		{halfTLS, 16, 640, []string{portmux.OutcomeShed}},
+		{slowloris(), 1, 260, []string{portmux.OutcomeSourceLimit}},
+		{slowloris(), 16, 640, []string{portmux.OutcomeShed}},
+		{idle(), 1, 2000, []string{portmux.OutcomeSourceLimit}},
+		{idle(), 16, 2000, []string{portmux.OutcomeShed}},
+		{halfTLS(hello), 1, 300, []string{portmux.OutcomeSourceLimit}},
+		{halfTLS(hello), 16, 640, []string{portmux.OutcomeShed}},
 	}
 	type lingering struct {
 		a        *attack
@@ -114,15 +118,10 @@ func TestSharedPortUnderAttack(t *testing.T) {
 				t.Errorf("%s: no %s outcome on the shared port: the attack did not reach the limit it is meant to test", name, o)
 			}
 		}
-		if p.kind.lingers {
-			// What the server must close by itself: slow headers
-			// after the 5 s read-header timeout, idle keep-alive
-			// connections after the 30 s idle timeout (server.go);
-			// the bound is generous, the point is that they close.
-			bound := 30 * time.Second
-			if p.kind.name == keepAlive.name {
-				bound = 60 * time.Second
-			}
+		if bound := p.kind.lingers; bound > 0 {
+			// What the server must close by itself, by its HTTP
+			// timeouts; the bound is generous, the point is that
+			// they close at all.
 			left = append(left, lingering{a, time.Now().Add(bound), bound})
 		}
 	}

@@ -24,23 +24,27 @@ type kind struct {
 	// enough that the test stays an attack on the port's slots and does
 	// not become a SYN flood that only measures the machine's CPU.
 	redial time.Duration
-	// lingers: when the attack stops, its connections stay open (still
-	// doing what they do), to show that the server closes them by itself.
-	lingers bool
+	// lingers, if not zero: when the attack stops, its connections stay
+	// open (still doing what they do), and the server must close them by
+	// itself within this long.
+	lingers time.Duration
 }
 
-var (
-	// slowloris sends one byte a second from the very first, so it never
-	// gets classified.
-	slowloris = kind{name: "slowloris (1 byte/s)", redial: 200 * time.Millisecond, begin: func(c net.Conn) <-chan struct{} {
+// slowloris sends one byte a second from the very first, so it never gets
+// classified.
+func slowloris() kind {
+	return kind{name: "slowloris (1 byte/s)", redial: 200 * time.Millisecond, begin: func(c net.Conn) <-chan struct{} {
 		closed := readUntilClosed(c)
 		go trickle(c, "GET / HTTP/1.1\r\nHost: piiri.test\r\n", closed)
 		return closed
 	}}
-	// slowHeaders finishes TLS and its request line at once, then sends
-	// its headers one byte a second: classified, then held by the HTTP
-	// server until its read-header timeout.
-	slowHeaders = kind{name: "slow headers over TLS (1 byte/s)", redial: 200 * time.Millisecond, lingers: true, begin: func(c net.Conn) <-chan struct{} {
+}
+
+// slowHeaders finishes TLS and its request line at once, then sends its
+// headers one byte a second: classified, then held by the HTTP server
+// until its read-header timeout (5 s, server.go).
+func slowHeaders() kind {
+	return kind{name: "slow headers over TLS (1 byte/s)", redial: 200 * time.Millisecond, lingers: 30 * time.Second, begin: func(c net.Conn) <-chan struct{} {
 		tc, err := handshake(c)
 		if err != nil {
 			return closedChan()
@@ -52,20 +56,30 @@ var (
 		go trickle(tc, "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", closed)
 		return closed
 	}}
-	// idle connects and sends nothing.
-	idle = kind{name: "idle flood (sends nothing)", redial: time.Second, begin: func(c net.Conn) <-chan struct{} {
+}
+
+// idle connects and sends nothing.
+func idle() kind {
+	return kind{name: "idle flood (sends nothing)", redial: time.Second, begin: func(c net.Conn) <-chan struct{} {
 		return readUntilClosed(c)
 	}}
-	// halfTLS sends a ClientHello and never answers the server's reply.
-	halfTLS = kind{name: "half-open TLS (ClientHello, then silence)", redial: 200 * time.Millisecond, begin: func(c net.Conn) <-chan struct{} {
-		if _, err := c.Write(clientHello); err != nil {
+}
+
+// halfTLS sends a ClientHello and never answers the server's reply.
+func halfTLS(hello []byte) kind {
+	return kind{name: "half-open TLS (ClientHello, then silence)", redial: 200 * time.Millisecond, begin: func(c net.Conn) <-chan struct{} {
+		if _, err := c.Write(hello); err != nil {
 			return closedChan()
 		}
 		return readUntilClosed(c)
 	}}
-	// keepAlive makes one HTTPS request and keeps the connection open and
-	// idle, as a browser's connection pool does, but forever.
-	keepAlive = kind{name: "idle keep-alive HTTPS", redial: time.Second, lingers: true, begin: func(c net.Conn) <-chan struct{} {
+}
+
+// keepAlive makes one HTTPS request and keeps the connection open and
+// idle, as a browser's connection pool does, but forever: until the HTTP
+// idle timeout (30 s, server.go).
+func keepAlive() kind {
+	return kind{name: "idle keep-alive HTTPS", redial: time.Second, lingers: 60 * time.Second, begin: func(c net.Conn) <-chan struct{} {
 		tc, err := handshake(c)
 		if err != nil {
 			return closedChan()
@@ -84,7 +98,7 @@ var (
 		_ = tc.SetDeadline(time.Time{})
 		return readUntilClosed(br)
 	}}
-)
+}
 
 func handshake(c net.Conn) (*tls.Conn, error) {
 	tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, ServerName: serverHost}) //nolint:gosec // the attacker does not care
@@ -131,21 +145,21 @@ func trickle(w io.Writer, msg string, closed <-chan struct{}) {
 }
 
 // clientHello is the first flight of a real TLS client.
-var clientHello = func() []byte {
+func clientHello() ([]byte, error) {
 	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
 	go func() { _ = tls.Client(a, &tls.Config{InsecureSkipVerify: true, ServerName: serverHost}).Handshake() }() //nolint:gosec // the attacker does not care
 	hdr := make([]byte, 5)
 	if _, err := io.ReadFull(b, hdr); err != nil {
-		panic(err)
+		return nil, err
 	}
 	body := make([]byte, int(hdr[3])<<8|int(hdr[4]))
 	if _, err := io.ReadFull(b, body); err != nil {
-		panic(err)
+		return nil, err
 	}
-	_ = a.Close()
-	_ = b.Close()
-	return append(hdr, body...)
-}()
+	return append(hdr, body...), nil
+}
 
 // attack runs workers connections of one kind, spread over the source
 // addresses, each connecting again when the server closes it.
@@ -206,7 +220,7 @@ func (a *attack) worker(src string) {
 			_ = c.Close()
 			a.pause()
 		case <-a.ctx.Done():
-			if a.kind.lingers {
+			if a.kind.lingers > 0 {
 				a.mu.Lock()
 				a.lingers = append(a.lingers, lingerer{c, closed})
 				a.mu.Unlock()

@@ -32,8 +32,6 @@ const (
 	opTURNTLS = "TURN/TLS allocate"
 )
 
-var ops = []string{opHTTPS, opJoin, opTURNTCP, opTURNTLS}
-
 // legit is a member of the public: one address, fresh connections, the
 // real protocols.
 type legit struct {
@@ -210,7 +208,7 @@ func (l *legit) report(phases []string) string {
 	fmt.Fprintf(&b, "  %-20s %4s %9s %9s\n", "operation", "n", "p50", "p99")
 	for _, p := range phases {
 		fmt.Fprintf(&b, "%s\n", p)
-		for _, op := range ops {
+		for _, op := range [...]string{opHTTPS, opJoin, opTURNTCP, opTURNTLS} {
 			s := slices.Clone(l.samples[p+"\x00"+op])
 			if len(s) == 0 {
 				fmt.Fprintf(&b, "  %-20s %4d %9s %9s\n", op, 0, "-", "-")
