@@ -43,7 +43,17 @@ type Metrics struct {
 	// BuildInfo is 1 for the running build's version, commit and Go
 	// version, so dashboards can show which build answers.
 	BuildInfo *prometheus.GaugeVec
+	TURNRefusals          *prometheus.CounterVec // by reason: TURNRefused* below
+	NetcheckRateLimited   prometheus.Counter     // /api/netcheck requests over their address's rate
 }
+
+// Reasons the TURN server refuses a request, the labels of TURNRefusals.
+const (
+	TURNRefusedRevoked  = "revoked"  // the participant has left: its credentials no longer work
+	TURNRefusedCapacity = "capacity" // the server's cap on allocations is reached
+	TURNRefusedSource   = "source"   // one client address's cap on allocations is reached
+	TURNRefusedQuota    = "quota"    // one participant's cap on allocations is reached
+)
 
 // Paths a peer connection can take, the labels of ConnectionPaths.
 const (
@@ -139,6 +149,12 @@ func New() *Metrics {
 		BuildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "piiri_build_info", Help: "Always 1; the labels say which build of piiri is running.",
 		}, []string{"version", "commit", "goversion"}),
+		TURNRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_turn_refusals_total", Help: "TURN requests refused by a limit, by reason: revoked (the participant has left), capacity (the server's allocation cap), source (one address's allocation cap), quota (one participant's allocation cap).",
+		}, []string{"reason"}),
+		NetcheckRateLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "piiri_netcheck_rate_limited_total", Help: "Network-check credential requests (/api/netcheck) refused because their address asked too often.",
+		}),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -150,6 +166,7 @@ func New() *Metrics {
 		m.SharedPortConnections, m.ConnectionPaths,
 		m.TURNAllocations, m.TURNAuthFailures, m.TURNRefused, m.TURNRelayedBytes,
 		m.BuildInfo,
+		m.TURNRefusals, m.NetcheckRateLimited,
 	)
 	bi := buildinfo.Get()
 	m.BuildInfo.WithLabelValues(bi.Version, bi.Commit, bi.GoVersion).Set(1)
@@ -167,6 +184,9 @@ func New() *Metrics {
 	}
 	for _, d := range []string{"to_sfu", "to_client"} {
 		m.TURNRelayedBytes.WithLabelValues(d)
+	}
+	for _, r := range []string{TURNRefusedRevoked, TURNRefusedCapacity, TURNRefusedSource, TURNRefusedQuota} {
+		m.TURNRefusals.WithLabelValues(r)
 	}
 	return m
 }

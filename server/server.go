@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -32,6 +33,7 @@ import (
 	"piiri/config"
 	"piiri/internal/buildinfo"
 	"piiri/internal/logfilter"
+	"piiri/internal/ratelimit"
 	"piiri/metrics"
 	"piiri/sfu"
 	"piiri/sfu/portmux"
@@ -164,7 +166,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws", s.signal)
-	mux.HandleFunc("GET /api/netcheck", s.netcheck)
+	mux.Handle("GET /api/netcheck", s.netcheck())
 	mux.Handle("/", web.Handler(web.Options{
 		// Browsers reach the pages over HTTPS: piiri's own TLS, or a
 		// TLS proxy in front.
@@ -172,13 +174,17 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	}))
 	s.app = &http.Server{
 		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: httpReadHeaderTimeout,
+		IdleTimeout:       httpIdleTimeout,
+		MaxHeaderBytes:    httpMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	if s.tls != nil {
 		s.redirect = &http.Server{
 			Handler:           http.HandlerFunc(s.redirectToHTTPS),
-			ReadHeaderTimeout: 10 * time.Second,
+			ReadHeaderTimeout: httpReadHeaderTimeout,
+			IdleTimeout:       httpIdleTimeout,
+			MaxHeaderBytes:    httpMaxHeaderBytes,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 		}
 	}
@@ -203,10 +209,25 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		admin.HandleFunc("/debug/pprof/", pprof.Index)
 		admin.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		admin.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		s.admin = &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second}
+		s.admin = &http.Server{Handler: admin, ReadHeaderTimeout: httpReadHeaderTimeout, IdleTimeout: httpIdleTimeout, MaxHeaderBytes: httpMaxHeaderBytes}
 	}
 	return s, nil
 }
+
+// Limits of the HTTP servers. A connection that is slow to send its
+// headers, or idles between requests, holds a slot of its source's
+// (portmux.Config.MaxConnsPerSource) and a file descriptor.
+const (
+	// A browser sends its request headers in one or two packets.
+	httpReadHeaderTimeout = 5 * time.Second
+	// The web client makes its HTTP requests when a page loads; after
+	// that only the websocket (hijacked, so not idle here) is used. An
+	// idle keep-alive connection is closed after this, which costs the
+	// browser at most a new handshake later.
+	httpIdleTimeout = 30 * time.Second
+	// piiri sets no cookies; browsers send a few kilobytes of headers.
+	httpMaxHeaderBytes = 16 << 10
+)
 
 // startTURN opens TURN over UDP and takes TURN over TCP and TLS from the
 // shared port. Relays may reach only the SFU's media socket.
@@ -269,21 +290,50 @@ func (s *Server) relayPath(relay netip.AddrPort) (string, bool) {
 // NetcheckKeyHeader carries the room key to /api/netcheck.
 const NetcheckKeyHeader = "X-Piiri-Key"
 
+// Network checks one address may ask for (GET /api/netcheck): each mints
+// TURN credentials for a new identity, so without a rate the
+// per-participant allocation quota would bound nothing. A burst of 20 lets
+// an office of 20 behind one NAT open the pre-join page at a meeting's
+// start; then one every 3 s, more than people reloading the page need.
+// A refused check only leaves the pre-join page's network verdict unknown.
+const (
+	netcheckBurst = 20
+	netcheckEvery = 3 * time.Second
+)
+
 // netcheck serves /api/netcheck: the ICE servers a network check (the
 // pre-join page's, or piiri netcheck) tests, with credentials of their
 // own that allow new relays for ten minutes. The room key is required,
-// so that only people with a meeting link get TURN credentials.
-func (s *Server) netcheck(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	if !s.signal.KeyOK(r.Header.Get(NetcheckKeyHeader)) {
-		http.Error(w, "wrong or missing room key (header "+NetcheckKeyHeader+")", http.StatusForbidden)
-		return
-	}
-	var id [6]byte
-	_, _ = rand.Read(id[:])
-	servers := s.iceServersFor("netcheck-"+hex.EncodeToString(id[:]), 10*time.Minute)
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"iceServers": servers})
+// so that only people with a meeting link get TURN credentials, and each
+// address gets them at a limited rate.
+func (s *Server) netcheck() http.Handler {
+	rate := ratelimit.New(ratelimit.Config{Every: netcheckEvery, Burst: netcheckBurst}, nil)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if !s.signal.KeyOK(r.Header.Get(NetcheckKeyHeader)) {
+			http.Error(w, "wrong or missing room key (header "+NetcheckKeyHeader+")", http.StatusForbidden)
+			return
+		}
+		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil && !rate.Allow(ap.Addr()) {
+			_, wait := rate.Blocked(ap.Addr())
+			secs := max(1, int(math.Ceil(wait.Seconds())))
+			s.metrics.NetcheckRateLimited.Inc()
+			s.log.Debug("network checks rate-limited", "remote", r.RemoteAddr)
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			w.WriteHeader(http.StatusTooManyRequests)
+			_ = json.NewEncoder(w).Encode(map[string]string{
+				"error":   "rate_limited",
+				"message": fmt.Sprintf("too many network checks from this address; try again in %d s", secs),
+			})
+			return
+		}
+		var id [6]byte
+		_, _ = rand.Read(id[:])
+		servers := s.iceServersFor("netcheck-"+hex.EncodeToString(id[:]), 10*time.Minute)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"iceServers": servers})
+	})
 }
 
 // iceServers are the TURN servers offered to one participant, with
