@@ -42,9 +42,9 @@ type Metrics struct {
 
 	// BuildInfo is 1 for the running build's version, commit and Go
 	// version, so dashboards can show which build answers.
-	BuildInfo *prometheus.GaugeVec
-	TURNRefusals          *prometheus.CounterVec // by reason: TURNRefused* below
-	NetcheckRateLimited   prometheus.Counter     // /api/netcheck requests over their address's rate
+	BuildInfo           *prometheus.GaugeVec
+	TURNRefusals        *prometheus.CounterVec // by reason: TURNRefused* below
+	NetcheckRateLimited prometheus.Counter     // /api/netcheck requests over their address's rate
 }
 
 // Reasons the TURN server refuses a request, the labels of TURNRefusals.
