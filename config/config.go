@@ -32,6 +32,7 @@ type Config struct {
 	Signaling Signaling `yaml:"signaling"`
 	Log       Log       `yaml:"log"`
 	Data      Data      `yaml:"data"`
+	Meetings  Meetings  `yaml:"meetings"`
 }
 
 // Server configures the public HTTP/websocket listener.
@@ -100,6 +101,12 @@ type Admin struct {
 	// listener serves profiles (pprof) and metrics, so that must be a
 	// deliberate choice.
 	AllowPublic bool `yaml:"allow_public"`
+	// Token is the admin's token for the admin page and the API. Empty
+	// means one generated at the first start, kept in the data directory
+	// and printed then.
+	Token string `yaml:"token"`
+	// TokenFile names a file holding Token; Load reads it into Token.
+	TokenFile string `yaml:"token_file"`
 }
 
 // AdminOff is the Admin.Listen value that disables the admin listener.
@@ -161,6 +168,18 @@ type Data struct {
 	Dir string `yaml:"dir"`
 }
 
+// Meetings configures the mentoring groups' meetings.
+type Meetings struct {
+	// TimeZone is the IANA time zone new groups' meetings are planned in.
+	TimeZone string `yaml:"time_zone"`
+	// MinHeld is how long at least the quorum of members must be present
+	// together for a meeting to count as held; a group may set its own.
+	MinHeld time.Duration `yaml:"min_held"`
+	// TemplatesFile, if set, names a YAML file of mentoring templates
+	// that add to the shipped ones or replace them by ID.
+	TemplatesFile string `yaml:"templates_file"`
+}
+
 // Default returns the configuration used for every key that is not set.
 //
 // Server.PublicURL and Media.UDPListen are left empty because they are
@@ -192,8 +211,9 @@ func Default() Config {
 			MaxInvalidMessages: 20,
 			ResumeGrace:        30 * time.Second,
 		},
-		Log:  Log{Format: "text", Level: "info"},
-		Data: Data{Dir: "piiri-data"},
+		Log:      Log{Format: "text", Level: "info"},
+		Data:     Data{Dir: "piiri-data"},
+		Meetings: Meetings{TimeZone: "Europe/Helsinki", MinHeld: 30 * time.Minute},
 	}
 }
 

@@ -149,6 +149,9 @@ log:
   personal_data: true
 data:
   dir: /var/lib/piiri
+meetings:
+  time_zone: Europe/Stockholm
+  min_held: 45m
 `
 	want := Config{
 		Server: Server{Listen: "0.0.0.0:8443", PublicURL: "https://meet.example.com/piiri/", ShutdownTimeout: 10 * time.Second,
@@ -163,6 +166,7 @@ data:
 		Signaling: Signaling{MaxMessageBytes: 1024, MessagesPerSecond: 12.5, MessageBurst: 1, MaxInvalidMessages: 3},
 		Log:       Log{Format: "json", Level: "debug", PersonalData: true},
 		Data:      Data{Dir: "/var/lib/piiri"},
+		Meetings:  Meetings{TimeZone: "Europe/Stockholm", MinHeld: 45 * time.Minute},
 	}
 	cfg := mustParse(t, doc)
 	if !reflect.DeepEqual(cfg, want) {
@@ -234,7 +238,7 @@ func TestFileProblems(t *testing.T) {
 		{"no close key", "rooms:\n  colour: blue\n",
 			[]string{`piiri.yaml:2: rooms.colour: unknown key; valid keys in rooms are key, key_file, max_participants`}},
 		{"no close section", "video:\n  codec: x\n",
-			[]string{`piiri.yaml:1: video: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data`}},
+			[]string{`piiri.yaml:1: video: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data, meetings`}},
 		{"no close key in new section", "tls:\n  cert: x\n",
 			[]string{`piiri.yaml:2: tls.cert: unknown key; valid keys in tls are mode, cert_file, key_file, acme_email, acme_cache_dir, acme_directory`}},
 		{"typo in new key", "turn:\n  max_allocations: 4\n",
@@ -265,7 +269,7 @@ func TestFileProblems(t *testing.T) {
 			[]string{`piiri.yaml:2: invalid YAML: did not find expected node content`}},
 		{"merge key", "base: &b {level: info}\nlog:\n  <<: *b\n",
 			[]string{
-				`piiri.yaml:1: base: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data`,
+				`piiri.yaml:1: base: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data, meetings`,
 				`piiri.yaml:3: log: merge keys (<<) are not supported; write the keys out in full`,
 			}},
 		{"mapping as key", "? [a, b]\n: 1\n",

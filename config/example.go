@@ -110,6 +110,13 @@ admin:
   # private: profiles show the server's internals. true or false.
   allow_public: false
 
+  # The admin's token for the admin page (HOST/admin#TOKEN) and the API,
+  # at least 22 random characters. Empty: one is generated at the first
+  # start, kept in data.dir and printed once. admin.token_file names a
+  # file holding it instead (a systemd credential: %d/admin-token).
+  token: ""
+  token_file: ""
+
 media:
   # The one UDP host:port all peers use for ICE media. Empty derives it: an
   # ephemeral port on server.listen's host when that is loopback, otherwise
@@ -214,4 +221,18 @@ data:
   # A relative path is relative to the working directory; the systemd unit
   # sets /var/lib/piiri.
   dir: "piiri-data"
+
+meetings:
+  # The IANA time zone new groups plan their meetings in.
+  time_zone: "Europe/Helsinki"
+
+  # How long at least the quorum of members must be present together for
+  # a meeting to count as held (funders' reports count held meetings). A
+  # group may set its own. A duration from 1m to 8h.
+  min_held: 30m
+
+  # A YAML file of mentoring templates (peer group, pair mentoring, ...)
+  # that add to the shipped ones or replace them by id; empty: the
+  # shipped ones only. See docs/admin.md for the format.
+  templates_file: ""
 `

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"piiri/tlsconf"
 )
@@ -178,4 +179,26 @@ func TestDataDir(t *testing.T) {
 	}
 	checkProblems(t, "data:\n  dir: "+notDir+"\n", nil, []keyProblem{{"data.dir", "exists and is not a directory"}})
 	checkProblems(t, "data:\n  dir: \"\"\n", nil, []keyProblem{{"data.dir", "must be set; give the directory piiri keeps its state in"}})
+}
+
+// TestMeetingsAndAdminToken: the meetings section and the admin token are
+// checked, each problem naming its key.
+func TestMeetingsAndAdminToken(t *testing.T) {
+	if got := mustParse(t, "").Meetings; got.TimeZone != "Europe/Helsinki" || got.MinHeld != 30*time.Minute {
+		t.Errorf("defaults %+v", got)
+	}
+	checkProblems(t, "meetings:\n  time_zone: Mars/Olympus\n", nil, []keyProblem{{"meetings.time_zone", `"Mars/Olympus" is not an IANA time zone`}})
+	checkProblems(t, "meetings:\n  time_zone: Local\n", nil, []keyProblem{{"meetings.time_zone", `is not an IANA time zone`}})
+	checkProblems(t, "meetings:\n  min_held: 30s\n", nil, []keyProblem{{"meetings.min_held", "30s is out of range"}})
+	checkProblems(t, "meetings:\n  min_held: 9h\n", nil, []keyProblem{{"meetings.min_held", "9h is out of range"}})
+	checkProblems(t, "meetings:\n  templates_file: /nonexistent/t.yaml\n", nil, []keyProblem{{"meetings.templates_file", "cannot read"}})
+	checkProblems(t, "admin:\n  token: short\n", nil, []keyProblem{{"admin.token", "is 5 characters long"}})
+
+	file := filepath.Join(t.TempDir(), "admin-token")
+	if err := os.WriteFile(file, []byte("A-long-enough-admin-token-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustParse(t, "", "PIIRI_ADMIN_TOKEN_FILE="+file).Admin.Token; got != "A-long-enough-admin-token-0123456789" {
+		t.Errorf("admin.token from its file: %q", got)
+	}
 }

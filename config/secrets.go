@@ -30,6 +30,7 @@ func readSecrets(c *Config, file string, from origins) Errors {
 	for _, s := range []secretFile{
 		{"rooms.key", "rooms.key_file", &c.Rooms.Key, &c.Rooms.KeyFile},
 		{"turn.secret", "turn.secret_file", &c.TURN.Secret, &c.TURN.SecretFile},
+		{"admin.token", "admin.token_file", &c.Admin.Token, &c.Admin.TokenFile},
 	} {
 		if *s.path == "" {
 			continue

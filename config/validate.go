@@ -114,7 +114,28 @@ func validate(c *Config, file string, from origins) Errors {
 	ch.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 
 	ch.dataDir(c.Data.Dir)
+	ch.meetings(c)
 	return ch.probs
+}
+
+// meetings checks the meetings section and the admin token.
+func (ch *checker) meetings(c *Config) {
+	if t := c.Admin.Token; t != "" && len(t) < 22 {
+		ch.add("admin.token", "is %d characters long; use at least 22 random characters (128 bits), such as the output of `openssl rand -base64 24`", len(t))
+	}
+	if _, err := time.LoadLocation(c.Meetings.TimeZone); err != nil || c.Meetings.TimeZone == "" || c.Meetings.TimeZone == "Local" {
+		ch.add("meetings.time_zone", "%s is not an IANA time zone; write one such as \"Europe/Helsinki\" or \"Europe/Stockholm\"", quote(c.Meetings.TimeZone))
+	}
+	if d := c.Meetings.MinHeld; d < time.Minute || d > 8*time.Hour {
+		ch.add("meetings.min_held", "%s is out of range; use a duration from 1m to 8h, such as \"30m\"", fmtDuration(d))
+	}
+	if f := c.Meetings.TemplatesFile; f != "" {
+		if fi, err := os.Stat(f); err != nil {
+			ch.add("meetings.templates_file", "cannot read %s: %v; give the path of a YAML file of templates", quote(f), err)
+		} else if !fi.Mode().IsRegular() {
+			ch.add("meetings.templates_file", "%s is not a regular file; give the path of a YAML file of templates", quote(f))
+		}
+	}
 }
 
 // dataDir checks data.dir: it must be named, and if it exists it must be
