@@ -228,7 +228,7 @@ meetings:
 
   # How long at least the quorum of members must be present together for
   # a meeting to count as held (funders' reports count held meetings). A
-  # group may set its own. A duration from 1m to 8h.
+  # group may set its own. A duration from 10s to 8h.
   min_held: 30m
 
   # A YAML file of mentoring templates (peer group, pair mentoring, ...)

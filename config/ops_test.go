@@ -189,7 +189,7 @@ func TestMeetingsAndAdminToken(t *testing.T) {
 	}
 	checkProblems(t, "meetings:\n  time_zone: Mars/Olympus\n", nil, []keyProblem{{"meetings.time_zone", `"Mars/Olympus" is not an IANA time zone`}})
 	checkProblems(t, "meetings:\n  time_zone: Local\n", nil, []keyProblem{{"meetings.time_zone", `is not an IANA time zone`}})
-	checkProblems(t, "meetings:\n  min_held: 30s\n", nil, []keyProblem{{"meetings.min_held", "30s is out of range"}})
+	checkProblems(t, "meetings:\n  min_held: 5s\n", nil, []keyProblem{{"meetings.min_held", "5s is out of range"}})
 	checkProblems(t, "meetings:\n  min_held: 9h\n", nil, []keyProblem{{"meetings.min_held", "9h is out of range"}})
 	checkProblems(t, "meetings:\n  templates_file: /nonexistent/t.yaml\n", nil, []keyProblem{{"meetings.templates_file", "cannot read"}})
 	checkProblems(t, "admin:\n  token: short\n", nil, []keyProblem{{"admin.token", "is 5 characters long"}})

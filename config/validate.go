@@ -126,8 +126,8 @@ func (ch *checker) meetings(c *Config) {
 	if _, err := time.LoadLocation(c.Meetings.TimeZone); err != nil || c.Meetings.TimeZone == "" || c.Meetings.TimeZone == "Local" {
 		ch.add("meetings.time_zone", "%s is not an IANA time zone; write one such as \"Europe/Helsinki\" or \"Europe/Stockholm\"", quote(c.Meetings.TimeZone))
 	}
-	if d := c.Meetings.MinHeld; d < time.Minute || d > 8*time.Hour {
-		ch.add("meetings.min_held", "%s is out of range; use a duration from 1m to 8h, such as \"30m\"", fmtDuration(d))
+	if d := c.Meetings.MinHeld; d < 10*time.Second || d > 8*time.Hour {
+		ch.add("meetings.min_held", "%s is out of range; use a duration from 10s to 8h, such as \"30m\"", fmtDuration(d))
 	}
 	if f := c.Meetings.TemplatesFile; f != "" {
 		if fi, err := os.Stat(f); err != nil {

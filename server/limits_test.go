@@ -56,8 +56,10 @@ func TestNetcheckRate(t *testing.T) {
 	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || secs < 1 {
 		t.Errorf("Retry-After %q, want a number of seconds", resp.Header.Get("Retry-After"))
 	}
-	var msg struct{ Error, Message string }
-	if err := json.Unmarshal(body, &msg); err != nil || msg.Error != "rate_limited" || !strings.Contains(msg.Message, "try again") {
+	var msg struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(body, &msg); err != nil || msg.Error.Code != "rate_limited" || !strings.Contains(msg.Error.Message, "try again") {
 		t.Errorf("body %s, want a rate_limited error that says when to try again", body)
 	}
 	if resp, err := clientFrom(t, "127.0.0.3").Get(url); err != nil || resp.StatusCode != http.StatusOK {

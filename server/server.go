@@ -9,19 +9,15 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"encoding/base32"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -30,7 +26,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"piiri/api"
 	"piiri/config"
+	"piiri/control"
 	"piiri/internal/buildinfo"
 	"piiri/internal/logfilter"
 	"piiri/internal/ratelimit"
@@ -39,6 +37,7 @@ import (
 	"piiri/sfu/portmux"
 	"piiri/sfu/turn"
 	"piiri/signaling"
+	"piiri/store"
 	"piiri/tlsconf"
 	"piiri/web"
 )
@@ -54,6 +53,12 @@ type Server struct {
 	turn    *turn.Server   // nil when TURN is off
 	turnUDP net.PacketConn // nil when TURN over UDP is off
 	signal  *signaling.Server
+	db      *store.DB
+	control *control.Service
+	// adminToken is the admin's token; adminTokenCreated is set when this
+	// start generated it.
+	adminToken        string
+	adminTokenCreated bool
 	devMode bool // no room key; only ever true on a loopback socket
 
 	app      *http.Server // the web client, REST and websocket
@@ -150,23 +155,58 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		_ = s.mux.TURNTLS.Close()
 	}
 
+	if err := s.openControl(); err != nil {
+		return nil, err
+	}
+	cleanup = append(cleanup, func() { _ = s.db.Close() })
+	// One limit on wrong secrets for every door: the websocket, the API
+	// and the network check.
+	failedAuth := ratelimit.NewFailedAuth(nil)
+	roomKey := signaling.RoomKey(cfg.Rooms.Key)
 	s.signal = signaling.New(signaling.Config{
-		RoomKey:            cfg.Rooms.Key,
+		RoomKey: cfg.Rooms.Key,
+		Admission: signaling.Links{
+			Control: s.control,
+			AdHoc:   roomKey,
+			Logger:  log.With("component", "attendance"),
+		},
 		MaxParticipants:    cfg.Rooms.MaxParticipants,
 		MaxMessageBytes:    cfg.Signaling.MaxMessageBytes,
 		MessagesPerSecond:  cfg.Signaling.MessagesPerSecond,
 		MessageBurst:       cfg.Signaling.MessageBurst,
 		MaxInvalidMessages: cfg.Signaling.MaxInvalidMessages,
 		ResumeGrace:        cfg.Signaling.ResumeGrace,
+		FailedAuth:         failedAuth,
 		ICEServers:         s.iceServers,
 		Gone:               s.participantGone,
 		Logger:             log.With("component", "signaling"),
 		Metrics:            s.metrics,
 	}, signaling.SFU(s.media))
 
+	apiHandler, err := api.New(api.Config{
+		Control:    s.control,
+		BaseURL:    s.BaseURL,
+		FailedAuth: failedAuth,
+		Logger:     log.With("component", "api"),
+		Metrics:    s.metrics,
+	})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/ws", s.signal)
-	mux.Handle("GET /api/netcheck", s.netcheck())
+	mux.Handle("/api/v1/", apiHandler.Handler())
+	mux.Handle("/cal/", apiHandler.Handler())
+	mux.Handle("GET /api/netcheck", api.Netcheck(api.NetcheckConfig{
+		RoomKeyOK:  roomKey.KeyOK,
+		Control:    s.control,
+		ICEServers: s.netcheckServers,
+		NewID:      newProbeID,
+		FailedAuth: failedAuth,
+		Rate:       ratelimit.New(ratelimit.Config{Every: netcheckEvery, Burst: netcheckBurst}, nil),
+		Metrics:    s.metrics,
+		Logger:     log.With("component", "api"),
+	}))
 	mux.Handle("/", web.Handler(web.Options{
 		// Browsers reach the pages over HTTPS: piiri's own TLS, or a
 		// TLS proxy in front.
@@ -203,7 +243,10 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		}
 		admin := http.NewServeMux()
 		admin.Handle("/metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
-		admin.HandleFunc("/healthz", s.healthz)
+		admin.Handle("/healthz", api.Health(func() api.HealthCounts {
+			c := s.signal.Counts()
+			return api.HealthCounts{Rooms: c.Rooms, Participants: c.Participants}
+		}))
 		// Profiles for finding where the CPU goes under real load; the
 		// admin listener is private.
 		admin.HandleFunc("/debug/pprof/", pprof.Index)
@@ -288,97 +331,60 @@ func (s *Server) relayPath(relay netip.AddrPort) (string, bool) {
 }
 
 // NetcheckKeyHeader carries the room key to /api/netcheck.
-const NetcheckKeyHeader = "X-Piiri-Key"
+const NetcheckKeyHeader = api.NetcheckKeyHeader
 
-// Network checks one address may ask for (GET /api/netcheck): each mints
-// TURN credentials for a new identity, so without a rate the
-// per-participant allocation quota would bound nothing. A burst of 20 lets
-// an office of 20 behind one NAT open the pre-join page at a meeting's
-// start; then one every 3 s, more than people reloading the page need.
-// A refused check only leaves the pre-join page's network verdict unknown.
+// Each set of network-check credentials lets TURN allocations be made, so
+// one address gets 20 at once (a few browsers' pre-join pages and a
+// netcheck run), then one every 3 s.
 const (
 	netcheckBurst = 20
 	netcheckEvery = 3 * time.Second
 )
 
-// netcheck serves /api/netcheck: the ICE servers a network check (the
-// pre-join page's, or piiri netcheck) tests, with credentials of their
-// own that allow new relays for ten minutes. The room key is required,
-// so that only people with a meeting link get TURN credentials, and each
-// address gets them at a limited rate.
-func (s *Server) netcheck() http.Handler {
-	rate := ratelimit.New(ratelimit.Config{Every: netcheckEvery, Burst: netcheckBurst}, nil)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		if !s.signal.KeyOK(r.Header.Get(NetcheckKeyHeader)) {
-			http.Error(w, "wrong or missing room key (header "+NetcheckKeyHeader+")", http.StatusForbidden)
-			return
-		}
-		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil && !rate.Allow(ap.Addr()) {
-			_, wait := rate.Blocked(ap.Addr())
-			secs := max(1, int(math.Ceil(wait.Seconds())))
-			s.metrics.NetcheckRateLimited.Inc()
-			s.log.Debug("network checks rate-limited", "remote", r.RemoteAddr)
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			w.WriteHeader(http.StatusTooManyRequests)
-			_ = json.NewEncoder(w).Encode(map[string]string{
-				"error":   "rate_limited",
-				"message": fmt.Sprintf("too many network checks from this address; try again in %d s", secs),
-			})
-			return
-		}
-		var id [6]byte
-		_, _ = rand.Read(id[:])
-		servers := s.iceServersFor("netcheck-"+hex.EncodeToString(id[:]), 10*time.Minute)
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"iceServers": servers})
-	})
-}
-
 // iceServers are the TURN servers offered to one participant, with
-// credentials of its own: UDP on the TURN port, TCP and (with TLS) TLS on
-// the shared port, all under the public host name.
+// credentials of its own.
 func (s *Server) iceServers(participantID string) []signaling.ICEServer {
-	return s.iceServersFor(participantID, s.cfg.TURN.CredentialTTL)
-}
-
-func (s *Server) iceServersFor(participantID string, ttl time.Duration) []signaling.ICEServer {
 	if s.turn == nil {
 		return []signaling.ICEServer{}
 	}
+	t := s.turn.ICEServer(participantID, s.cfg.TURN.CredentialTTL, s.turnAdvertisement())
+	return []signaling.ICEServer{{URLs: t.URLs, Username: t.Username, Credential: t.Credential}}
+}
+
+// netcheckServers are the TURN servers a network check tests.
+func (s *Server) netcheckServers(probeID string, ttl time.Duration) []api.ICEServer {
+	if s.turn == nil {
+		return []api.ICEServer{}
+	}
+	t := s.turn.ICEServer(probeID, ttl, s.turnAdvertisement())
+	return []api.ICEServer{{URLs: t.URLs, Username: t.Username, Credential: t.Credential}}
+}
+
+// turnAdvertisement says how clients reach TURN: under the public host
+// name, UDP on the TURN port, TCP and TLS on the shared port.
+func (s *Server) turnAdvertisement() turn.Advertisement {
 	bound := s.mux.Addr().String()
-	host := s.cfg.Server.PublicHost(bound)
-	port := s.cfg.Server.PublicPort(bound)
-	var urls []string
+	a := turn.Advertisement{
+		Host:           s.cfg.Server.PublicHost(bound),
+		SharedPort:     s.cfg.Server.PublicPort(bound),
+		TLS:            s.tls != nil,
+		BehindTLSProxy: s.tls == nil && strings.HasPrefix(s.BaseURL(), "https://"),
+	}
 	if s.turnUDP != nil {
-		_, udpPort, _ := net.SplitHostPort(s.turnUDP.LocalAddr().String())
-		urls = append(urls, "turn:"+net.JoinHostPort(host, udpPort)+"?transport=udp")
+		_, a.UDPPort, _ = net.SplitHostPort(s.turnUDP.LocalAddr().String())
 	}
-	shared := net.JoinHostPort(host, port)
-	switch {
-	case s.tls != nil:
-		urls = append(urls, "turn:"+shared+"?transport=tcp", "turns:"+shared+"?transport=tcp")
-	case strings.HasPrefix(s.BaseURL(), "https://"):
-		// TLS is terminated by a proxy in front, on the public port: plain
-		// TURN over TCP cannot pass it, TURN over TLS can (through a
-		// TCP-level TLS terminator, which hands piiri the decrypted STUN).
-		urls = append(urls, "turns:"+shared+"?transport=tcp")
-	default:
-		urls = append(urls, "turn:"+shared+"?transport=tcp")
-	}
-	user, pass := s.turn.CredentialsFor(participantID, ttl)
-	return []signaling.ICEServer{{URLs: urls, Username: user, Credential: pass}}
+	return a
+}
+
+// newProbeID names a network check's TURN identity.
+func newProbeID() string {
+	var id [6]byte
+	_, _ = rand.Read(id[:])
+	return hex.EncodeToString(id[:])
 }
 
 func (s *Server) redirectToHTTPS(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, s.BaseURL()+r.URL.RequestURI(), http.StatusPermanentRedirect)
-}
-
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
-	c := s.signal.Counts()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "ok\n%s\nrooms %d\nparticipants %d\n", buildinfo.Get(), c.Rooms, c.Participants)
 }
 
 // Run serves until ctx ends, then shuts down: clients are told, their
@@ -455,6 +461,10 @@ func (s *Server) shutdown() error {
 	if err := s.media.Close(); err != nil {
 		errs = append(errs, err)
 	}
+	// After signalling: removing the participants records their leaves.
+	if err := s.db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("server: close the store: %w", err))
+	}
 	if s.admin != nil {
 		if err := s.admin.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("server: stop admin: %w", err))
@@ -498,19 +508,9 @@ func (s *Server) Signaling() *signaling.Server { return s.signal }
 // Metrics gives tests access to the metrics.
 func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
-// RoomLink returns a link that joins a new room with a random,
-// unguessable name. The room key, if any, goes in the fragment, which
-// browsers never send to the server, so it stays out of access logs.
-func (s *Server) RoomLink() string {
-	var b [10]byte
-	_, _ = rand.Read(b[:])
-	room := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-	link := s.BaseURL() + "/?room=" + url.QueryEscape(room)
-	if s.cfg.Rooms.Key != "" {
-		link += "#key=" + url.QueryEscape(s.cfg.Rooms.Key)
-	}
-	return link
-}
+// RoomLink returns a link that joins a new ad-hoc room (see
+// signaling.RoomKey.NewRoomLink).
+func (s *Server) RoomLink() string { return signaling.RoomKey(s.cfg.Rooms.Key).NewRoomLink(s.BaseURL()) }
 
 // NewLogger builds the slog logger the config asks for. Unless
 // log.personal_data is true, display names and client addresses are

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -155,6 +156,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if srv.DevMode() {
 		fmt.Fprintf(stdout, "Dev mode: any room name works without a key, on this machine only.\n")
 	}
+	printAdminLink(stdout, stderr, cfg, srv)
 	if cfg.Admin.Listen == config.AdminOff {
 		fmt.Fprintf(stdout, "Metrics: off (admin.listen)   Stop: Ctrl-C\n\n")
 	} else {
@@ -165,6 +167,27 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// printAdminLink tells where the admin page is. Its link carries the
+// admin's token, so it is printed only to a terminal; a token generated
+// at this start is also kept in data.dir/admin-link.txt (readable by the
+// piiri user only), where an admin without a terminal finds it.
+func printAdminLink(stdout, stderr io.Writer, cfg config.Config, srv *server.Server) {
+	file := filepath.Join(cfg.Data.Dir, "admin-link.txt")
+	if srv.AdminTokenCreated() {
+		if err := os.WriteFile(file, []byte(srv.AdminLink()+"\n"), 0o600); err != nil {
+			fmt.Fprintf(stderr, "piiri: could not keep the admin link in %s: %v\n", file, err)
+		}
+	}
+	switch {
+	case cfg.Admin.Token != "":
+		fmt.Fprintf(stdout, "Admin page: %s/admin#TOKEN, with the token of admin.token.\n", srv.BaseURL())
+	case isTerminal(stdout):
+		fmt.Fprintf(stdout, "Admin page (groups, people, reports; keep this link private):\n\n    %s\n\n", srv.AdminLink())
+	default:
+		fmt.Fprintf(stdout, "Admin page: the link is in %s (kept out of this output, which may be logged).\n", file)
+	}
 }
 
 // isTerminal reports whether w is a terminal, where a person reads it as
