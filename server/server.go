@@ -247,6 +247,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 			c := s.signal.Counts()
 			return api.HealthCounts{Rooms: c.Rooms, Participants: c.Participants}
 		}))
+		admin.Handle("/backup", api.Backup(s.db.Backup, log.With("component", "backup")))
 		// Profiles for finding where the CPU goes under real load; the
 		// admin listener is private.
 		admin.HandleFunc("/debug/pprof/", pprof.Index)

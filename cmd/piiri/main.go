@@ -25,6 +25,13 @@ const usage = `piiri: a self-hosted video-meeting server for peer-mentoring grou
 
 Usage:
   piiri serve [-config FILE]     run the server (no config: 127.0.0.1:8080, dev mode)
+  piiri demo [-config FILE]      run the server with a demo group (a facilitator,
+                                 five members, a programme) and print their links
+  piiri backup [-config FILE] FILE
+                                 write a consistent copy of the store, also while
+                                 the server runs (through its admin listener)
+  piiri restore [-config FILE] FILE
+                                 put a backup back (stop the server first)
   piiri config check FILE        validate a config file; list every problem
   piiri config example           print a fully commented example config
   piiri version                  print the version, commit and Go version
@@ -57,6 +64,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return configCmd(args[1:], stdout, stderr)
 	case "netcheck":
 		return helpIsNotAnError(args[1:], netcheckCmd(args[1:], stdout, stderr))
+	case "demo":
+		return demoCmd(args[1:], stdout, stderr)
+	case "backup":
+		return backupCmd(args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		return versionCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -117,20 +130,31 @@ func versionCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	return runServer("serve", args, stdout, stderr, nil)
+}
+
+// runServer loads the config, lets adjust (if not nil) change it, starts
+// the server, says where to go, calls what adjust returned with the
+// server, and serves until SIGINT or SIGTERM.
+func runServer(name string, args []string, stdout, stderr io.Writer, adjust func(*config.Config) func(*server.Server) error) int {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "YAML config `file` (default: built-in defaults)")
 	if exit, stop := parseFlags(fs, args); stop {
 		return exit
 	}
 	if fs.NArg() != 0 {
-		fmt.Fprintf(stderr, "piiri serve: unexpected argument %q; give the config with -config FILE\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "piiri %s: unexpected argument %q; give the config with -config FILE\n", name, fs.Arg(0))
 		return 2
 	}
 	cfg, err := config.Load(*configPath, os.Environ())
 	if err != nil {
 		fmt.Fprintf(stderr, "piiri: invalid configuration:\n%v\n", err)
 		return 1
+	}
+	var before func(*server.Server) error
+	if adjust != nil {
+		before = adjust(&cfg)
 	}
 	// Listen for the signals before saying the server runs: a SIGTERM
 	// right after the message must stop it gracefully, not kill it.
@@ -161,6 +185,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Metrics: off (admin.listen)   Stop: Ctrl-C\n\n")
 	} else {
 		fmt.Fprintf(stdout, "Metrics: http://%s/metrics   Stop: Ctrl-C\n\n", srv.AdminAddr())
+	}
+	if before != nil {
+		if err := before(srv); err != nil {
+			fmt.Fprintf(stderr, "piiri: %v\n", err)
+			stop()
+			_ = srv.Run(ctx)
+			return 1
+		}
 	}
 	if err := srv.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "piiri: %v\n", err)
