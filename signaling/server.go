@@ -79,7 +79,7 @@ type room struct {
 // client should hear about a participant it was told has left. Queueing
 // never waits on a client, so the forwarding goroutine that calls this
 // does not either.
-func (rm *room) Speaking(participantID string, speaking bool) {
+func (rm *room) Speaking(participantID string, speaking bool, _ time.Time) {
 	msg := &Speaking{
 		header:        header{Type: TypeSpeaking},
 		ParticipantID: participantID,
@@ -95,6 +95,12 @@ func (rm *room) Speaking(participantID string, speaking bool) {
 		m.send(msg)
 	}
 }
+
+// TrackPublished implements sfu.Events; signalling has no use for it yet.
+func (rm *room) TrackPublished(sfu.TrackEvent) {}
+
+// TrackEnded implements sfu.Events; signalling has no use for it yet.
+func (rm *room) TrackEnded(sfu.TrackEvent) {}
 
 // New creates a signalling server over the given SFU.
 func New(cfg Config, media *sfu.SFU) *Server {
