@@ -45,6 +45,10 @@ func (r *pathRecorder) connected(pc *webrtc.PeerConnection) {
 	if err != nil || pair == nil {
 		return
 	}
+	r.connectedWith(pair)
+}
+
+func (r *pathRecorder) connectedWith(pair *webrtc.ICECandidatePair) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.current != "" {
