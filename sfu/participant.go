@@ -1,9 +1,12 @@
 package sfu
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"sync"
 
 	"github.com/pion/webrtc/v4"
@@ -194,4 +197,16 @@ func (p *Participant) goRTCP(f func()) bool {
 		f()
 	}()
 	return true
+}
+
+// logFailure logs a failed step at warn, or at debug when the error only
+// says that a connection is closing: a participant who leaves while an
+// offer or a subscription is under way is expected, not a problem.
+func logFailure(log *slog.Logger, msg string, err error, args ...any) {
+	level := slog.LevelWarn
+	if errors.Is(err, webrtc.ErrConnectionClosed) || errors.Is(err, ErrClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, net.ErrClosed) {
+		level = slog.LevelDebug
+	}
+	log.Log(context.Background(), level, msg, append(args, "err", err)...)
 }

@@ -125,7 +125,7 @@ func (pub *publisher) sourceOf(pc *webrtc.PeerConnection, kind webrtc.RTPCodecTy
 func (pub *publisher) resetLocked() {
 	old := pub.pc
 	if err := pub.openLocked(); err != nil {
-		pub.p.log.Error("reset publisher", "err", err)
+		logFailure(pub.p.log, "reset publisher", err)
 		return // keep the old one; the next offer will fail again, visibly
 	}
 	if err := old.GracefulClose(); err != nil {

@@ -88,7 +88,7 @@ func (s *subscriber) addTrack(t *Track) {
 	d := t.newDownTrack()
 	sender, err := s.pc.AddTrack(d)
 	if err != nil {
-		s.p.log.Warn("subscribe to track", "track", t.id, "err", err)
+		logFailure(s.p.log, "subscribe to track", err, "track", t.id)
 		return
 	}
 	if err := t.addDown(d); err != nil {
@@ -160,11 +160,11 @@ func (s *subscriber) offerLocked() {
 	defer s.local.release()
 	offer, err := s.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: s.restartICE})
 	if err != nil {
-		s.p.log.Warn("create subscriber offer", "err", err)
+		logFailure(s.p.log, "create subscriber offer", err)
 		return
 	}
 	if err := s.pc.SetLocalDescription(offer); err != nil {
-		s.p.log.Warn("set subscriber offer", "err", err)
+		logFailure(s.p.log, "set subscriber offer", err)
 		return
 	}
 	s.offerPending = false
