@@ -4,8 +4,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"piiri/sfu"
 )
 
 // TestStateIsShared: the pre-join choice travels in join, later changes in
@@ -61,7 +59,7 @@ func TestSpeakingIsBroadcast(t *testing.T) {
 	h.srv.mu.Lock()
 	rm := h.srv.rooms[room]
 	h.srv.mu.Unlock()
-	var events sfu.Events = rm // what the sfu calls from its forwarding loop
+	var events MediaEvents = rm // what the media plane calls
 	events.Speaking(ja.Participant.ID, true, time.Now())
 	for _, c := range []*client{anna, ben} {
 		if m := c.expect(TypeSpeaking); m.ParticipantID != ja.Participant.ID || !m.Speaking {
