@@ -35,8 +35,8 @@ import (
 //     piiri_media_events_dropped_total.
 //   - Times come from the SFU's clock (Config.Clock).
 type Events interface {
-	// TrackPublished reports a track that every other participant now
-	// receives, and that sinks may be added to.
+	// TrackPublished reports a track that every other participant is now
+	// subscribed to, and that sinks may be added to.
 	TrackPublished(ev TrackEvent)
 	// TrackEnded reports that a track is no longer forwarded: the
 	// publisher stopped it, renegotiated without it or left. Its sinks
@@ -44,10 +44,11 @@ type Events interface {
 	TrackEnded(ev TrackEvent)
 	// Speaking reports that a participant started (on) or stopped
 	// speaking, judged from the audio levels of its microphone track. at
-	// is when the speech started or its last voiced packet arrived, not
-	// when the detector decided (which is up to speech.DefaultMinSpeech
-	// or speech.DefaultHangover later). A participant whose microphone
-	// track ends while speaking gets Speaking(false) before TrackEnded.
+	// is when the speech started or its last voiced packet arrived (from
+	// the packets' RTP time), not when the detector decided, which is
+	// speech.DefaultMinSpeech or speech.DefaultHangover later. A
+	// participant whose microphone track ends while speaking gets
+	// Speaking(false) at the track's end, before TrackEnded.
 	Speaking(participantID string, on bool, at time.Time)
 }
 

@@ -48,10 +48,11 @@ func (t *Track) AddSink(s Sink) error {
 	return t.addSink(sinkEntry{sink: s})
 }
 
-// RemoveSink stops handing packets to s. A WriteRTP call already under way
-// may finish after RemoveSink returns, but no call starts after that. It
-// does nothing when s is not a sink of the track; a track's sinks are
-// dropped anyway when it ends.
+// RemoveSink stops handing packets to s. It does not wait for the
+// forwarding goroutine: the packet being forwarded as it returns may still
+// reach s (one WriteRTP call at most), no later one does. It does nothing
+// when s is not a sink of the track; a track's sinks are dropped anyway
+// when it ends.
 func (t *Track) RemoveSink(s Sink) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -242,31 +242,18 @@ func TestBlockedSinkHoldsNoLock(t *testing.T) {
 
 	// Each of these must finish while the video forwarding goroutine is
 	// stuck in the sink.
-	within := func(what string, f func()) {
-		t.Helper()
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			f()
-		}()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s waited for a blocked sink", what)
-		}
-	}
-	within("adding and removing another sink", func() {
+	within(t, "adding and removing another sink", func() {
 		other := &countingSink{}
 		if err := vt.AddSink(other); err != nil {
 			t.Error(err)
 		}
 		vt.RemoveSink(other)
 	})
-	within("a keyframe request", vt.RequestKeyframe)
-	within("listing tracks", func() { p0.part.Tracks() })
-	within("a room's size", func() { room.Len() })
+	within(t, "a keyframe request", vt.RequestKeyframe)
+	within(t, "listing tracks", func() { p0.part.Tracks() })
+	within(t, "a room's size", func() { room.Len() })
 	var p2 *testPeer
-	within("a join that subscribes to the track", func() { p2 = joinPeer(t, api, room, "p2") })
+	within(t, "a join that subscribes to the track", func() { p2 = joinPeer(t, api, room, "p2") })
 	if p2 == nil {
 		t.Fatal("p2 did not join")
 	}
