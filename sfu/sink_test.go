@@ -48,12 +48,6 @@ func (s *copyingSink) seqs() map[uint16]bool {
 	return out
 }
 
-func (s *copyingSink) len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.pkts)
-}
-
 // blockingSink blocks in WriteRTP until released: a sink that breaks the
 // contract, to show what it can and cannot hold up.
 type blockingSink struct {
