@@ -18,7 +18,9 @@ import (
 //   - Each room calls its Events from one goroutine of its own, one call at
 //     a time, never with an sfu lock held, and never from a forwarding
 //     goroutine: forwarding only puts the event in the room's queue.
-//   - Events arrive in the order they happened in the room. Under overflow
+//   - Events arrive in the order the sfu observed them in the room (a
+//     Speaking's time is dated back, so it can be earlier than that of the
+//     event before it). Under overflow
 //     (see below) some are left out, but never the latest state of each
 //     track (published, then ended) nor of each participant's speaking:
 //     the consumer always ends up knowing which tracks are published and
