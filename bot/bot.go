@@ -21,10 +21,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
-	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
+
+	"piiri/internal/pionclient"
 )
 
 // Config says where and how a bot joins.
@@ -212,24 +211,14 @@ func (c Config) validate() error {
 	return nil
 }
 
+// newAPI is the bot's webrtc API: the one every pion client of piiri uses
+// (see pionclient), with cfg.Configure applied.
 func newAPI(cfg Config) (*webrtc.API, error) {
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
-		return nil, fmt.Errorf("bot: codecs: %w", err)
+	api, err := pionclient.NewAPI(cfg.Configure)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
 	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
-		return nil, fmt.Errorf("bot: interceptors: %w", err)
-	}
-	// pion's own logs stay quiet: a bot reports through its counters.
-	se := webrtc.SettingEngine{LoggerFactory: &logging.DefaultLoggerFactory{DefaultLogLevel: logging.LogLevelDisabled}}
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	if cfg.Configure != nil {
-		cfg.Configure(&se)
-	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+	return api, nil
 }
 
 // connect dials the websocket, sends join (or a resume) and waits for

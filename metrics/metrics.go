@@ -25,6 +25,8 @@ type Metrics struct {
 	PLIsReceived     prometheus.Counter     // PLI/FIR feedback from subscribers
 	PLIsSent         prometheus.Counter     // keyframe requests sent to publishers
 
+	MediaEventsDropped *prometheus.CounterVec // media events never delivered to signalling, by type
+
 	SignalingMessages *prometheus.CounterVec // by message type, valid messages only
 	SignalingErrors   *prometheus.CounterVec // by error code
 	Resumes           prometheus.Counter
@@ -35,6 +37,7 @@ type Metrics struct {
 
 	SharedPortConnections *prometheus.CounterVec // by classifier outcome
 	ConnectionPaths       *prometheus.CounterVec // peer connections connected, by path
+	ConnectionPathChanges *prometheus.CounterVec // connected peer connections whose ICE path changed, by from and to
 	TURNAllocations       prometheus.Gauge
 	TURNAuthFailures      prometheus.Counter
 	TURNRefused           prometheus.Counter     // permissions and packets refused by the relay policy
@@ -62,6 +65,13 @@ const (
 	PathTURNUDP = "turn-udp" // relayed, client to TURN over UDP
 	PathTURNTCP = "turn-tcp" // relayed, client to TURN over TCP (shared port)
 	PathTURNTLS = "turn-tls" // relayed, client to TURN over TLS (shared port)
+)
+
+// Media event types, the labels of MediaEventsDropped.
+const (
+	EventTrackPublished = "track_published"
+	EventTrackEnded     = "track_ended"
+	EventSpeaking       = "speaking"
 )
 
 // Credentials, the labels of AuthFailures.
@@ -107,6 +117,9 @@ func New() *Metrics {
 		PLIsSent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "piiri_plis_sent_total", Help: "Keyframe requests (PLI) sent to publishers after rate limiting.",
 		}),
+		MediaEventsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_media_events_dropped_total", Help: "Media events (track published or ended, speaking) never delivered because a room's event queue was full, by type; the latest state of each track and speaker is still delivered.",
+		}, []string{"type"}),
 		SignalingMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_signaling_messages_total", Help: "Valid signalling messages received, by type.",
 		}, []string{"type"}),
@@ -134,6 +147,9 @@ func New() *Metrics {
 		ConnectionPaths: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_connection_paths_total", Help: "Peer connections that connected, by path: udp, tcp, turn-udp, turn-tcp, turn-tls.",
 		}, []string{"path"}),
+		ConnectionPathChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_connection_path_changes_total", Help: "Times a connected peer connection's ICE path changed (a new candidate pair on another path), by old and new path.",
+		}, []string{"from", "to"}),
 		TURNAllocations: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "piiri_turn_allocations", Help: "TURN allocations currently open.",
 		}),
@@ -161,9 +177,10 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.Rooms, m.Participants, m.PublishedTracks,
 		m.ForwardedPackets, m.ForwardedBytes, m.NACKsReceived, m.PLIsReceived, m.PLIsSent,
+		m.MediaEventsDropped,
 		m.SignalingMessages, m.SignalingErrors, m.Resumes, m.Disconnects,
 		m.Probes, m.AuthFailures, m.AuthRateLimited,
-		m.SharedPortConnections, m.ConnectionPaths,
+		m.SharedPortConnections, m.ConnectionPaths, m.ConnectionPathChanges,
 		m.TURNAllocations, m.TURNAuthFailures, m.TURNRefused, m.TURNRelayedBytes,
 		m.BuildInfo,
 		m.TURNRefusals, m.NetcheckRateLimited,
@@ -178,6 +195,9 @@ func New() *Metrics {
 	}
 	for _, p := range []string{PathUDP, PathTCP, PathTURNUDP, PathTURNTCP, PathTURNTLS} {
 		m.ConnectionPaths.WithLabelValues(p)
+	}
+	for _, e := range []string{EventTrackPublished, EventTrackEnded, EventSpeaking} {
+		m.MediaEventsDropped.WithLabelValues(e)
 	}
 	for _, c := range []string{CredentialRoomKey, CredentialResumeToken, CredentialLinkToken} {
 		m.AuthFailures.WithLabelValues(c)
