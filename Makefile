@@ -31,10 +31,14 @@ SHELL       := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
 TESTREPORT  := $(GO) run ./scripts/testreport
 
-.PHONY: run build test test-deps check unit fuzz bench clean
+.PHONY: run demo build test test-deps check unit fuzz bench clean
 
 run: build
 	./$(BIN) serve
+
+# A server with a demo group, its people's links printed.
+demo: build
+	./$(BIN) demo
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/piiri
@@ -49,6 +53,7 @@ test-deps:
 check:
 	@fmt_out="$$(gofmt -l .)"; if [ -n "$$fmt_out" ]; then echo "gofmt needed:"; echo "$$fmt_out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 # The browser packages (e2e/...) run one at a time: two sets of Chromiums
 # on two cores starve each other's fake capture devices and media.

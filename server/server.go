@@ -59,7 +59,7 @@ type Server struct {
 	// start generated it.
 	adminToken        string
 	adminTokenCreated bool
-	devMode bool // no room key; only ever true on a loopback socket
+	devMode           bool // no room key; only ever true on a loopback socket
 
 	app      *http.Server // the web client, REST and websocket
 	redirect *http.Server // plain HTTP to HTTPS; nil when TLS is off
@@ -511,7 +511,9 @@ func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
 // RoomLink returns a link that joins a new ad-hoc room (see
 // signaling.RoomKey.NewRoomLink).
-func (s *Server) RoomLink() string { return signaling.RoomKey(s.cfg.Rooms.Key).NewRoomLink(s.BaseURL()) }
+func (s *Server) RoomLink() string {
+	return signaling.RoomKey(s.cfg.Rooms.Key).NewRoomLink(s.BaseURL())
+}
 
 // NewLogger builds the slog logger the config asks for. Unless
 // log.personal_data is true, display names and client addresses are
