@@ -32,6 +32,12 @@ Usage:
                                  the server runs (through its admin listener)
   piiri restore [-config FILE] FILE
                                  put a backup back (stop the server first)
+  piiri admin [-server URL] [-token-file FILE] COMMAND ...
+                                 what an admin does without a browser, through
+                                 the API: groups, templates, create-group,
+                                 add-person, people, links, reissue-link,
+                                 revoke-link, meetings, plan, report (never
+                                 the token as an argument; piiri admin -h)
   piiri config check FILE        validate a config file; list every problem
   piiri config example           print a fully commented example config
   piiri version                  print the version, commit and Go version
@@ -64,6 +70,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return configCmd(args[1:], stdout, stderr)
 	case "netcheck":
 		return helpIsNotAnError(args[1:], netcheckCmd(args[1:], stdout, stderr))
+	case "admin":
+		return adminCmd(args[1:], os.Stdin, stdout, stderr)
 	case "demo":
 		return demoCmd(args[1:], stdout, stderr)
 	case "backup":
