@@ -19,12 +19,7 @@ import (
 // and media flows both ways.
 func TestLongOutageRejoins(t *testing.T) {
 	srv := startServer(t, func(c *config.Config) { c.Signaling.ResumeGrace = 3 * time.Second })
-	link := srv.RoomLink()
-	a, b := chrome.New(t), chrome.New(t)
-	idA := chrome.JoinThroughUI(t, a, link, "Anna")
-	idB := chrome.JoinThroughUI(t, b, link, "Ben")
-	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
-	chrome.Eval[chromedp.Void](t, a, `window.notReloaded = true`)
+	a, b, idA, idB := twoInRoom(t, srv, nil)
 
 	// Anna's network stops letting websockets through: every attempt to
 	// connect goes to a closed port and fails at once.
@@ -41,7 +36,7 @@ func TestLongOutageRejoins(t *testing.T) {
 	newA := chrome.Eval[string](t, a, `window.piiri.session.id`)
 	chrome.WaitReceiving(t, a, []string{idB}, nil, 20, 20, 20*time.Second)
 	chrome.WaitReceiving(t, b, []string{newA}, nil, 20, 20, 20*time.Second)
-	chrome.Poll(t, b, 5*time.Second, "Ben sees Anna again", fmt.Sprintf(`document.querySelectorAll('#grid .tile').length === 2 && !!document.querySelector('#grid figure[data-participant=%s]')`, chrome.JSString(newA)))
+	chrome.Poll(t, b, 5*time.Second, "Ben sees Anna again", `document.querySelectorAll('#grid .tile').length === 2 && !!`+tileJS(newA))
 	a.CheckNoExceptions(t)
 	b.CheckNoExceptions(t)
 }
@@ -69,7 +64,7 @@ func TestFailedJoinStops(t *testing.T) {
 	a := chrome.New(t)
 	openPage(t, a, link)
 	routeWebSockets(t, a, fake.URL, -1)
-	message := `document.getElementById('device-message').textContent`
+	message := `document.getElementById('join-message').textContent`
 	pressJoin(t, a, "Anna")
 	chrome.Poll(t, a, 20*time.Second, "the page says the room is full", message+` === 'The room is full. Try again when someone has left.' && !document.getElementById('join-button').disabled`)
 	pressJoin(t, a, "Anna")
@@ -103,7 +98,6 @@ func TestFailedJoinStops(t *testing.T) {
 // stall the reconnect: the page gets back in within the grace period.
 func TestReconnectClosesFailedAttempts(t *testing.T) {
 	srv := startServer(t, nil)
-	link := srv.RoomLink()
 	closed := make(chan string, 2)
 	fake := startFakeServer(t, func(n int, c *websocket.Conn) {
 		j := readJoin(t, c)
@@ -124,12 +118,7 @@ func TestReconnectClosesFailedAttempts(t *testing.T) {
 		}
 		closed <- fmt.Sprintf("attempt %d closed by the page", n)
 	})
-	a, b := chrome.New(t), chrome.New(t)
-	idA := chrome.JoinThroughUI(t, a, link, "Anna")
-	idB := chrome.JoinThroughUI(t, b, link, "Ben")
-	chrome.WaitReceiving(t, a, []string{idB}, nil, 10, 10, 30*time.Second)
-	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
-	chrome.Eval[chromedp.Void](t, a, `window.notReloaded = true`)
+	a, b, idA, idB := twoInRoom(t, srv, nil)
 
 	routeWebSockets(t, a, fake.URL, 2) // the next two attempts meet a broken server
 	cut := time.Now()
@@ -199,18 +188,14 @@ func TestJoinFailsAfterJoined(t *testing.T) {
 // period.
 func TestSilentNetworkResumes(t *testing.T) {
 	srv := startServer(t, nil)
-	link := srv.RoomLink()
 	proxy := startTCPProxy(t, srv.SharedAddr())
-	if !strings.Contains(link, srv.SharedAddr()) {
-		t.Fatalf("room link %s does not name the server's address %s", link, srv.SharedAddr())
+	viaProxy := func(link string) string {
+		if !strings.Contains(link, srv.SharedAddr()) {
+			t.Fatalf("room link %s does not name the server's address %s", link, srv.SharedAddr())
+		}
+		return strings.Replace(link, srv.SharedAddr(), proxy.Addr, 1)
 	}
-	viaProxy := strings.Replace(link, srv.SharedAddr(), proxy.Addr, 1)
-	a, b := chrome.New(t), chrome.New(t)
-	idA := chrome.JoinThroughUI(t, a, viaProxy, "Anna")
-	idB := chrome.JoinThroughUI(t, b, link, "Ben")
-	chrome.WaitReceiving(t, a, []string{idB}, nil, 10, 10, 30*time.Second)
-	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
-	chrome.Eval[chromedp.Void](t, a, `window.notReloaded = true`)
+	a, b, idA, idB := twoInRoom(t, srv, viaProxy)
 
 	frozen := time.Now()
 	proxy.freeze()
@@ -227,11 +212,7 @@ func TestSilentNetworkResumes(t *testing.T) {
 // camera frames arrive while the microphone's (silent) audio does.
 func TestMuteDuringOutage(t *testing.T) {
 	srv := startServer(t, nil)
-	link := srv.RoomLink()
-	a, b := chrome.New(t), chrome.New(t)
-	idA := chrome.JoinThroughUI(t, a, link, "Anna")
-	chrome.JoinThroughUI(t, b, link, "Ben")
-	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
+	a, b, idA, _ := twoInRoom(t, srv, nil)
 
 	routeWebSockets(t, a, "ws://127.0.0.1:9/", -1) // nothing listens there
 	if !srv.Signaling().Disconnect(idA) {
@@ -239,11 +220,11 @@ func TestMuteDuringOutage(t *testing.T) {
 	}
 	chrome.Poll(t, a, 10*time.Second, "Anna's page is reconnecting", `window.piiri.session.state === 'reconnecting'`)
 	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-mic")), chromedp.Click(chromedp.CSS("#ctl-camera")))
-	chrome.Poll(t, a, 5*time.Second, "Anna's buttons show both off", `['ctl-mic', 'ctl-camera'].every((id) => document.getElementById(id).getAttribute('aria-pressed') === 'false')`)
+	chrome.Poll(t, a, 5*time.Second, "Anna's buttons show both off", controlStateJS("ctl-mic", false, "Unmute")+" && "+controlStateJS("ctl-camera", false, "Turn camera on"))
 	unrouteWebSockets(t, a)
 	chrome.Poll(t, a, 20*time.Second, "Anna resumed", fmt.Sprintf(`window.piiri.session.state === 'connected' && window.piiri.session.id === %s`, chrome.JSString(idA)))
 
-	tile := fmt.Sprintf(`document.querySelector('#grid figure[data-participant=%s]')`, chrome.JSString(idA))
+	tile := tileJS(idA)
 	chrome.Poll(t, b, 10*time.Second, "Ben sees Anna's microphone and camera off",
 		fmt.Sprintf(`(() => { const p = window.piiri.session.participants.get(%s); const f = %s; return !!p && p.audioMuted && p.videoMuted && !!f && f.classList.contains('audio-muted') && f.classList.contains('video-off'); })()`, chrome.JSString(idA), tile))
 	before := chrome.Received(t, b)
