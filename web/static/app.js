@@ -208,7 +208,7 @@ function ended(reason) {
   $('room').hidden = true;
   $('ended').hidden = false;
   document.body.classList.remove('in-room');
-  show(document.querySelector('title'), 'ended.title');
+  show(document.querySelector('title'), 'room.endedTitle');
   show($('ended-reason'), `ended.${ENDED_REASONS.includes(reason) ? reason : 'left'}`);
   $('rejoin').onclick = () => location.reload();
   $('rejoin').focus();

@@ -53,6 +53,7 @@ export default {
   'control.group': 'Meeting controls',
 
   'room.title': 'Meeting – piiri',
+  'room.endedTitle': 'You left the meeting – piiri',
   'room.heading': 'Meeting in room {room}',
   'room.you': '{name} (you)',
   'room.youMark': '(you)',
@@ -80,7 +81,6 @@ export default {
   'error.invalid_field': 'The meeting server did not accept the room name or your name.',
 
   'ended.heading': 'You left the meeting',
-  'ended.title': 'You left the meeting – piiri',
   'ended.left': 'Thank you for taking part.',
   'ended.resumed_elsewhere': 'You joined from another window or device, so this one was closed.',
   'ended.room_full': 'The room is full.',

@@ -52,6 +52,7 @@ export default {
   'control.group': 'Tapaamisen painikkeet',
 
   'room.title': 'Tapaaminen – piiri',
+  'room.endedTitle': 'Poistuit tapaamisesta – piiri',
   'room.heading': 'Tapaaminen huoneessa {room}',
   'room.you': '{name} (sinä)',
   'room.youMark': '(sinä)',
@@ -79,7 +80,6 @@ export default {
   'error.invalid_field': 'Tapaamispalvelin ei hyväksynyt huoneen nimeä tai nimeäsi.',
 
   'ended.heading': 'Poistuit tapaamisesta',
-  'ended.title': 'Poistuit tapaamisesta – piiri',
   'ended.left': 'Kiitos osallistumisesta.',
   'ended.resumed_elsewhere': 'Liityit toisesta ikkunasta tai laitteesta, joten tämä suljettiin.',
   'ended.room_full': 'Huone on täynnä.',
