@@ -27,6 +27,9 @@ type Metrics struct {
 	SignalingErrors   *prometheus.CounterVec // by error code
 	Resumes           prometheus.Counter
 	Disconnects       *prometheus.CounterVec // by reason
+	Probes            prometheus.Gauge       // network checks in their own hidden rooms
+	AuthFailures      *prometheus.CounterVec // wrong credentials, by credential
+	AuthRateLimited   *prometheus.CounterVec // attempts refused after too many failures, by endpoint
 
 	SharedPortConnections *prometheus.CounterVec // by classifier outcome
 	ConnectionPaths       *prometheus.CounterVec // peer connections connected, by path
@@ -43,6 +46,13 @@ const (
 	PathTURNUDP = "turn-udp" // relayed, client to TURN over UDP
 	PathTURNTCP = "turn-tcp" // relayed, client to TURN over TCP (shared port)
 	PathTURNTLS = "turn-tls" // relayed, client to TURN over TLS (shared port)
+)
+
+// Credentials, the labels of AuthFailures.
+const (
+	CredentialRoomKey     = "room_key"
+	CredentialResumeToken = "resume_token"
+	CredentialLinkToken   = "link_token"
 )
 
 // Kind labels used by the per-kind vectors.
@@ -93,6 +103,15 @@ func New() *Metrics {
 		Disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_disconnects_total", Help: "Participants removed from rooms, by reason.",
 		}, []string{"reason"}),
+		Probes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "piiri_netcheck_probes", Help: "Network checks currently connected; they are not participants.",
+		}),
+		AuthFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_auth_failures_total", Help: "Wrong credentials presented, by credential: room_key, resume_token, link_token.",
+		}, []string{"credential"}),
+		AuthRateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_auth_rate_limited_total", Help: "Attempts refused because their source address had too many failures, by endpoint.",
+		}, []string{"endpoint"}),
 		SharedPortConnections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_shared_port_connections_total", Help: "Connections on the shared TCP port, by what the classifier made of them.",
 		}, []string{"outcome"}),
@@ -118,6 +137,7 @@ func New() *Metrics {
 		m.Rooms, m.Participants, m.PublishedTracks,
 		m.ForwardedPackets, m.ForwardedBytes, m.NACKsReceived, m.PLIsReceived, m.PLIsSent,
 		m.SignalingMessages, m.SignalingErrors, m.Resumes, m.Disconnects,
+		m.Probes, m.AuthFailures, m.AuthRateLimited,
 		m.SharedPortConnections, m.ConnectionPaths,
 		m.TURNAllocations, m.TURNAuthFailures, m.TURNRefused, m.TURNRelayedBytes,
 	)
@@ -129,6 +149,9 @@ func New() *Metrics {
 	}
 	for _, p := range []string{PathUDP, PathTCP, PathTURNUDP, PathTURNTCP, PathTURNTLS} {
 		m.ConnectionPaths.WithLabelValues(p)
+	}
+	for _, c := range []string{CredentialRoomKey, CredentialResumeToken, CredentialLinkToken} {
+		m.AuthFailures.WithLabelValues(c)
 	}
 	for _, d := range []string{"to_sfu", "to_client"} {
 		m.TURNRelayedBytes.WithLabelValues(d)

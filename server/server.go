@@ -145,7 +145,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Gone:               s.participantGone,
 		Logger:             log.With("component", "signaling"),
 		Metrics:            s.metrics,
-	}, s.media)
+	}, signaling.SFU(s.media))
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws", s.signal)

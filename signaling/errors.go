@@ -30,6 +30,7 @@ const (
 	CodeInvalidCandidate   Code = "invalid_candidate"   // an ICE candidate that cannot be applied
 	CodeNoOfferPending     Code = "no_offer_pending"    // an answer when the server is not waiting for one
 	CodeShuttingDown       Code = "shutting_down"       // the server is stopping and takes no new participants
+	CodeGone               Code = "gone"                // the participant's media session has ended; join afresh
 	CodeInternal           Code = "internal"            // a server fault; the message is logged
 )
 
@@ -62,6 +63,10 @@ func toProtocolError(err error) *Error {
 		return &Error{Code: CodeInvalidCandidate, Message: err.Error()}
 	case errors.Is(err, sfu.ErrNoOfferPending):
 		return &Error{Code: CodeNoOfferPending, Message: err.Error()}
+	case errors.Is(err, sfu.ErrInvalidTarget):
+		return &Error{Code: CodeInvalidField, Message: err.Error()}
+	case errors.Is(err, sfu.ErrClosed):
+		return &Error{Code: CodeGone, Message: "the media session has ended (the participant left or the server is stopping); join again"}
 	default:
 		return &Error{Code: CodeInternal, Message: "internal server error"}
 	}

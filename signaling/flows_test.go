@@ -3,8 +3,8 @@ package signaling
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"piiri/internal/clock"
 	"piiri/internal/testwait"
 	"regexp"
 	"slices"
@@ -92,15 +92,7 @@ func TestLeave(t *testing.T) {
 	stay.expect(TypeParticipantJoined)
 
 	leave.sendText(`{"type":"leave","id":"l1"}`)
-	err := leave.expectClose()
-	last := leave.seen[len(leave.seen)-1]
-	if last.Type != TypeBye || last.Reason != ReasonLeft || last.ID != "" {
-		t.Errorf("last message %s, want bye %q without id", last.Raw, ReasonLeft)
-	}
-	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
-		t.Errorf("connection ended with %v, want close %d", err, websocket.CloseNormalClosure)
-	}
+	leave.expectBye(ReasonLeft, websocket.CloseNormalClosure)
 	pl := stay.expect(TypeParticipantLeft)
 	if pl.ParticipantID != j.Participant.ID || pl.Reason != ReasonLeft {
 		t.Errorf("participant_left %s", pl.Raw)
@@ -114,10 +106,14 @@ func TestLeave(t *testing.T) {
 	}
 }
 
+// TestGraceExpires: a participant whose connection dropped is removed when
+// the grace period ends, not before, on the server's clock.
 func TestGraceExpires(t *testing.T) {
-	for _, grace := range []time.Duration{0, 50 * time.Millisecond} {
+	for _, grace := range []time.Duration{0, 30 * time.Second} {
 		t.Run(fmt.Sprint(grace), func(t *testing.T) {
-			h := newHarness(t, func(cfg *Config) { cfg.ResumeGrace = grace })
+			clk := clock.NewFake(time.Unix(1_800_000_000, 0))
+			clk.Sync = true // an expiry runs inside Advance
+			h := newHarness(t, func(cfg *Config) { cfg.ResumeGrace = grace; cfg.Clock = clk })
 			room := h.room()
 			stay := h.dial()
 			stay.join(room, "Stay")
@@ -129,6 +125,22 @@ func TestGraceExpires(t *testing.T) {
 			stay.expect(TypeParticipantJoined)
 			_ = drop.conn.NetConn().Close() // a network failure: no close frame
 
+			if grace > 0 {
+				testwait.Until(t, readTimeout, "the grace period to start", func() error {
+					if c := h.srv.Counts(); c.Connected != 1 || clk.Pending() != 1 {
+						return fmt.Errorf("counts %+v, %d timers", c, clk.Pending())
+					}
+					return nil
+				})
+				clk.Advance(grace - time.Millisecond)
+				stay.ping("still-here")
+				for _, m := range stay.seen {
+					if m.Type == TypeParticipantLeft {
+						t.Fatalf("participant_left before the grace period ended: %s", m.Raw)
+					}
+				}
+				clk.Advance(time.Millisecond)
+			}
 			pl := stay.expect(TypeParticipantLeft)
 			if pl.ParticipantID != j.Participant.ID || pl.Reason != ReasonTimeout {
 				t.Errorf("participant_left %s", pl.Raw)
@@ -174,15 +186,7 @@ func TestResumeElsewhere(t *testing.T) {
 	if msg.Type != TypeJoined || !msg.Resumed || msg.Participant != j.Participant || msg.ResumeToken != j.ResumeToken {
 		t.Fatalf("resume: %s", msg.Raw)
 	}
-	err := old.expectClose()
-	last := old.seen[len(old.seen)-1]
-	if last.Type != TypeBye || last.Reason != ReasonResumed {
-		t.Errorf("old connection's last message %s, want bye %q", last.Raw, ReasonResumed)
-	}
-	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
-		t.Errorf("old connection ended with %v, want close %d", err, websocket.CloseNormalClosure)
-	}
+	old.expectBye(ReasonResumed, websocket.CloseNormalClosure)
 	now.ping("p")
 	if got := h.srv.Counts(); got != (Counts{Rooms: 1, Participants: 1, Connected: 1}) {
 		t.Errorf("counts %+v", got)
@@ -200,18 +204,7 @@ func TestShutdownSaysBye(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []*client{joined, idle, h.dial()} {
-		err := c.expectClose()
-		if len(c.seen) == 0 {
-			t.Fatalf("no bye before %v", err)
-		}
-		last := c.seen[len(c.seen)-1]
-		if last.Type != TypeBye || last.Reason != ReasonShutdown {
-			t.Errorf("last message %s, want bye %q", last.Raw, ReasonShutdown)
-		}
-		var ce *websocket.CloseError
-		if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
-			t.Errorf("connection ended with %v, want close %d", err, websocket.CloseGoingAway)
-		}
+		c.expectBye(ReasonShutdown, websocket.CloseGoingAway)
 	}
 }
 

@@ -27,11 +27,11 @@ import (
 // anything happening within it.
 const readTimeout = 5 * time.Second
 
-// harness is a real SFU and signalling server behind an httptest server.
+// harness is a signalling server, over a real SFU or fake media, behind
+// an httptest server.
 type harness struct {
 	t     *testing.T
 	cfg   Config
-	media *sfu.SFU
 	srv   *Server
 	http  *httptest.Server
 	url   string
@@ -51,7 +51,8 @@ func testConfig() Config {
 	}
 }
 
-// newHarness starts a server with testConfig changed by adjust (if not nil).
+// newHarness starts a server over a real SFU with testConfig changed by
+// adjust (if not nil).
 func newHarness(t *testing.T, adjust func(*Config)) *harness {
 	t.Helper()
 	cfg := testConfig()
@@ -62,15 +63,39 @@ func newHarness(t *testing.T, adjust func(*Config)) *harness {
 	if err != nil {
 		t.Fatalf("sfu.New: %v", err)
 	}
+	// Registered first, so it runs after the server's shutdown.
+	t.Cleanup(func() {
+		if err := media.Close(); err != nil {
+			t.Errorf("sfu close: %v", err)
+		}
+	})
+	return startHarness(t, cfg, SFU(media))
+}
+
+// newFakeHarness starts a server over fake media: no pion, no sockets
+// but the websocket's.
+func newFakeHarness(t *testing.T, adjust func(*Config)) (*harness, *fakeMedia) {
+	t.Helper()
+	cfg := testConfig()
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	media := newFakeMedia()
+	return startHarness(t, cfg, media), media
+}
+
+// startHarness serves a signalling server over media until the test ends.
+// Cleanups run last first: the server shuts down before the media closes.
+func startHarness(t *testing.T, cfg Config, media Media) *harness {
+	t.Helper()
 	srv := New(cfg, media)
 	ts := httptest.NewServer(srv)
 	h := &harness{
-		t:     t,
-		cfg:   cfg,
-		media: media,
-		srv:   srv,
-		http:  ts,
-		url:   "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws",
+		t:    t,
+		cfg:  cfg,
+		srv:  srv,
+		http: ts,
+		url:  "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws",
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -79,9 +104,6 @@ func newHarness(t *testing.T, adjust func(*Config)) *harness {
 			t.Errorf("signaling shutdown: %v", err)
 		}
 		ts.Close()
-		if err := media.Close(); err != nil {
-			t.Errorf("sfu close: %v", err)
-		}
 	})
 	return h
 }
@@ -396,4 +418,34 @@ func (c *client) publish(id string) (*publisher, inbound) {
 		c.t.Fatalf("apply the server's answer: %v", err)
 	}
 	return p, answer
+}
+
+// expectBye reads until the connection ends and checks that the server's
+// last message was bye with the given reason (and no id), and that it
+// closed with the given close code.
+func (c *client) expectBye(reason string, code int) {
+	c.t.Helper()
+	err := c.expectClose()
+	if len(c.seen) == 0 {
+		c.t.Fatalf("the connection ended (%v) without a bye", err)
+	}
+	last := c.seen[len(c.seen)-1]
+	if last.Type != TypeBye || last.Reason != reason || last.ID != "" {
+		c.t.Errorf("last message %s, want bye %q without id", last.Raw, reason)
+	}
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != code {
+		c.t.Errorf("connection ended with %v, want close %d", err, code)
+	}
+}
+
+// rawDial opens a websocket without a test client around it, for
+// goroutines other than the test's (it reports errors instead of failing).
+func (h *harness) rawDial() (*websocket.Conn, error) {
+	conn, resp, err := websocket.DefaultDialer.Dial(h.url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", h.url, err)
+	}
+	_ = resp.Body.Close()
+	return conn, nil
 }

@@ -1,36 +1,48 @@
 package signaling
 
 import (
+	"encoding/json"
 	"log/slog"
 	"sync"
-	"time"
 
-	"github.com/pion/webrtc/v4"
-
-	"piiri/sfu"
+	"piiri/internal/clock"
 )
 
 // member is a participant as signalling sees it. It outlives any one
 // websocket: when the connection drops, the member waits out the resume
 // grace period with its media still running.
 //
-// member implements sfu.Signaller: messages from the media side go to the
+// member implements MediaSignaller: messages from the media side go to the
 // current session, or are dropped while there is none (a resume
 // renegotiates with an ICE restart anyway).
 type member struct {
-	srv   *Server
-	id    string
-	name  string
-	token string
-	room  *room // set before the member is visible; never changes
-	log   *slog.Logger
+	srv      *Server
+	id       string
+	token    string
+	room     *room // set before the member is visible; never changes
+	admitted Admitted
+	probe    bool // a network check: hidden from everyone, not counted
+	log      *slog.Logger
+
+	// ready is closed when the join has finished, with media set or
+	// joinFailed true: a resume waits for it, so that it never finds a
+	// member whose media does not exist yet.
+	ready chan struct{}
+
+	// hookMu serialises the Meeting hook's calls for this member, so it
+	// hears Joined, Resumed and Left in that order even when a removal
+	// races the end of the join. hookState is what it has been told.
+	hookMu    sync.Mutex
+	hookState hookState
 
 	mu         sync.Mutex // a leaf lock: held for field access only
 	audioMuted bool
 	videoMuted bool
+	speaking   bool
 	sess       *session
-	media      *sfu.Participant
-	grace      *time.Timer
+	media      MediaParticipant
+	joinFailed bool
+	grace      clock.Timer
 	// graceGen identifies the current grace period, so that a timer from
 	// an earlier one that fires late cannot remove a resumed member.
 	graceGen uint64
@@ -40,7 +52,68 @@ type member struct {
 func (m *member) info() ParticipantInfo {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return ParticipantInfo{ID: m.id, Name: m.name, AudioMuted: m.audioMuted, VideoMuted: m.videoMuted}
+	return ParticipantInfo{ID: m.id, Name: m.admitted.Name, AudioMuted: m.audioMuted, VideoMuted: m.videoMuted, Speaking: m.speaking}
+}
+
+// presence describes m for the Meeting hook.
+func (m *member) presence() Presence {
+	return Presence{
+		ParticipantID: m.id,
+		PersonID:      m.admitted.PersonID,
+		Name:          m.admitted.Name,
+		Role:          m.admitted.Role,
+		At:            m.srv.clock.Now(),
+	}
+}
+
+type hookState int
+
+const (
+	hookNone hookState = iota
+	hookJoined
+	hookLeft
+)
+
+func (m *member) meeting() Meeting {
+	if m.admitted.Meeting == nil || m.probe {
+		return noMeeting{}
+	}
+	return m.admitted.Meeting
+}
+
+// reportJoined tells the Meeting hook m has joined, unless m has already
+// been removed.
+func (m *member) reportJoined() {
+	m.hookMu.Lock()
+	defer m.hookMu.Unlock()
+	m.mu.Lock()
+	gone := m.gone
+	m.mu.Unlock()
+	if m.hookState != hookNone || gone {
+		return
+	}
+	m.hookState = hookJoined
+	m.meeting().Joined(m.presence())
+}
+
+// reportResumed tells the Meeting hook m came back on a new connection.
+func (m *member) reportResumed() {
+	m.hookMu.Lock()
+	defer m.hookMu.Unlock()
+	if m.hookState == hookJoined {
+		m.meeting().Resumed(m.presence())
+	}
+}
+
+// reportLeft tells the Meeting hook m has left, if it was told m joined.
+func (m *member) reportLeft(reason string) {
+	m.hookMu.Lock()
+	defer m.hookMu.Unlock()
+	if m.hookState != hookJoined {
+		return
+	}
+	m.hookState = hookLeft
+	m.meeting().Left(m.presence(), reason)
 }
 
 // setState applies a state message and returns the new info.
@@ -56,52 +129,77 @@ func (m *member) setState(st *State) ParticipantInfo {
 	return m.info()
 }
 
+// setSpeaking records the speaking state and reports whether it changed.
+func (m *member) setSpeaking(on bool) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	changed := m.speaking != on
+	m.speaking = on
+	return changed
+}
+
 func (m *member) session() *session {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.sess
 }
 
-func (m *member) mediaParticipant() *sfu.Participant {
+func (m *member) mediaParticipant() MediaParticipant {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.media
 }
 
-func (m *member) setMedia(p *sfu.Participant) {
+// finishJoin records the outcome of the media join and lets waiting
+// resumes go on. It reports false when the member was removed while its
+// media was being created: the caller then closes the media itself, since
+// the removal could not.
+func (m *member) finishJoin(media MediaParticipant) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.media = p
+	defer close(m.ready)
+	if media == nil {
+		m.joinFailed = true
+		return false
+	}
+	if m.gone {
+		m.joinFailed = true
+		return false
+	}
+	m.media = media
+	return true
 }
 
-// send queues msg on the current session, if any.
+// joinedOK reports whether the join finished with media; call it after
+// ready is closed.
+func (m *member) joinedOK() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return !m.joinFailed && !m.gone
+}
+
+// send marshals msg and queues it on the current session, if any.
 func (m *member) send(msg any) {
 	if sess := m.session(); sess != nil {
 		sess.send(msg)
 	}
 }
 
-// SendOffer implements sfu.Signaller.
-func (m *member) SendOffer(sdp string, tracks []sfu.TrackInfo) {
-	infos := make([]TrackInfo, len(tracks))
-	for i, t := range tracks {
-		infos[i] = TrackInfo{Mid: t.Mid, ParticipantID: t.ParticipantID, Source: string(t.Source), Kind: t.Kind}
+// sendData queues an already marshalled message on the current session.
+func (m *member) sendData(data json.RawMessage) {
+	if sess := m.session(); sess != nil {
+		sess.sendData(data)
 	}
-	m.send(&Offer{header: header{Type: TypeOffer}, Target: TargetSubscriber, SDP: sdp, Tracks: infos})
 }
 
-// SendCandidate implements sfu.Signaller.
-func (m *member) SendCandidate(target sfu.Target, c webrtc.ICECandidateInit) {
-	m.send(&Candidate{
-		header: header{Type: TypeCandidate},
-		Target: string(target),
-		Candidate: CandidateInit{
-			Candidate:        c.Candidate,
-			SDPMid:           c.SDPMid,
-			SDPMLineIndex:    c.SDPMLineIndex,
-			UsernameFragment: c.UsernameFragment,
-		},
-	})
+// SendOffer implements MediaSignaller.
+func (m *member) SendOffer(sdp string, tracks []TrackInfo) {
+	m.send(&Offer{header: header{Type: TypeOffer}, Target: TargetSubscriber, SDP: sdp, Tracks: tracks})
+}
+
+// SendCandidate implements MediaSignaller.
+func (m *member) SendCandidate(target string, c CandidateInit) {
+	m.send(&Candidate{header: header{Type: TypeCandidate}, Target: target, Candidate: c})
 }
 
 // attach makes sess the member's connection, cancelling a running grace
@@ -132,10 +230,10 @@ func (m *member) detach(sess *session) {
 	}
 	m.sess = nil
 	grace := m.srv.cfg.ResumeGrace
-	if grace > 0 {
+	if grace > 0 && !m.probe {
 		m.graceGen++
 		gen := m.graceGen
-		m.grace = time.AfterFunc(grace, func() { m.expire(gen) })
+		m.grace = m.srv.clock.AfterFunc(grace, func() { m.expire(gen) })
 		m.mu.Unlock()
 		m.log.Info("connection lost; waiting for resume", "grace", grace)
 		return

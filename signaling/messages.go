@@ -9,6 +9,9 @@ type ParticipantInfo struct {
 	Name       string `json:"name"`
 	AudioMuted bool   `json:"audioMuted"`
 	VideoMuted bool   `json:"videoMuted"`
+	// Speaking is whether the participant is speaking now, so that a
+	// newcomer sees who is talking before the next speaking message.
+	Speaking bool `json:"speaking"`
 }
 
 // RoomInfo is the room as a newly joined participant sees it.

@@ -7,10 +7,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/pion/webrtc/v4"
-
-	"piiri/sfu"
 )
 
 // ProtocolVersion is the version of the signalling protocol this server
@@ -39,6 +35,22 @@ const (
 	TypeError              = "error"
 	TypeBye                = "bye"
 )
+
+// Sources: what a publisher's media section carries.
+const (
+	SourceMic         = "mic"
+	SourceCamera      = "camera"
+	SourceScreen      = "screen"
+	SourceScreenAudio = "screen-audio"
+)
+
+func validSource(s string) bool {
+	switch s {
+	case SourceMic, SourceCamera, SourceScreen, SourceScreenAudio:
+		return true
+	}
+	return false
+}
 
 // Targets: which of a participant's two peer connections a description or
 // candidate belongs to.
@@ -88,6 +100,10 @@ type Join struct {
 	// joining; both default to false (on).
 	AudioMuted bool `json:"audioMuted,omitempty"`
 	VideoMuted bool `json:"videoMuted,omitempty"`
+	// Probe marks a network check (piiri netcheck, the pre-join page):
+	// it is put in a room of its own, seen by nobody and not counted as a
+	// participant.
+	Probe bool `json:"probe,omitempty"`
 }
 
 // Offer carries a session description offer. From a client it is always
@@ -189,30 +205,14 @@ func Decode(data []byte) (Request, error) {
 }
 
 func decodeBody(h header, data []byte) (Request, error) {
-	var req interface {
-		Request
-		validate() error
-	}
-	switch h.Type {
-	case "":
+	if h.Type == "" {
 		return nil, errorf(CodeMissingField, "message has no \"type\"")
-	case TypeJoin:
-		req = &Join{}
-	case TypeOffer:
-		req = &Offer{}
-	case TypeAnswer:
-		req = &Answer{}
-	case TypeCandidate:
-		req = &Candidate{}
-	case TypeState:
-		req = &State{}
-	case TypeLeave:
-		req = &Leave{}
-	case TypePing:
-		req = &Ping{}
-	default:
+	}
+	spec, ok := messages[h.Type]
+	if !ok {
 		return nil, errorf(CodeUnknownType, "unknown message type %q", truncate(h.Type, 32))
 	}
+	req := spec.decodeInto()
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(req); err != nil {
 		return nil, errorf(CodeInvalidField, "%s: %v", h.Type, err)
@@ -272,22 +272,14 @@ func (o *Offer) validate() error {
 		if mid == "" || len(mid) > maxMidLen {
 			return errorf(CodeInvalidField, "offer: \"sources\" has a mid that is empty or longer than %d bytes", maxMidLen)
 		}
-		if _, err := sfu.ParseSource(src); err != nil {
-			return errorf(CodeInvalidField, "offer: sources[%q]: %v", truncate(mid, maxMidLen), err)
+		if !validSource(src) {
+			return errorf(CodeInvalidField, "offer: sources[%q]: unknown source %q: want %q, %q, %q or %q",
+				truncate(mid, maxMidLen), truncate(src, 32), SourceMic, SourceCamera, SourceScreen, SourceScreenAudio)
 		}
 	}
 	// Tracks is the server's field; from a client it is ignored, like any
 	// field the server does not read (PROTOCOL.md).
 	return nil
-}
-
-// sources returns Sources as the sfu takes them; validate has checked them.
-func (o *Offer) sources() map[string]sfu.Source {
-	out := make(map[string]sfu.Source, len(o.Sources))
-	for mid, src := range o.Sources {
-		out[mid] = sfu.Source(src)
-	}
-	return out
 }
 
 func (a *Answer) validate() error {
@@ -346,13 +338,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "…"
-}
-
-func (c CandidateInit) toWebRTC() webrtc.ICECandidateInit {
-	return webrtc.ICECandidateInit{
-		Candidate:        c.Candidate,
-		SDPMid:           c.SDPMid,
-		SDPMLineIndex:    c.SDPMLineIndex,
-		UsernameFragment: c.UsernameFragment,
-	}
 }

@@ -3,109 +3,105 @@ package signaling
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
-	"slices"
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"piiri/internal/clock"
+	"piiri/internal/ratelimit"
 	"piiri/metrics"
-	"piiri/sfu"
 )
 
 // Config holds the signalling limits and policies.
 type Config struct {
-	// RoomKey must be presented in join. Empty means dev mode: any room
-	// name, no key; the caller allows that only on loopback.
-	RoomKey            string
+	// RoomKey is the shared key of ad-hoc rooms, used when Admission is
+	// nil. Empty means dev mode: any room name, no key; the caller allows
+	// that only on loopback.
+	RoomKey string
+	// Admission decides who a join is; nil means RoomKey(RoomKey).
+	Admission          Admission
 	MaxParticipants    int
 	MaxMessageBytes    int
 	MessagesPerSecond  float64
 	MessageBurst       int
 	MaxInvalidMessages int
 	ResumeGrace        time.Duration
+	// FailedAuth limits wrong keys, tokens and resume tokens per source
+	// address; nil means 10 in a row, then one more every 6 seconds. The
+	// server shares one limiter with its HTTP endpoints.
+	FailedAuth *ratelimit.PerSource
 	// ICEServers returns the ICE servers for one participant (TURN
 	// credentials are per participant). Nil means none.
 	ICEServers func(participantID string) []ICEServer
 	// Gone, if set, is called when a participant has left for good, so
 	// what it held elsewhere (TURN relays) can be let go.
 	Gone func(participantID string)
+	// Clock times the grace periods and the presence events; nil is the
+	// real clock.
+	Clock clock.Clock
 
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
 }
 
-// Server accepts websocket connections at its ServeHTTP and keeps the rooms.
+// NewFailedAuthLimiter returns the limiter Config.FailedAuth defaults to:
+// ten wrong attempts in a row from one address, then one every six seconds.
+func NewFailedAuthLimiter(clk clock.Clock) *ratelimit.PerSource {
+	return ratelimit.New(ratelimit.Config{Every: 6 * time.Second, Burst: 10}, clk)
+}
+
+// Server is the registry of rooms: it accepts websocket connections at its
+// ServeHTTP and finds or creates the room each join goes to.
 //
-// Locking: mu guards rooms, tokens and room membership. Messages may be
-// queued under it (queueing never blocks). Of the sfu package only NewRoom
-// is called under it (it takes just the SFU's room list lock, which the sfu
-// never holds while calling back); everything else is called without mu,
-// because the sfu calls back (member.SendOffer, room.Speaking) with its own
-// locks held.
+// Locking: mu guards only the maps (rooms by name, members by resume token,
+// open sessions) and the closing flag. Everything about one room is
+// guarded by that room's own lock (see room), so nothing in one room ever
+// waits on another. mu is never held while a room's lock is taken.
 type Server struct {
-	cfg      Config
-	media    *sfu.SFU
-	log      *slog.Logger
-	metrics  *metrics.Metrics
-	upgrader websocket.Upgrader
+	cfg       Config
+	media     Media
+	admission Admission
+	clock     clock.Clock
+	log       *slog.Logger
+	metrics   *metrics.Metrics
+	upgrader  websocket.Upgrader
 
 	mu       sync.Mutex
 	rooms    map[string]*room
 	tokens   map[string]*member // resume token → member
 	sessions map[*session]struct{}
 	closing  bool
-	wg       sync.WaitGroup // member removals in flight
 }
 
-// room is a signalling room: the members and their media room.
-type room struct {
-	srv     *Server
-	name    string
-	media   *sfu.Room
-	members []*member // join order
-}
-
-// Speaking implements sfu.Events: it tells everyone in the room, the
-// speaker included. The messages are queued under mu, and only while the
-// speaker is still a member: the sfu reports the end of speech as the
-// speaker's media closes, after participant_left has gone out, and no
-// client should hear about a participant it was told has left. Queueing
-// never waits on a client, so the forwarding goroutine that calls this
-// does not either.
-func (rm *room) Speaking(participantID string, speaking bool) {
-	msg := &Speaking{
-		header:        header{Type: TypeSpeaking},
-		ParticipantID: participantID,
-		Speaking:      speaking,
-	}
-	s := rm.srv
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !slices.ContainsFunc(rm.members, func(m *member) bool { return m.id == participantID }) {
-		return
-	}
-	for _, m := range rm.members {
-		m.send(msg)
-	}
-}
-
-// New creates a signalling server over the given SFU.
-func New(cfg Config, media *sfu.SFU) *Server {
+// New creates a signalling server over the given media plane.
+func New(cfg Config, media Media) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.FailedAuth == nil {
+		cfg.FailedAuth = NewFailedAuthLimiter(cfg.Clock)
+	}
+	admission := cfg.Admission
+	if admission == nil {
+		admission = RoomKey(cfg.RoomKey)
+	}
 	return &Server{
-		cfg:     cfg,
-		media:   media,
-		log:     cfg.Logger,
-		metrics: cfg.Metrics,
+		cfg:       cfg,
+		media:     media,
+		admission: admission,
+		clock:     cfg.Clock,
+		log:       cfg.Logger,
+		metrics:   cfg.Metrics,
 		upgrader: websocket.Upgrader{
 			ReadBufferSize:  4096,
 			WriteBufferSize: 4096,
@@ -143,187 +139,85 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sess.run()
 }
 
-// KeyOK reports whether key is the room key (any key in dev mode). The
-// comparison takes the same time whatever the key, so timing reveals
-// nothing of it.
-func (s *Server) KeyOK(key string) bool {
-	return s.cfg.RoomKey == "" || subtle.ConstantTimeCompare([]byte(key), []byte(s.cfg.RoomKey)) == 1
+// KeyOK reports whether key is the shared room key (any key in dev mode).
+func (s *Server) KeyOK(key string) bool { return RoomKey(s.cfg.RoomKey).KeyOK(key) }
+
+// authBlocked reports whether the source has used up its failed attempts.
+func (s *Server) authBlocked(src netip.Addr) *Error {
+	if !src.IsValid() {
+		return nil
+	}
+	if blocked, wait := s.cfg.FailedAuth.Blocked(src); blocked {
+		s.metrics.AuthRateLimited.WithLabelValues("websocket").Inc()
+		return errorf(CodeRateLimited, "too many failed attempts from your address; try again in %d s", int(wait.Seconds())+1)
+	}
+	return nil
 }
 
-// join admits a new participant into a room.
-func (s *Server) join(sess *session, j *Join) (*member, error) {
-	if !s.KeyOK(j.Key) {
-		return nil, errorf(CodeUnauthorized, "wrong room key")
+// authFailed counts a wrong credential against its source.
+func (s *Server) authFailed(src netip.Addr, credential string) {
+	s.metrics.AuthFailures.WithLabelValues(credential).Inc()
+	if src.IsValid() {
+		s.cfg.FailedAuth.Allow(src)
 	}
-	m := &member{
-		srv:        s,
-		id:         newID(),
-		name:       j.Name,
-		token:      newToken(),
-		sess:       sess,
-		audioMuted: j.AudioMuted,
-		videoMuted: j.VideoMuted,
-	}
-	m.log = s.log.With("room", j.Room, "participant", m.id)
-	iceServers := s.iceServers(m.id)
+}
 
+// roomFor returns the open room with the given name, creating it (and its
+// media room) if there is none.
+func (s *Server) roomFor(name string) (*room, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closing {
-		s.mu.Unlock()
 		return nil, errorf(CodeShuttingDown, "the server is shutting down")
 	}
-	rm := s.rooms[j.Room]
-	if rm == nil {
-		rm = &room{srv: s, name: j.Room}
-		mediaRoom, err := s.media.NewRoom(j.Room, rm)
-		if err != nil {
-			s.mu.Unlock()
-			return nil, err
-		}
-		rm.media = mediaRoom
-		s.rooms[j.Room] = rm
+	if rm := s.rooms[name]; rm != nil {
+		return rm, nil
 	}
-	if len(rm.members) >= s.cfg.MaxParticipants {
-		s.mu.Unlock()
-		return nil, errorf(CodeRoomFull, "room %q already has its maximum of %d participants", j.Room, s.cfg.MaxParticipants)
-	}
-	others := rm.infos()
-	present := slices.Clone(rm.members)
-	m.room = rm
-	rm.members = append(rm.members, m)
-	s.tokens[m.token] = m
-	// joined and participant_joined are queued under mu, in the same step
-	// that makes m a member: every other participant then learns of m
-	// exactly once (from its own joined if it comes later, from
-	// participant_joined if it was there before), and nothing that is
-	// broadcast to the room can reach m ahead of its joined. Both sends
-	// only queue. joined also goes out before the media join, which may
-	// already send the first subscriber offer through this member.
-	sess.send(&Joined{
-		header:        header{Type: TypeJoined, ID: j.ID},
-		Version:       ProtocolVersion,
-		Participant:   m.info(),
-		Room:          RoomInfo{Name: rm.name, Participants: others, MaxParticipants: s.cfg.MaxParticipants},
-		ResumeToken:   m.token,
-		ResumeGraceMs: s.cfg.ResumeGrace.Milliseconds(),
-		ICEServers:    iceServers,
-	})
-	announce := &ParticipantJoined{header: header{Type: TypeParticipantJoined}, Participant: m.info()}
-	for _, o := range present {
-		o.send(announce)
-	}
-	s.mu.Unlock()
-	s.metrics.Participants.Inc()
-
-	media, err := rm.media.Join(m.id, m)
+	rm := newRoom(s, name)
+	// NewRoom only takes the media plane's list lock, which it never holds
+	// while calling back into signalling.
+	mediaRoom, err := s.media.NewRoom(name, rm)
 	if err != nil {
-		m.log.Error("join media room", "err", err)
-		s.remove(m, ReasonJoinIncomplete)
 		return nil, err
 	}
-	m.setMedia(media)
-	m.log.Info("participant joined", "name", m.name, "remote", sess.remote)
-	return m, nil
+	rm.media = mediaRoom
+	s.rooms[name] = rm
+	return rm, nil
 }
 
-// resume gives a reconnecting client its participant back.
-func (s *Server) resume(sess *session, j *Join) (*member, error) {
+// register makes m findable by its resume token.
+func (s *Server) register(m *member) {
 	s.mu.Lock()
-	m := s.tokens[j.Resume]
-	s.mu.Unlock()
-	if m == nil || m.room.name != j.Room {
-		return nil, errorf(CodeResumeFailed, "no participant to resume with this token in room %q (the grace period may have ended); join again", j.Room)
-	}
-	iceServers := s.iceServers(m.id)
-
-	// As in join, the room as joined reports it and the session that
-	// later broadcasts reach are settled in one step under mu, so the
-	// client neither misses a change nor hears of one before joined.
-	s.mu.Lock()
-	if s.tokens[j.Resume] != m {
-		s.mu.Unlock()
-		return nil, errorf(CodeResumeFailed, "the participant has already left; join again")
-	}
-	old, ok := m.attach(sess)
-	if !ok {
-		s.mu.Unlock()
-		return nil, errorf(CodeResumeFailed, "the participant has already left; join again")
-	}
-	sess.send(&Joined{
-		header:        header{Type: TypeJoined, ID: j.ID},
-		Version:       ProtocolVersion,
-		Participant:   m.info(),
-		Room:          RoomInfo{Name: m.room.name, Participants: m.room.infosExcept(m), MaxParticipants: s.cfg.MaxParticipants},
-		Resumed:       true,
-		ResumeToken:   m.token,
-		ResumeGraceMs: s.cfg.ResumeGrace.Milliseconds(),
-		ICEServers:    iceServers,
-	})
-	s.mu.Unlock()
-	if old != nil {
-		old.closeWith(ReasonResumed)
-	}
-	if media := m.mediaParticipant(); media != nil {
-		media.Resume()
-	}
-	s.metrics.Resumes.Inc()
-	m.log.Info("participant resumed", "remote", sess.remote)
-	return m, nil
+	defer s.mu.Unlock()
+	s.tokens[m.token] = m
 }
 
-// remove takes m out of its room for good, tells the others and closes its
-// media. It is idempotent.
-func (s *Server) remove(m *member, reason string) {
-	if !m.markGone() {
-		return
-	}
+// forget drops m's token, and rm from the rooms if it has closed.
+func (s *Server) forget(m *member, rm *room, roomClosed bool) {
 	s.mu.Lock()
-	rm := m.room
-	for i, x := range rm.members {
-		if x == m {
-			rm.members = append(rm.members[:i], rm.members[i+1:]...)
-			break
-		}
+	defer s.mu.Unlock()
+	if s.tokens[m.token] == m {
+		delete(s.tokens, m.token)
 	}
-	delete(s.tokens, m.token)
-	empty := len(rm.members) == 0 && s.rooms[rm.name] == rm
-	if empty {
+	if roomClosed && s.rooms[rm.name] == rm {
 		delete(s.rooms, rm.name)
 	}
-	s.mu.Unlock()
-
-	s.metrics.Participants.Dec()
-	s.metrics.Disconnects.WithLabelValues(reason).Inc()
-	s.broadcast(rm, m, &ParticipantLeft{
-		header:        header{Type: TypeParticipantLeft},
-		ParticipantID: m.id,
-		Reason:        reason,
-	})
-	if media := m.mediaParticipant(); media != nil {
-		media.Close()
-	}
-	if s.cfg.Gone != nil {
-		s.cfg.Gone(m.id)
-	}
-	if empty {
-		rm.media.Close()
-	}
-	m.log.Info("participant left", "reason", reason)
 }
 
-// broadcast sends msg to every member of rm except skip.
-func (s *Server) broadcast(rm *room, skip *member, msg any) {
+func (s *Server) byToken(token string) *member {
 	s.mu.Lock()
-	targets := make([]*member, 0, len(rm.members))
-	for _, m := range rm.members {
-		if m != skip {
-			targets = append(targets, m)
-		}
+	defer s.mu.Unlock()
+	return s.tokens[token]
+}
+
+func (s *Server) roomList() []*room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*room, 0, len(s.rooms))
+	for _, rm := range s.rooms {
+		out = append(out, rm)
 	}
-	s.mu.Unlock()
-	for _, m := range targets {
-		m.send(msg)
-	}
+	return out
 }
 
 func (s *Server) iceServers(participantID string) []ICEServer {
@@ -339,46 +233,37 @@ func (s *Server) iceServers(participantID string) []ICEServer {
 // connected. Tests use it to exercise resume; it is also the basis of an
 // admin "kick".
 func (s *Server) Disconnect(participantID string) bool {
-	s.mu.Lock()
-	var target *member
-	for _, rm := range s.rooms {
-		for _, m := range rm.members {
-			if m.id == participantID {
-				target = m
+	for _, rm := range s.roomList() {
+		if m := rm.find(participantID); m != nil {
+			if sess := m.session(); sess != nil {
+				sess.cut()
+				return true
 			}
+			return false
 		}
 	}
-	s.mu.Unlock()
-	if target == nil {
-		return false
-	}
-	sess := target.session()
-	if sess == nil {
-		return false
-	}
-	sess.cut()
-	return true
+	return false
 }
 
 // Counts is a snapshot of the server's rooms, for tests and the admin page.
 type Counts struct {
 	Rooms        int
-	Participants int
-	Connected    int
+	Participants int // present in a room, probes not included
+	Connected    int // of Participants, those with a live connection
+	Probes       int // network checks
 }
 
 // Counts returns how many rooms and participants there are.
 func (s *Server) Counts() Counts {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := Counts{Rooms: len(s.rooms)}
-	for _, rm := range s.rooms {
-		c.Participants += len(rm.members)
-		for _, m := range rm.members {
-			if m.session() != nil {
-				c.Connected++
-			}
+	var c Counts
+	for _, rm := range s.roomList() {
+		rc := rm.counts()
+		if rc.Participants > 0 {
+			c.Rooms++
 		}
+		c.Participants += rc.Participants
+		c.Connected += rc.Connected
+		c.Probes += rc.Probes
 	}
 	return c
 }
@@ -392,10 +277,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for sess := range s.sessions {
 		sessions = append(sessions, sess)
 	}
-	var members []*member
-	for _, rm := range s.rooms {
-		members = append(members, rm.members...)
-	}
 	s.mu.Unlock()
 
 	for _, sess := range sessions {
@@ -403,8 +284,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	done := make(chan struct{})
 	go func() {
-		for _, m := range members {
-			s.remove(m, ReasonShutdown)
+		for _, rm := range s.roomList() {
+			for _, m := range rm.memberList() {
+				s.remove(m, ReasonShutdown)
+			}
 		}
 		for _, sess := range sessions {
 			<-sess.finished
@@ -417,18 +300,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return errors.Join(errors.New("signaling: shutdown did not finish"), ctx.Err())
 	}
-}
-
-func (rm *room) infos() []ParticipantInfo { return rm.infosExcept(nil) }
-
-func (rm *room) infosExcept(skip *member) []ParticipantInfo {
-	out := make([]ParticipantInfo, 0, len(rm.members))
-	for _, m := range rm.members {
-		if m != skip {
-			out = append(out, m.info())
-		}
-	}
-	return out
 }
 
 // newID returns a participant ID: visible to the room, not a secret.
@@ -444,4 +315,10 @@ func newToken() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
 }

@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
-
-	"piiri/sfu"
 )
 
 // Connection timing. A silent client is noticed within pongWait; its
@@ -32,7 +31,8 @@ const (
 type session struct {
 	srv    *Server
 	conn   *websocket.Conn
-	remote string
+	remote string     // the client's address, as logged (key "remote")
+	source netip.Addr // the client's address, for per-source limits
 	log    *slog.Logger
 
 	out      chan outgoing
@@ -55,10 +55,15 @@ type outgoing struct {
 }
 
 func newSession(s *Server, conn *websocket.Conn, remote string) *session {
+	var source netip.Addr
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
+		source = ap.Addr().Unmap()
+	}
 	return &session{
 		srv:      s,
 		conn:     conn,
 		remote:   remote,
+		source:   source,
 		log:      s.log.With("remote", remote),
 		out:      make(chan outgoing, sendQueueSize),
 		done:     make(chan struct{}),
@@ -96,6 +101,12 @@ func (s *session) send(msg any) {
 		s.log.Error("marshal outgoing message", "err", err)
 		return
 	}
+	s.sendData(data)
+}
+
+// sendData queues a marshalled message; see send. The data is shared
+// between the sessions of a broadcast and never changed.
+func (s *session) sendData(data []byte) {
 	select {
 	case <-s.done:
 	case s.out <- outgoing{data: data}:
@@ -297,57 +308,14 @@ func (s *session) handleSafely(req Request) (stop bool) {
 	return s.reject(pe)
 }
 
+// handle dispatches one message through the message table.
 func (s *session) handle(req Request) error {
-	if j, ok := req.(*Join); ok {
-		if s.member != nil {
-			return errorf(CodeAlreadyJoined, "this connection has already joined; open a new connection to join again")
-		}
-		var (
-			m   *member
-			err error
-		)
-		if j.Resume != "" {
-			m, err = s.srv.resume(s, j)
-		} else {
-			m, err = s.srv.join(s, j)
-		}
-		if err != nil {
-			return err
-		}
-		s.member = m
-		return nil
-	}
-	if s.member == nil {
-		return errorf(CodeNotJoined, "%s before join; the first message must be join", req.messageType())
-	}
-	media := s.member.mediaParticipant()
-	switch m := req.(type) {
-	case *Leave:
-		s.left = true
-		s.srv.remove(s.member, ReasonLeft)
-		s.closeWith(ReasonLeft)
-		return nil
-	case *Ping:
-		s.send(&header{Type: TypePong, ID: m.ID})
-		return nil
-	case *Offer:
-		return media.HandleOffer(m.SDP, m.sources(), func(answer string) {
-			s.send(&Answer{header: header{Type: TypeAnswer, ID: m.ID}, Target: TargetPublisher, SDP: answer})
-		})
-	case *Answer:
-		return media.HandleAnswer(m.SDP)
-	case *State:
-		s.srv.broadcast(s.member.room, nil, &ParticipantUpdated{
-			header:      header{Type: TypeParticipantUpdated},
-			Participant: s.member.setState(m),
-		})
-		return nil
-	case *Candidate:
-		if m.Candidate.Candidate == "" {
-			return nil // end of candidates; nothing to do with trickle ICE
-		}
-		return media.AddCandidate(sfu.Target(m.Target), m.Candidate.toWebRTC())
-	default:
+	spec, ok := messages[req.messageType()]
+	if !ok {
 		return fmt.Errorf("signaling: no handler for %T", req)
 	}
+	if spec.needsJoin && s.member == nil {
+		return errorf(CodeNotJoined, "%s before join; the first message must be join", req.messageType())
+	}
+	return spec.handle(s, req.(request))
 }

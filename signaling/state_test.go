@@ -3,8 +3,7 @@ package signaling
 import (
 	"slices"
 	"testing"
-
-	"piiri/sfu"
+	"time"
 )
 
 // TestStateIsShared: the pre-join choice travels in join, later changes in
@@ -60,8 +59,8 @@ func TestSpeakingIsBroadcast(t *testing.T) {
 	h.srv.mu.Lock()
 	rm := h.srv.rooms[room]
 	h.srv.mu.Unlock()
-	var events sfu.Events = rm // what the sfu calls from its forwarding loop
-	events.Speaking(ja.Participant.ID, true)
+	var events MediaEvents = rm // what the media plane calls
+	events.Speaking(ja.Participant.ID, true, time.Now())
 	for _, c := range []*client{anna, ben} {
 		if m := c.expect(TypeSpeaking); m.ParticipantID != ja.Participant.ID || !m.Speaking {
 			t.Errorf("speaking %s", m.Raw)
@@ -75,8 +74,8 @@ func TestSpeakingIsBroadcast(t *testing.T) {
 	if m := ben.next(); m.Type != TypeParticipantLeft {
 		t.Fatalf("Ben got %s, want participant_left", m.Raw)
 	}
-	events.Speaking(ja.Participant.ID, false)
-	events.Speaking(jb.Participant.ID, true)
+	events.Speaking(ja.Participant.ID, false, time.Now())
+	events.Speaking(jb.Participant.ID, true, time.Now())
 	if m := ben.next(); m.Type != TypeSpeaking || m.ParticipantID != jb.Participant.ID {
 		t.Errorf("Ben got %s, want only his own speaking", m.Raw)
 	}

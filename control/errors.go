@@ -1,0 +1,126 @@
+package control
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error is one of control's typed errors. Each has a stable Code for
+// programs (the API puts it in its JSON error body and maps it to an HTTP
+// status in one place) and a message for people. Some are refinements of
+// a broader one (ErrGroupFull is an ErrConflict), so a caller can map the
+// broad kind and still tell the exact case apart:
+//
+//	errors.Is(err, control.ErrGroupFull) // the exact case
+//	errors.Is(err, control.ErrConflict)  // any conflict, ErrGroupFull included
+//
+// Returned errors usually wrap these with detail ("group g1 has its
+// maximum of 11 members: group full"); match them with errors.Is, never
+// by comparing strings.
+type Error struct {
+	code   string
+	msg    string
+	parent *Error
+}
+
+func (e *Error) Error() string { return e.msg }
+
+// Code is the stable machine-readable code of the error, e.g. "group_full".
+func (e *Error) Code() string { return e.code }
+
+// Unwrap gives the broader error this one refines, if any.
+func (e *Error) Unwrap() error {
+	if e.parent == nil {
+		return nil
+	}
+	return e.parent
+}
+
+func newError(code, msg string, parent *Error) *Error {
+	return &Error{code: code, msg: msg, parent: parent}
+}
+
+// The broad kinds. Suggested HTTP statuses are in brackets.
+var (
+	// ErrUnauthenticated: no principal, or a token that is unknown or
+	// revoked. [401]
+	ErrUnauthenticated = newError("unauthenticated", "unknown or revoked link", nil)
+	// ErrForbidden: the principal is known but may not do this. [403]
+	ErrForbidden = newError("forbidden", "not allowed", nil)
+	// ErrNotFound: no such group, person, meeting, template or poll
+	// option. [404]
+	ErrNotFound = newError("not_found", "not found", nil)
+	// ErrInvalid: bad input. Returned as a *FieldError naming the field. [400]
+	ErrInvalid = newError("invalid", "invalid input", nil)
+	// ErrConflict: the request is well formed but the current state
+	// does not allow it. [409]
+	ErrConflict = newError("conflict", "not possible in the current state", nil)
+)
+
+// The exact cases, each a refinement of a broad kind.
+var (
+	// ErrNotFacilitator: only the group's facilitator (or, for running a
+	// meeting, the member it was handed to) may do this. Is ErrForbidden.
+	ErrNotFacilitator = newError("not_facilitator", "only a facilitator may do this", ErrForbidden)
+	// ErrNotAdmin: only an admin may do this. Is ErrForbidden.
+	ErrNotAdmin = newError("not_admin", "only an admin may do this", ErrForbidden)
+	// ErrAgreementNotAccepted: the person has not accepted the current
+	// version of the group's agreement, which joining a meeting needs.
+	// Is ErrForbidden.
+	ErrAgreementNotAccepted = newError("agreement_not_accepted", "the group's agreement (current version) is not accepted", ErrForbidden)
+	// ErrGroupFull: adding the person would exceed the group's maximum
+	// size. Is ErrConflict.
+	ErrGroupFull = newError("group_full", "group full", ErrConflict)
+	// ErrMeetingNotOpen: the meeting's room is not open (not open or
+	// running), so nobody can join it. Is ErrConflict.
+	ErrMeetingNotOpen = newError("meeting_not_open", "the meeting is not open", ErrConflict)
+	// ErrTransition: the meeting's state does not allow this step (e.g.
+	// starting an ended meeting, moving a running one). Is ErrConflict.
+	ErrTransition = newError("bad_transition", "not allowed in the meeting's state", ErrConflict)
+	// ErrAgreementChanged: the person accepted a version of the
+	// agreement that is no longer the current one. Is ErrConflict.
+	ErrAgreementChanged = newError("agreement_changed", "the agreement has changed since it was shown", ErrConflict)
+	// ErrPollClosed: there is no open time poll for the meeting. Is
+	// ErrConflict.
+	ErrPollClosed = newError("poll_closed", "no open time poll", ErrConflict)
+	// ErrLastFacilitator: the step would leave the group without a
+	// facilitator; hand the role over first. Is ErrConflict.
+	ErrLastFacilitator = newError("last_facilitator", "the group would have no facilitator", ErrConflict)
+)
+
+// FieldError is bad input in one named field. It is ErrInvalid.
+type FieldError struct {
+	Field   string // the field as the API names it, e.g. "name", "starts[2]"
+	Problem string // what is wrong, for people: "must not be empty"
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Problem) }
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// Code is ErrInvalid's code.
+func (e *FieldError) Code() string { return ErrInvalid.code }
+
+func invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}
+
+// wrapf adds detail to a sentinel: the message reads "detail: sentinel".
+func wrapf(sentinel *Error, format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), sentinel)
+}
+
+// CodeOf returns the code of the most specific control error in err's
+// chain, or "" when err is not one of control's.
+func CodeOf(err error) string {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return fe.Code()
+	}
+	var ce *Error
+	if errors.As(err, &ce) {
+		return ce.Code()
+	}
+	return ""
+}

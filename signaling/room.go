@@ -1,0 +1,203 @@
+package signaling
+
+import (
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+)
+
+// room is one signalling room: its members, what they are told, and its
+// media room. Everything here is guarded by the room's own mu, so rooms
+// never wait on each other; mu may be held while queueing messages (which
+// never blocks) and while taking the registry's lock, never the other way
+// round, and never across a call into the media plane.
+type room struct {
+	srv   *Server
+	name  string
+	log   *slog.Logger
+	media MediaRoom // set before the room is registered; never changes
+
+	mu      sync.Mutex
+	members []*member // join order
+	closed  bool      // the last member left; a join must find a new room
+}
+
+func newRoom(s *Server, name string) *room {
+	return &room{srv: s, name: name, log: s.log.With("room", name)}
+}
+
+// admitOutcome says why admit did not admit.
+type admitOutcome int
+
+const (
+	admitted admitOutcome = iota
+	admitRoomClosed
+	admitFull
+	admitShuttingDown
+)
+
+// admit makes m a member and queues its joined reply and the others'
+// participant_joined in one step, so that every other participant learns
+// of m exactly once (from its own joined if it comes later, from
+// participant_joined if it was there before), and nothing broadcast to
+// the room reaches m ahead of its joined. joined goes out before the media
+// join, which may already send the first subscriber offer through m.
+func (rm *room) admit(m *member, sess *session, reply func(others []ParticipantInfo) *Joined) admitOutcome {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	switch {
+	case rm.closed:
+		return admitRoomClosed
+	case rm.srv.isClosing():
+		return admitShuttingDown
+	case !m.probe && rm.visibleCount() >= rm.srv.cfg.MaxParticipants:
+		return admitFull
+	}
+	others := rm.infosLocked(m)
+	rm.members = append(rm.members, m)
+	sess.send(reply(others))
+	if !m.probe {
+		rm.broadcastLocked(m, &ParticipantJoined{header: header{Type: TypeParticipantJoined}, Participant: m.info()})
+	}
+	return admitted
+}
+
+// resume attaches sess to m and queues its joined reply under the same
+// lock as every broadcast, so the client neither misses a change nor
+// hears of one before its joined. It returns the session replaced, and
+// false if m has left meanwhile.
+func (rm *room) resume(m *member, sess *session, reply func(others []ParticipantInfo) *Joined) (old *session, ok bool) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	old, ok = m.attach(sess)
+	if !ok {
+		return nil, false
+	}
+	sess.send(reply(rm.infosLocked(m)))
+	return old, true
+}
+
+// leave removes m and tells the others in the same step, so nobody hears
+// of m (speaking, state) after its participant_left. It reports whether
+// the room is now empty and closed.
+func (rm *room) leave(m *member, reason string) (closed bool) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	i := slices.Index(rm.members, m)
+	if i < 0 {
+		return false
+	}
+	rm.members = slices.Delete(rm.members, i, i+1)
+	if !m.probe {
+		rm.broadcastLocked(nil, &ParticipantLeft{
+			header:        header{Type: TypeParticipantLeft},
+			ParticipantID: m.id,
+			Reason:        reason,
+		})
+	}
+	if len(rm.members) == 0 {
+		rm.closed = true
+	}
+	return rm.closed
+}
+
+// setState applies a participant's microphone and camera state and tells
+// everyone.
+func (rm *room) setState(m *member, st *State) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	info := m.setState(st)
+	if slices.Contains(rm.members, m) && !m.probe {
+		rm.broadcastLocked(nil, &ParticipantUpdated{header: header{Type: TypeParticipantUpdated}, Participant: info})
+	}
+}
+
+// Speaking implements MediaEvents: it tells everyone in the room, the
+// speaker included, and remembers it for those who join later. Only a
+// current member's speech is told: the media plane reports the end of
+// speech as the speaker's media closes, after participant_left has gone
+// out, and no client should hear of a participant it was told has left.
+func (rm *room) Speaking(participantID string, speaking bool, _ time.Time) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	i := slices.IndexFunc(rm.members, func(m *member) bool { return m.id == participantID })
+	if i < 0 || rm.members[i].probe {
+		return
+	}
+	if !rm.members[i].setSpeaking(speaking) {
+		return // no change
+	}
+	rm.broadcastLocked(nil, &Speaking{header: header{Type: TypeSpeaking}, ParticipantID: participantID, Speaking: speaking})
+}
+
+// broadcastLocked marshals msg once and queues it for every member but
+// skip.
+func (rm *room) broadcastLocked(skip *member, msg any) {
+	data, err := json.Marshal(msg)
+	if err != nil {
+		rm.log.Error("marshal broadcast", "err", err)
+		return
+	}
+	for _, m := range rm.members {
+		if m != skip && !m.probe {
+			m.sendData(data)
+		}
+	}
+}
+
+// infosLocked describes every visible member but skip, in join order.
+func (rm *room) infosLocked(skip *member) []ParticipantInfo {
+	out := make([]ParticipantInfo, 0, len(rm.members))
+	for _, m := range rm.members {
+		if m != skip && !m.probe {
+			out = append(out, m.info())
+		}
+	}
+	return out
+}
+
+func (rm *room) visibleCount() int {
+	n := 0
+	for _, m := range rm.members {
+		if !m.probe {
+			n++
+		}
+	}
+	return n
+}
+
+func (rm *room) find(participantID string) *member {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	for _, m := range rm.members {
+		if m.id == participantID {
+			return m
+		}
+	}
+	return nil
+}
+
+func (rm *room) memberList() []*member {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	return slices.Clone(rm.members)
+}
+
+func (rm *room) counts() Counts {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	var c Counts
+	for _, m := range rm.members {
+		if m.probe {
+			c.Probes++
+			continue
+		}
+		c.Participants++
+		if m.session() != nil {
+			c.Connected++
+		}
+	}
+	return c
+}
