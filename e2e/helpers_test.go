@@ -24,10 +24,11 @@ import (
 )
 
 // openPage opens the link at the pre-join page, for a test that prepares
-// the page before joining.
+// the page before joining, and waits until the page is set up.
 func openPage(t *testing.T, b *chrome.Browser, link string) {
 	t.Helper()
 	b.Do(t, 30*time.Second, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#name")))
+	chrome.Poll(t, b, 10*time.Second, "the page is set up", chrome.ReadyJS)
 }
 
 // pressJoin types the name and presses Join, without waiting.

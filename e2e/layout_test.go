@@ -10,6 +10,7 @@ import (
 
 	"piiri/bot"
 	"piiri/e2e/chrome"
+	"piiri/server"
 )
 
 // fitsJS checks that every tile in the grid lies inside the viewport, none
@@ -29,16 +30,7 @@ func TestElevenFit(t *testing.T) {
 	link := srv.RoomLink()
 	b := chrome.New(t)
 	chrome.JoinThroughUI(t, b, link, "Anna")
-	room := chrome.Eval[string](t, b, `window.piiri.session.room`)
-	for i := range 10 {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		bt, err := bot.Join(ctx, bot.Config{URL: srv.WebsocketURL(), Room: room, Name: fmt.Sprintf("Bot %d", i+1), Publish: true})
-		cancel()
-		if err != nil {
-			t.Fatalf("bot %d: %v", i, err)
-		}
-		t.Cleanup(bt.Close)
-	}
+	addBots(t, srv, chrome.Eval[string](t, b, `window.piiri.session.room`), 10, "Bot %d", true)
 	chrome.Poll(t, b, 30*time.Second, "eleven tiles", `document.querySelectorAll('#grid .tile').length === 11`)
 	for _, vp := range []struct {
 		name          string
@@ -148,17 +140,8 @@ func TestTileCaptions(t *testing.T) {
 	link := srv.RoomLink()
 	b := chrome.New(t)
 	chrome.JoinThroughUI(t, b, link, "Anna-Kaisa Virtanen-Korhonen")
-	room := chrome.Eval[string](t, b, `window.piiri.session.room`)
-	for i := range 10 {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		// Bots that send nothing: their tiles show initials.
-		bt, err := bot.Join(ctx, bot.Config{URL: srv.WebsocketURL(), Room: room, Name: fmt.Sprintf("Bot Number%d", i+1)})
-		cancel()
-		if err != nil {
-			t.Fatalf("bot %d: %v", i, err)
-		}
-		t.Cleanup(bt.Close)
-	}
+	// Bots that send nothing: their tiles show initials.
+	addBots(t, srv, chrome.Eval[string](t, b, `window.piiri.session.room`), 10, "Bot Number%d", false)
 	chrome.Poll(t, b, 30*time.Second, "eleven tiles", `document.querySelectorAll('#grid .tile').length === 11 && document.querySelectorAll('#grid .tile.video-off').length === 10`)
 	for _, vp := range viewports {
 		b.Do(t, 10*time.Second, chromedp.EmulateViewport(vp.width, vp.height, chromedp.EmulateScale(vp.scale)))
@@ -169,4 +152,20 @@ func TestTileCaptions(t *testing.T) {
 		chrome.Screenshot(t, b, "room-11-captions-"+vp.name)
 	}
 	b.CheckNoExceptions(t)
+}
+
+// addBots has n bots join the room of srv until the test ends, named by
+// the format name with their number from 1; publish makes them send audio
+// and video.
+func addBots(t *testing.T, srv *server.Server, room string, n int, name string, publish bool) {
+	t.Helper()
+	for i := range n {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		bt, err := bot.Join(ctx, bot.Config{URL: srv.WebsocketURL(), Room: room, Name: fmt.Sprintf(name, i+1), Publish: publish})
+		cancel()
+		if err != nil {
+			t.Fatalf("bot %d: %v", i+1, err)
+		}
+		t.Cleanup(bt.Close)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"piiri/e2e/chrome"
 	"slices"
-	"sort"
 	"testing"
 	"time"
 
@@ -244,11 +243,6 @@ func TestCameraToggle(t *testing.T) {
 	chrome.Poll(t, b, 10*time.Second, "Ben is told Anna's camera is off", fmt.Sprintf(`window.piiri.session.participants.get(%s).videoMuted === true`, chrome.JSString(idA)))
 	a.CheckNoExceptions(t)
 	b.CheckNoExceptions(t)
-}
-
-func median(ds []time.Duration) time.Duration {
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds[len(ds)/2]
 }
 
 // TestLateJoinerSeesSpeaker: someone who joins while another person is

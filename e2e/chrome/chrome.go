@@ -216,6 +216,10 @@ func AxePath() string {
 	return filepath.Join(RepoRoot(), ".cache", "axe", "node_modules", "axe-core", "axe.min.js")
 }
 
+// ReadyJS is true once the page is set up (its code has run; Join works
+// if it can).
+const ReadyJS = `window.piiri?.ready === true`
+
 // JoinThroughUI opens the link, types the name and presses Join, as a
 // person would, and waits until the page reports being connected. It
 // returns the participant ID.
@@ -225,8 +229,9 @@ func JoinThroughUI(t *testing.T, b *Browser, link, name string) string {
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS("#name")),
 		chromedp.SendKeys(chromedp.CSS("#name"), name),
-		chromedp.Click(chromedp.CSS("#join-button")),
 	)
+	Poll(t, b, 10*time.Second, "the page is set up", ReadyJS)
+	b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#join-button")))
 	Poll(t, b, 30*time.Second, name+" is connected", `!!(window.piiri.session && window.piiri.session.state === 'connected' && !document.getElementById('room').hidden)`)
 	return Eval[string](t, b, `window.piiri.session.id`)
 }

@@ -24,11 +24,12 @@ const CONTROL = /\p{Cc}/u; // what the server calls a control character
 
 // For the console and for the end-to-end tests, which read getStats() from
 // the session's peer connections and the join-to-first-frame timing.
-window.piiri = { timing: {}, session: null, statusLog: [] };
+// ready is true once the page is set up (Join works, if it can).
+window.piiri = { timing: {}, session: null, statusLog: [], ready: false };
 
 let linkProblem = null; // why this link cannot join, as {key, params}
 
-async function init() {
+function init() {
   const menu = $('lang');
   menu.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => {
     const o = new Option(name, code);
@@ -53,17 +54,23 @@ async function init() {
     $('join-button').disabled = true;
     return;
   }
-  // No camera for a link that cannot join. The answer comes from the
-  // server that served the page, so the camera starts a moment later.
-  if (await checked === 'unauthorized') return;
   try { $('name').value = localStorage.getItem(NAME_KEY) || ''; } catch { /* private mode */ }
   $('name').addEventListener('input', () => showNameError(null));
-  const prejoin = new Prejoin(document);
-  prejoin.start();
+  // No camera for a link that cannot join. The answer comes from the
+  // server that served the page, so the camera starts a moment later.
+  const prejoin = checked.then((status) => {
+    if (status === 'unauthorized') return null;
+    const p = new Prejoin(document);
+    p.start();
+    return p;
+  });
   $('join-form').addEventListener('submit', (e) => {
     e.preventDefault();
     join(prejoin);
   });
+  // Join is disabled in the page until now: pressed before, it would
+  // have sent the form off as a plain web form.
+  $('join-button').disabled = false;
   // Leaving the page leaves the meeting at once: the others do not wait
   // out the resume grace period for someone who is not coming back.
   addEventListener('pagehide', () => window.piiri.session?.leave());
@@ -147,8 +154,9 @@ function nameProblem(name) {
   return null;
 }
 
-async function join(prejoin) {
-  if (linkProblem) return;
+async function join(prejoinReady) {
+  const prejoin = await prejoinReady;
+  if (linkProblem || !prejoin) return;
   const name = $('name').value.trim();
   const problem = nameProblem(name);
   showNameError(problem);
@@ -215,4 +223,5 @@ function ended(reason) {
 }
 
 await initI18n();
-await init();
+init();
+window.piiri.ready = true;
