@@ -54,6 +54,18 @@ type Config struct {
 	Header http.Header
 	// Logger receives the bot's own logs; nil discards them.
 	Logger *slog.Logger
+	// Probe joins as a probe (a network check, not a person): the
+	// server announces it to nobody and leaves it out of its participant
+	// counts. A probe should Leave when done, so that it is gone at once
+	// rather than after the resume grace period.
+	Probe bool
+	// ICETCPDial, if set, carries the bot's ICE-TCP connections: each
+	// connection pion's ICE agent makes to a server TCP candidate goes
+	// over a connection ICETCPDial opens to the candidate's address
+	// ("ip:port"), such as a web proxy's CONNECT tunnel. See tcptunnel.go
+	// for why it takes a loopback stand-in. It needs TCP among the
+	// network types and the loopback candidate included (the default).
+	ICETCPDial func(ctx context.Context, addr string) (net.Conn, error)
 }
 
 // Error is an error message the server sent.
@@ -101,6 +113,8 @@ type Bot struct {
 	bye           string
 	outOfOrder    int
 
+	tunnels *tcpTunnels // nil unless Config.ICETCPDial is set
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -126,13 +140,16 @@ func Join(ctx context.Context, cfg Config) (*Bot, error) {
 		participants: make(map[string]string),
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
+	if cfg.ICETCPDial != nil {
+		b.tunnels = newTCPTunnels(b.ctx, &b.wg, b.log, cfg.ICETCPDial)
+	}
 	api, err := newAPI(cfg)
 	if err != nil {
 		return nil, err
 	}
 	b.api = api
 
-	if _, err := b.connect(ctx, outMsg{Type: "join", Version: 1, Room: cfg.Room, Name: cfg.Name, Key: cfg.Key}); err != nil {
+	if _, err := b.connect(ctx, outMsg{Type: "join", Version: 1, Room: cfg.Room, Name: cfg.Name, Key: cfg.Key, Probe: cfg.Probe}); err != nil {
 		b.Close()
 		return nil, err
 	}
@@ -352,6 +369,9 @@ func (b *Bot) onSubscriberOffer(sdp string) {
 	b.subRemoteHeld = nil
 	b.mu.Unlock()
 	pc := b.sub
+	if b.tunnels != nil {
+		sdp = b.tunnels.sdp(sdp)
+	}
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		b.log.Error("set subscriber offer", "err", err)
 		return
@@ -377,6 +397,9 @@ func (b *Bot) onPublisherAnswer(sdp string) {
 	if b.pub == nil {
 		return
 	}
+	if b.tunnels != nil {
+		sdp = b.tunnels.sdp(sdp)
+	}
 	if err := b.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		b.log.Error("set publisher answer", "err", err)
 		return
@@ -399,6 +422,9 @@ func (b *Bot) onPublisherAnswer(sdp string) {
 // the description, as a browser queues it, so that the violation shows in
 // the count rather than as a connection that never comes up.
 func (b *Bot) onCandidate(target string, c webrtc.ICECandidateInit) {
+	if b.tunnels != nil {
+		c = b.tunnels.init(c)
+	}
 	pc := b.sub
 	if target == "publisher" {
 		pc = b.pub
@@ -571,7 +597,7 @@ func (b *Bot) Resume(ctx context.Context) error {
 	b.mu.Lock()
 	token := b.token
 	b.mu.Unlock()
-	reply, err := b.connect(ctx, outMsg{Type: "join", Version: 1, Room: b.cfg.Room, Name: b.cfg.Name, Resume: token})
+	reply, err := b.connect(ctx, outMsg{Type: "join", Version: 1, Room: b.cfg.Room, Name: b.cfg.Name, Resume: token, Probe: b.cfg.Probe})
 	if err != nil {
 		return err
 	}
@@ -735,10 +761,13 @@ func (b *Bot) ServerCandidates(target string) []string {
 	if pc == nil {
 		return nil
 	}
-	return remoteAddresses(pc.GetStats())
+	return remoteAddresses(pc.GetStats(), b.tunnels)
 }
 
-func remoteAddresses(report webrtc.StatsReport) []string {
+// remoteAddresses lists the remote candidates' addresses; those of the
+// loopback stand-ins of tunnels (which may be nil) are given as the
+// server addresses they stand for.
+func remoteAddresses(report webrtc.StatsReport, tunnels *tcpTunnels) []string {
 	var cands []webrtc.ICECandidateStats
 	for _, s := range report {
 		if c, ok := s.(webrtc.ICECandidateStats); ok && c.Type == webrtc.StatsTypeRemoteCandidate {
@@ -751,7 +780,13 @@ func remoteAddresses(report webrtc.StatsReport) []string {
 	})
 	var out []string
 	for _, c := range cands {
-		addr := net.JoinHostPort(c.IP, strconv.Itoa(int(c.Port))) + "/" + c.Protocol
+		hostPort := net.JoinHostPort(c.IP, strconv.Itoa(int(c.Port)))
+		if tunnels != nil && c.Protocol == "tcp" {
+			if server, ok := tunnels.serverAddress(hostPort); ok {
+				hostPort = server
+			}
+		}
+		addr := hostPort + "/" + c.Protocol
 		if !slices.Contains(out, addr) {
 			out = append(out, addr)
 		}

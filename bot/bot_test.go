@@ -240,7 +240,7 @@ func TestRemoteAddresses(t *testing.T) {
 		"l": webrtc.ICECandidateStats{ID: "l", Type: webrtc.StatsTypeLocalCandidate, IP: "10.0.0.2", Port: 5000, Protocol: "udp", Priority: 99},
 	}
 	want := []string{"10.0.0.1:3479/udp", "10.0.0.1:443/tcp", "[::1]:3479/udp"}
-	if got := remoteAddresses(report); !slices.Equal(got, want) {
+	if got := remoteAddresses(report, nil); !slices.Equal(got, want) {
 		t.Errorf("remoteAddresses = %v, want %v", got, want)
 	}
 }

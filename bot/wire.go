@@ -18,6 +18,7 @@ type outMsg struct {
 	Name      string                   `json:"name,omitempty"`
 	Key       string                   `json:"key,omitempty"`
 	Resume    string                   `json:"resume,omitempty"`
+	Probe     bool                     `json:"probe,omitempty"`
 	Target    string                   `json:"target,omitempty"`
 	SDP       string                   `json:"sdp,omitempty"`
 	Candidate *webrtc.ICECandidateInit `json:"candidate,omitempty"`

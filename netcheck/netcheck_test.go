@@ -13,6 +13,7 @@ import (
 	"piiri/config"
 	"piiri/netcheck"
 	"piiri/server/servertest"
+	"piiri/signaling"
 )
 
 func byCheck(results []netcheck.Result) map[string]netcheck.Result {
@@ -33,6 +34,11 @@ func TestAllOpen(t *testing.T) {
 	results, err := netcheck.Run(ctx, srv.RoomLink(), netcheck.Options{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Its test participants left: they are gone at once, not after the
+	// resume grace period.
+	if c := srv.Signaling().Counts(); c != (signaling.Counts{}) {
+		t.Errorf("after netcheck the server still has %+v", c)
 	}
 	got := byCheck(results)
 	for _, check := range []string{netcheck.CheckHTTPS, netcheck.CheckWebsocket, netcheck.CheckTURNUDP, netcheck.CheckTURNTCP, netcheck.CheckICEUDP, netcheck.CheckICETCP} {
@@ -269,15 +275,49 @@ func TestJudge(t *testing.T) {
 	}
 }
 
-// TestJudgeProxy: the proxy advice names the server's TCP port.
+// TestJudgeProxy: results that went through a web proxy give a verdict
+// that says so and advice for the proxy, naming it without credentials and
+// the ports the checks tried.
 func TestJudgeProxy(t *testing.T) {
-	t.Setenv("HTTPS_PROXY", "http://proxy.example:3128")
+	const proxy = "http://proxy.example:3128"
 	results := []netcheck.Result{
-		{Check: netcheck.CheckHTTPS, Status: netcheck.OK}, {Check: netcheck.CheckWebsocket, Status: netcheck.OK},
-		{Check: netcheck.CheckTURNTCP, Target: "meet.example.org:8443/tcp", Status: netcheck.OK},
+		{Check: netcheck.CheckHTTPS, Target: "meet.example.org:8443/tcp", Via: proxy, Status: netcheck.OK},
+		{Check: netcheck.CheckWebsocket, Target: "meet.example.org:8443/tcp", Via: proxy, Status: netcheck.OK},
+		{Check: netcheck.CheckTURNUDP, Target: "meet.example.org:3479/udp", Status: netcheck.Failed},
+		{Check: netcheck.CheckTURNTCP, Target: "meet.example.org:8443/tcp", Via: proxy, Status: netcheck.OK},
+		{Check: netcheck.CheckTURNTLS, Target: "meet.example.org:8443/tcp", Via: proxy, Status: netcheck.OK},
+		{Check: netcheck.CheckICEUDP, Target: "192.0.2.1:40000/udp", Status: netcheck.Failed},
+		{Check: netcheck.CheckICETCP, Target: "192.0.2.1:8443/tcp", Via: proxy, Status: netcheck.Failed},
 	}
-	advice := strings.Join(netcheck.Judge(results, "meet.example.org", "8443").Advice, " | ")
-	if !strings.Contains(advice, "through it on port 8443") || strings.Contains(advice, "port 443") || strings.Contains(advice, "3478") {
+	v := netcheck.Judge(results, "meet.example.org", "8443")
+	if !v.Works || !strings.Contains(v.Summary, "relay over TCP port 8443 through the web proxy "+proxy) {
+		t.Errorf("verdict through a proxy: %+v", v)
+	}
+	advice := strings.Join(v.Advice, " | ")
+	for _, want := range []string{"uses the web proxy " + proxy, "allows CONNECT to meet.example.org port 8443", "CONNECT to the server's address 192.0.2.1 port 8443", "UDP port 40000 (media)"} {
+		if !strings.Contains(advice, want) {
+			t.Errorf("proxy advice %q lacks %q", advice, want)
+		}
+	}
+	if strings.Contains(advice, "port 443 ") || strings.Contains(advice, "3478") || strings.Contains(advice, "outbound TCP") {
 		t.Errorf("proxy advice %q", advice)
+	}
+
+	// Through the proxy, media over TCP is the best way when it works.
+	results[6].Status = netcheck.OK
+	v = netcheck.Judge(results, "meet.example.org", "8443")
+	if !v.Works || !strings.Contains(v.Summary, "over TCP port 8443 through the web proxy "+proxy) {
+		t.Errorf("verdict with media over TCP through a proxy: %+v", v)
+	}
+
+	// A proxy that wants a login: the verdict says so, not that the page
+	// cannot be reached.
+	auth := []netcheck.Result{
+		{Check: netcheck.CheckHTTPS, Via: proxy, Status: netcheck.Failed, ProxyAuth: true},
+		{Check: netcheck.CheckWebsocket, Via: proxy, Status: netcheck.Failed, ProxyAuth: true},
+	}
+	v = netcheck.Judge(auth, "meet.example.org", "443")
+	if v.Works || !strings.Contains(v.Summary, "web proxy "+proxy+" needs authentication") || !strings.Contains(v.Summary, "HTTPS_PROXY=http://USER:PASSWORD@proxy.example:3128") {
+		t.Errorf("verdict for a proxy that wants a login: %+v", v)
 	}
 }

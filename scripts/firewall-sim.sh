@@ -20,6 +20,11 @@
 #            forwarder is the caller's (the firewall tests run one); its own
 #            connections carry firewall mark 0x443 so they are not
 #            redirected again.
+#   proxy443 nothing passes but TCP to the web proxy on 203.0.113.1, ports
+#            3128 and 3129, as on a network whose only way out is a web
+#            proxy. The proxy is the caller's (the firewall tests run squid
+#            in the server namespace, passing only CONNECT to port 443, and
+#            on 3129 only with a login).
 #   blackout nothing passes (a network outage)
 #
 # The server namespace has 203.0.113.1, the client 203.0.113.2. Both
@@ -43,6 +48,7 @@ CLIENT_IP=203.0.113.2
 HOSTNAME_=piiri.test
 GATE_PORT=4430
 GATE_MARK=0x443
+PROXY_PORTS=3128:3129
 
 in_client() { ip netns exec "$CLIENT_NS" "$@"; }
 in_server() { ip netns exec "$SERVER_NS" "$@"; }
@@ -103,12 +109,17 @@ profile() {
 		in_client iptables -A OUTPUT -p tcp --dport 443 -m mark --mark "$GATE_MARK" -j ACCEPT
 		in_client iptables -A OUTPUT -j DROP
 		;;
+	proxy443)
+		in_client iptables -A OUTPUT -o lo -j ACCEPT
+		in_client iptables -A OUTPUT -d "$SERVER_IP" -p tcp --dport "$PROXY_PORTS" -j ACCEPT
+		in_client iptables -A OUTPUT -j DROP
+		;;
 	blackout)
 		in_client iptables -A OUTPUT -o lo -j ACCEPT
 		in_client iptables -A OUTPUT -j DROP
 		;;
 	*)
-		echo "firewall-sim: unknown profile $name (open, no-udp, tcp443, tls443, blackout)" >&2
+		echo "firewall-sim: unknown profile $name (open, no-udp, tcp443, tls443, proxy443, blackout)" >&2
 		exit 2
 		;;
 	esac

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs on a fresh Debian machine: Chromium for
 # the browser tests, iproute2 and iptables for their network namespaces and
-# firewall profiles, and axe-core
+# firewall profiles, squid (the web proxy of the firewall tests; they run
+# their own instance, and the packaged service is not needed) and openssl
+# (for its password file), and axe-core
 # (into .cache/, ignored by git) for the accessibility checks. Safe to run
 # again: it installs only what is missing.
 set -euo pipefail
@@ -32,6 +34,8 @@ missing=()
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v iptables >/dev/null 2>&1 || missing+=(iptables)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x /usr/sbin/squid ] || missing+=(squid)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
 	apt_install "${missing[@]}"
 fi

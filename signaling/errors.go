@@ -31,6 +31,9 @@ const (
 	CodeNoOfferPending     Code = "no_offer_pending"    // an answer when the server is not waiting for one
 	CodeShuttingDown       Code = "shutting_down"       // the server is stopping and takes no new participants
 	CodeGone               Code = "gone"                // the participant's media session has ended; join afresh
+	CodeMeetingNotOpen     Code = "meeting_not_open"    // a personal link's meeting room is not open
+	CodeAgreementRequired  Code = "agreement_required"  // the person must accept the group's agreement first
+	CodeForbidden          Code = "forbidden"           // the participant's role does not allow this
 	CodeInternal           Code = "internal"            // a server fault; the message is logged
 )
 

@@ -52,7 +52,11 @@ type member struct {
 func (m *member) info() ParticipantInfo {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return ParticipantInfo{ID: m.id, Name: m.admitted.Name, AudioMuted: m.audioMuted, VideoMuted: m.videoMuted, Speaking: m.speaking}
+	role := m.admitted.Role
+	if role == RoleGuest {
+		role = "" // ad-hoc rooms have no roles to show
+	}
+	return ParticipantInfo{ID: m.id, Name: m.admitted.Name, Role: role, AudioMuted: m.audioMuted, VideoMuted: m.videoMuted, Speaking: m.speaking}
 }
 
 // presence describes m for the Meeting hook.

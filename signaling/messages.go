@@ -5,10 +5,13 @@ package signaling
 
 // ParticipantInfo describes one participant to the others.
 type ParticipantInfo struct {
-	ID         string `json:"id"`
-	Name       string `json:"name"`
-	AudioMuted bool   `json:"audioMuted"`
-	VideoMuted bool   `json:"videoMuted"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Role is the participant's role in a meeting's room (facilitator,
+	// member, observer); guests of ad-hoc rooms have none.
+	Role       Role `json:"role,omitempty"`
+	AudioMuted bool `json:"audioMuted"`
+	VideoMuted bool `json:"videoMuted"`
 	// Speaking is whether the participant is speaking now, so that a
 	// newcomer sees who is talking before the next speaking message.
 	Speaking bool `json:"speaking"`
@@ -19,6 +22,19 @@ type RoomInfo struct {
 	Name            string            `json:"name"`
 	Participants    []ParticipantInfo `json:"participants"` // everyone else, in join order
 	MaxParticipants int               `json:"maxParticipants"`
+	// Meeting describes the meeting of a group's room; nil for ad-hoc
+	// rooms.
+	Meeting *MeetingInfo `json:"meeting,omitempty"`
+}
+
+// MeetingInfo is what a participant in a meeting's room is shown of it:
+// "Group name · Meeting 3 of 8: Theme".
+type MeetingInfo struct {
+	GroupName string `json:"groupName"`
+	Number    int    `json:"number"`
+	Of        int    `json:"of"`
+	Theme     string `json:"theme,omitempty"`
+	State     string `json:"state"` // open, running
 }
 
 // ICEServer mirrors RTCIceServer.
@@ -70,6 +86,7 @@ const (
 	ReasonResumed        = "resumed_elsewhere"
 	ReasonSlowConsumer   = "slow_consumer" // the client did not read its messages
 	ReasonJoinIncomplete = "join_failed"
+	ReasonReplaced       = "joined_elsewhere" // the same person joined again from another tab or device
 )
 
 // ParticipantLeft tells the others that someone is gone for good.

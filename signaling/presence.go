@@ -60,11 +60,15 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 		return nil, e
 	}
 	adm, err := s.admission.Admit(context.Background(), AdmitRequest{
-		Room: j.Room, Name: j.Name, Key: j.Key, Remote: sess.source,
+		Room: j.Room, Name: j.Name, Key: j.Key, Token: j.Token, Remote: sess.source,
 	})
 	if err != nil {
 		if errors.Is(err, ErrUnauthorized) {
-			s.authFailed(sess.source, metrics.CredentialRoomKey)
+			credential := metrics.CredentialRoomKey
+			if j.Token != "" {
+				credential = metrics.CredentialLinkToken
+			}
+			s.authFailed(sess.source, credential)
 			return nil, errorf(CodeUnauthorized, "%s", unwrapMessage(err))
 		}
 		return nil, err
@@ -81,10 +85,9 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 		videoMuted: j.VideoMuted,
 	}
 	if m.probe {
-		// A network check goes to a room of its own that no client can
-		// name (room names have no control characters): it meets nobody
-		// and nobody sees it.
-		m.admitted = Admitted{Room: "\x00probe/" + m.id, Name: j.Name, Role: RoleGuest}
+		// A network check goes to a room of its own: it meets nobody and
+		// nobody sees it.
+		m.admitted = Admitted{Room: "probe/" + m.id, Private: true, Name: j.Name, Role: RoleGuest}
 	}
 	m.log = s.log.With("room", m.admitted.Room, "participant", m.id)
 	iceServers := s.iceServers(m.id)
@@ -93,7 +96,7 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 			header:        header{Type: TypeJoined, ID: j.ID},
 			Version:       ProtocolVersion,
 			Participant:   m.info(),
-			Room:          RoomInfo{Name: m.admitted.Room, Participants: others, MaxParticipants: s.cfg.MaxParticipants},
+			Room:          RoomInfo{Name: m.admitted.Room, Participants: others, MaxParticipants: s.cfg.MaxParticipants, Meeting: m.admitted.MeetingInfo},
 			ResumeToken:   m.token,
 			ResumeGraceMs: s.cfg.ResumeGrace.Milliseconds(),
 			ICEServers:    iceServers,
@@ -106,8 +109,11 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 	// The token is findable before joined goes out, so a resume can never
 	// miss it; the resume waits on ready until the media exists.
 	s.register(m)
+	if m.admitted.PersonID != "" {
+		s.replaceSamePerson(m)
+	}
 	for {
-		rm, err := s.roomFor(m.admitted.Room)
+		rm, err := s.roomFor(m.admitted.roomKey(), m.admitted.Room)
 		if err != nil {
 			s.forget(m, nil, false)
 			close(m.ready)
@@ -150,6 +156,26 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 	m.reportJoined()
 	m.log.Info("participant joined", "name", m.admitted.Name, "remote", sess.remote, "role", m.admitted.Role, "probe", m.probe)
 	return m, nil
+}
+
+// replaceSamePerson removes the participant the same person already has
+// in the room m is joining (another tab or device, or a browser that
+// reconnected without its resume token): one person is one participant,
+// so attendance and the others' view stay right.
+func (s *Server) replaceSamePerson(m *member) {
+	for _, rm := range s.roomList() {
+		if rm.name != m.admitted.roomKey() {
+			continue
+		}
+		for _, old := range rm.memberList() {
+			if old.admitted.PersonID == m.admitted.PersonID {
+				if sess := old.session(); sess != nil {
+					sess.closeWith(ReasonReplaced)
+				}
+				s.remove(old, ReasonReplaced)
+			}
+		}
+	}
 }
 
 // probeReply hides the room of a network check: it reports the room the
@@ -197,7 +223,7 @@ func (s *Server) resume(sess *session, j *Join) (*member, error) {
 			header:        header{Type: TypeJoined, ID: j.ID},
 			Version:       ProtocolVersion,
 			Participant:   m.info(),
-			Room:          RoomInfo{Name: m.admitted.Room, Participants: others, MaxParticipants: s.cfg.MaxParticipants},
+			Room:          RoomInfo{Name: m.admitted.Room, Participants: others, MaxParticipants: s.cfg.MaxParticipants, Meeting: m.admitted.MeetingInfo},
 			Resumed:       true,
 			ResumeToken:   m.token,
 			ResumeGraceMs: s.cfg.ResumeGrace.Milliseconds(),

@@ -95,7 +95,10 @@ type Join struct {
 	Room    string `json:"room"`
 	Name    string `json:"name"`
 	Key     string `json:"key,omitempty"`
-	Resume  string `json:"resume,omitempty"`
+	// Token is a personal link's token: the server then decides the room
+	// and the name, and Room and Name may be left out.
+	Token  string `json:"token,omitempty"`
+	Resume string `json:"resume,omitempty"`
 	// The participant's microphone and camera state as chosen before
 	// joining; both default to false (on).
 	AudioMuted bool `json:"audioMuted,omitempty"`
@@ -230,14 +233,16 @@ func (j *Join) validate() error {
 	if j.Version != ProtocolVersion {
 		return errorf(CodeUnsupportedVersion, "join: protocol version %d is not supported; this server speaks version %d", j.Version, ProtocolVersion)
 	}
-	if j.Room == "" {
+	// With a personal link the server knows the room and the name.
+	byLink := j.Token != "" && j.Resume == ""
+	if j.Room == "" && !byLink {
 		return errorf(CodeMissingField, "join: \"room\" is required")
 	}
 	if err := checkText("room", j.Room, maxRoomLen); err != nil {
 		return err
 	}
 	j.Name = strings.TrimSpace(j.Name)
-	if j.Name == "" {
+	if j.Name == "" && !byLink {
 		return errorf(CodeMissingField, "join: \"name\" is required")
 	}
 	if err := checkText("name", j.Name, maxNameLen); err != nil {
@@ -245,6 +250,9 @@ func (j *Join) validate() error {
 	}
 	if len(j.Key) > maxKeyLen {
 		return errorf(CodeInvalidField, "join: \"key\" is longer than %d bytes", maxKeyLen)
+	}
+	if len(j.Token) > maxTokenLen {
+		return errorf(CodeInvalidField, "join: \"token\" is longer than %d bytes", maxTokenLen)
 	}
 	if len(j.Resume) > maxTokenLen {
 		return errorf(CodeInvalidField, "join: \"resume\" is longer than %d bytes", maxTokenLen)

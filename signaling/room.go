@@ -15,7 +15,7 @@ import (
 // round, and never across a call into the media plane.
 type room struct {
 	srv   *Server
-	name  string
+	name  string // the registry's key (see Admitted.roomKey)
 	log   *slog.Logger
 	media MediaRoom // set before the room is registered; never changes
 
@@ -24,8 +24,9 @@ type room struct {
 	closed  bool      // the last member left; a join must find a new room
 }
 
-func newRoom(s *Server, name string) *room {
-	return &room{srv: s, name: name, log: s.log.With("room", name)}
+// newRoom makes a room with its registry key and the name clients see.
+func newRoom(s *Server, key, shown string) *room {
+	return &room{srv: s, name: key, log: s.log.With("room", shown)}
 }
 
 // admitOutcome says why admit did not admit.

@@ -75,14 +75,18 @@ type AdmitRequest struct {
 	Room   string // the room the client asked for
 	Name   string // the display name the client gave
 	Key    string // the shared room key of ad-hoc rooms
-	Token  string // a personal link token
+	Token  string // a personal link token (secret: never log it)
 	Remote netip.Addr
 }
 
 // Admitted is the identity the server gives a participant.
 type Admitted struct {
-	// Room is the room the participant goes into.
+	// Room is the room the participant goes into, by the name clients see.
 	Room string
+	// Private rooms are reachable only through this admission (a
+	// meeting's room, from personal links), never by a client naming
+	// them: an ad-hoc room of the same name is another room.
+	Private bool
 	// Name is the display name others see.
 	Name string
 	// PersonID is the participant's lasting identity (a person in a
@@ -92,6 +96,17 @@ type Admitted struct {
 	Role Role
 	// Meeting, if not nil, is told of the participant's presence.
 	Meeting Meeting
+	// MeetingInfo, if not nil, describes the meeting to the client.
+	MeetingInfo *MeetingInfo
+}
+
+// roomKey is the registry's name for the room: private rooms live apart
+// from every name a client can ask for (which has no control characters).
+func (a Admitted) roomKey() string {
+	if a.Private {
+		return "\x00" + a.Room
+	}
+	return a.Room
 }
 
 // Role is a participant's role in its room, decided by Admission.

@@ -162,9 +162,9 @@ func (s *Server) authFailed(src netip.Addr, credential string) {
 	}
 }
 
-// roomFor returns the open room with the given name, creating it (and its
-// media room) if there is none.
-func (s *Server) roomFor(name string) (*room, error) {
+// roomFor returns the open room with the given registry key, creating it
+// (and its media room, named as clients see it) if there is none.
+func (s *Server) roomFor(name, shown string) (*room, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -173,10 +173,10 @@ func (s *Server) roomFor(name string) (*room, error) {
 	if rm := s.rooms[name]; rm != nil {
 		return rm, nil
 	}
-	rm := newRoom(s, name)
+	rm := newRoom(s, name, shown)
 	// NewRoom only takes the media plane's list lock, which it never holds
 	// while calling back into signalling.
-	mediaRoom, err := s.media.NewRoom(name, rm)
+	mediaRoom, err := s.media.NewRoom(shown, rm)
 	if err != nil {
 		return nil, err
 	}

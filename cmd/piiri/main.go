@@ -24,10 +24,14 @@ Usage:
   piiri serve [-config FILE]     run the server (no config: 127.0.0.1:8080, dev mode)
   piiri config check FILE        validate a config file; list every problem
   piiri config example           print a fully commented example config
-  piiri netcheck [-timeout 10s] LINK
+  piiri netcheck [-timeout 10s] [-ca FILE] LINK
                                  from a member's network: which ways to the
                                  server work (HTTPS, websocket, TURN over
-                                 UDP/TCP/TLS, media over UDP/TCP), and advice
+                                 UDP/TCP/TLS, media over UDP/TCP), and advice;
+                                 through the web proxy in HTTPS_PROXY, if set
+                                 (http://USER:PASSWORD@HOST:PORT for one that
+                                 needs a login); -ca trusts a PEM certificate
+                                 (a trial server's self-signed one)
 
 Environment variables PIIRI_<SECTION>_<KEY> override config keys,
 e.g. PIIRI_SERVER_LISTEN=:8443.
@@ -126,6 +130,7 @@ func netcheckCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("netcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	timeout := fs.Duration("timeout", 10*time.Second, "time each check may take")
+	caFile := fs.String("ca", "", "PEM `file` of certificates to trust besides the system's, such as a trial server's self-signed one")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -139,8 +144,15 @@ func netcheckCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "piiri netcheck: %v\n", err)
 		return 2
 	}
+	opts := netcheck.Options{Timeout: *timeout}
+	if *caFile != "" {
+		if opts.RootCAs, err = netcheck.LoadRootCAs(*caFile); err != nil {
+			fmt.Fprintf(stderr, "piiri netcheck: %v\n", err)
+			return 2
+		}
+	}
 	fmt.Fprintf(stdout, "Checking the ways from this network to %s (up to %v per check)...\n\n", host, *timeout)
-	results, err := netcheck.Run(context.Background(), link, netcheck.Options{Timeout: *timeout})
+	results, err := netcheck.Run(context.Background(), link, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "piiri netcheck: %v\n", err)
 		return 2

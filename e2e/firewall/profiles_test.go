@@ -114,6 +114,13 @@ func runRoom(t *testing.T, p profile) time.Duration {
 		URL: "wss://" + serverHost + "/ws", Room: room, Key: roomKey, Name: "bot", Publish: true,
 		Configure: func(se *webrtc.SettingEngine) {
 			se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
+			// The bot offers its publisher connection, so its ICE agent
+			// picks the path. pion nominates the first pair that
+			// answers, and on a loaded machine ICE-TCP can answer before
+			// UDP; a browser waits for the better pairs. Waiting a while
+			// before nominating a direct pair does the same, so where
+			// UDP works (open) the bot takes it, as members' browsers do.
+			se.SetHostAcceptanceMinWait(2 * time.Second)
 		},
 	})
 	if err != nil {
