@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -235,4 +236,31 @@ func TestMuteDuringOutage(t *testing.T) {
 	}
 	a.CheckNoExceptions(t)
 	b.CheckNoExceptions(t)
+}
+
+// TestJoinedElsewhereEnds: PROTOCOL.md: bye joined_elsewhere means the
+// same person joined again from another tab or device, and the client
+// must stop. The page says so and does not reconnect (which would take the
+// participant back from the other tab, and so on).
+func TestJoinedElsewhereEnds(t *testing.T) {
+	srv := startServer(t, nil)
+	fake := startFakeServer(t, func(n int, c *websocket.Conn) {
+		j := readJoin(t, c)
+		sendJSON(t, c, fmt.Sprintf(`{"type":"joined","id":%q,"version":1,"participant":{"id":"00000000000000bb","name":"Anna","audioMuted":false,"videoMuted":false,"speaking":false},"room":{"name":%q,"participants":[],"maxParticipants":11},"resumed":false,"resumeToken":"fake-token","resumeGraceMs":30000,"iceServers":[]}`, j["id"], j["room"]))
+		sendJSON(t, c, `{"type":"bye","reason":"joined_elsewhere"}`)
+		_ = c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+		closedByClient(c, 10*time.Second)
+	})
+	a := chrome.New(t)
+	openPageWithCamera(t, a, srv.RoomLink())
+	routeWebSockets(t, a, fake.URL, -1)
+	pressJoin(t, a, "Anna")
+	chrome.Poll(t, a, 20*time.Second, "the page says Anna joined elsewhere", `!document.getElementById('ended').hidden && document.getElementById('ended-reason').textContent === 'You joined again from another window or device, so this one was closed.'`)
+	if log := chrome.Eval[[]string](t, a, `window.piiri.statusLog`); slices.Contains(log, "reconnecting") {
+		t.Errorf("the page went on reconnecting after joined_elsewhere: %v", log)
+	}
+	if n := fake.connections(); n != 1 {
+		t.Errorf("the fake server saw %d websockets, want 1", n)
+	}
+	a.CheckNoExceptions(t)
 }

@@ -24,7 +24,7 @@ const PUBLISHER_DISCONNECTED_RESTART_MS = 4000;
 // errors that retrying cannot cure. The page has an ended.<reason> string
 // for each; every other reason is reconnected (PROTOCOL.md, "How a
 // connection ends").
-export const ENDED_REASONS = ['left', 'resumed_elsewhere', 'room_full', 'unauthorized'];
+export const ENDED_REASONS = ['left', 'resumed_elsewhere', 'joined_elsewhere', 'room_full', 'unauthorized'];
 
 const noSources = () => ({ mic: null, camera: null, screen: null });
 

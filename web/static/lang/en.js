@@ -83,6 +83,7 @@ export default {
   'ended.heading': 'You left the meeting',
   'ended.left': 'Thank you for taking part.',
   'ended.resumed_elsewhere': 'You joined from another window or device, so this one was closed.',
+  'ended.joined_elsewhere': 'You joined again from another window or device, so this one was closed.',
   'ended.room_full': 'The room is full.',
   'ended.unauthorized': 'The room key in this link is not valid. Ask for the meeting link again.',
   'ended.rejoin': 'Join again',

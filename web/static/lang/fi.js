@@ -82,6 +82,7 @@ export default {
   'ended.heading': 'Poistuit tapaamisesta',
   'ended.left': 'Kiitos osallistumisesta.',
   'ended.resumed_elsewhere': 'Liityit toisesta ikkunasta tai laitteesta, joten tämä suljettiin.',
+  'ended.joined_elsewhere': 'Liityit uudelleen toisesta ikkunasta tai laitteesta, joten tämä suljettiin.',
   'ended.room_full': 'Huone on täynnä.',
   'ended.unauthorized': 'Linkin huoneavain ei kelpaa. Pyydä tapaamisen linkki uudelleen.',
   'ended.rejoin': 'Liity uudelleen',
