@@ -297,7 +297,7 @@ func (s *Server) allocationCreated(src, _ net.Addr, _, userID, _ string, relay n
 	s.perSource[sourceKey(src)]++
 	s.mu.Unlock()
 	s.cfg.Metrics.TURNAllocations.Inc()
-	s.log.Debug("TURN allocation", "participant", userID, "client", src, "relay", relay)
+	s.log.Debug("TURN allocation", "participant", userID, "remote", src, "relay", relay)
 }
 
 func (s *Server) allocationDeleted(src, _ net.Addr, _, userID, _ string) {
