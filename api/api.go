@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"path"
 	"strings"
-	"time"
 
 	"piiri/control"
 	"piiri/internal/clock"
@@ -25,20 +24,15 @@ type Config struct {
 	// (https://piiri.example.fi): personal links are BaseURL/g/TOKEN and
 	// feeds BaseURL/cal/TOKEN.ics; its host names calendar UIDs.
 	BaseURL func() string
-	// FailedAuth limits wrong tokens per source address; nil means ten
-	// in a row, then one every six seconds. The server shares one
-	// limiter with signalling.
+	// FailedAuth limits wrong tokens per source address; nil means
+	// ratelimit.NewFailedAuth. The server shares one limiter with
+	// signalling.
 	FailedAuth *ratelimit.PerSource
 	Clock      clock.Clock // nil: the real clock
 	Logger     *slog.Logger
 	Metrics    *metrics.Metrics // optional
 	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int
-}
-
-// NewFailedAuthLimiter is the limiter Config.FailedAuth defaults to.
-func NewFailedAuthLimiter(clk clock.Clock) *ratelimit.PerSource {
-	return ratelimit.New(ratelimit.Config{Every: 6 * time.Second, Burst: 10}, clk)
 }
 
 // API is the HTTP API over one control.Service.
@@ -69,7 +63,7 @@ func New(cfg Config) (*API, error) {
 		a.clock = clock.Real{}
 	}
 	if a.limiter == nil {
-		a.limiter = NewFailedAuthLimiter(a.clock)
+		a.limiter = ratelimit.NewFailedAuth(a.clock)
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

@@ -60,7 +60,7 @@ type harness struct {
 func newHarness(t *testing.T, open controltest.Open) *harness {
 	t.Helper()
 	f := controltest.NewFixture(t, open, controltest.FixtureOptions{})
-	limiter := NewFailedAuthLimiter(f.Clock)
+	limiter := ratelimit.NewFailedAuth(f.Clock)
 	a, err := New(Config{Control: f.Svc, BaseURL: func() string { return baseURL + "/" }, Clock: f.Clock, FailedAuth: limiter})
 	if err != nil {
 		t.Fatal(err)

@@ -21,10 +21,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
-	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
+
+	"piiri/internal/pionclient"
 )
 
 // Config says where and how a bot joins.
@@ -32,7 +31,10 @@ type Config struct {
 	URL  string // websocket URL, e.g. ws://127.0.0.1:8080/ws
 	Room string
 	Key  string
-	Name string
+	// Token is a personal link's token: the server then chooses the room
+	// and the name, and Room, Key and Name may be empty.
+	Token string
+	Name  string
 	// Publish makes the bot send one Opus and one VP8 track.
 	Publish  bool
 	VideoFPS int // default 15
@@ -84,6 +86,8 @@ type Bot struct {
 
 	id         string
 	token      string
+	room       string // as the server named it in joined
+	name, role string // as the server gave them
 	iceServers []webrtc.ICEServer
 
 	sub *webrtc.PeerConnection
@@ -149,7 +153,7 @@ func Join(ctx context.Context, cfg Config) (*Bot, error) {
 	}
 	b.api = api
 
-	if _, err := b.connect(ctx, outMsg{Type: "join", Version: 1, Room: cfg.Room, Name: cfg.Name, Key: cfg.Key, Probe: cfg.Probe}); err != nil {
+	if _, err := b.connect(ctx, outMsg{Type: "join", Version: 1, Room: cfg.Room, Name: cfg.Name, Key: cfg.Key, Token: cfg.Token, Probe: cfg.Probe}); err != nil {
 		b.Close()
 		return nil, err
 	}
@@ -161,6 +165,35 @@ func Join(ctx context.Context, cfg Config) (*Bot, error) {
 		}
 	}
 	return b, nil
+}
+
+// Room is the room the server put the bot in (for a personal link, the
+// meeting's room).
+func (b *Bot) Room() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.room == "" {
+		return b.cfg.Room
+	}
+	return b.room
+}
+
+// Name is the bot's display name as the server gave it.
+func (b *Bot) Name() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.name == "" {
+		return b.cfg.Name
+	}
+	return b.name
+}
+
+// Role is the role the server gave the bot in a meeting's room; empty in
+// an ad-hoc room.
+func (b *Bot) Role() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.role
 }
 
 // validate rejects settings that would give a bot no path at all: such a
@@ -178,24 +211,14 @@ func (c Config) validate() error {
 	return nil
 }
 
+// newAPI is the bot's webrtc API: the one every pion client of piiri uses
+// (see pionclient), with cfg.Configure applied.
 func newAPI(cfg Config) (*webrtc.API, error) {
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
-		return nil, fmt.Errorf("bot: codecs: %w", err)
+	api, err := pionclient.NewAPI(cfg.Configure)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
 	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
-		return nil, fmt.Errorf("bot: interceptors: %w", err)
-	}
-	// pion's own logs stay quiet: a bot reports through its counters.
-	se := webrtc.SettingEngine{LoggerFactory: &logging.DefaultLoggerFactory{DefaultLogLevel: logging.LogLevelDisabled}}
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	if cfg.Configure != nil {
-		cfg.Configure(&se)
-	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+	return api, nil
 }
 
 // connect dials the websocket, sends join (or a resume) and waits for
@@ -319,6 +342,7 @@ func (b *Bot) onJoined(msg inMsg) error {
 	b.mu.Lock()
 	b.id = msg.Participant.ID
 	b.token = msg.ResumeToken
+	b.room, b.name, b.role = room.Name, msg.Participant.Name, msg.Participant.Role
 	if !b.cfg.NoTURN {
 		b.iceServers = relayServers(msg.ICEServers, b.cfg.RelayOnly)
 	}
@@ -597,7 +621,7 @@ func (b *Bot) Resume(ctx context.Context) error {
 	b.mu.Lock()
 	token := b.token
 	b.mu.Unlock()
-	reply, err := b.connect(ctx, outMsg{Type: "join", Version: 1, Room: b.cfg.Room, Name: b.cfg.Name, Resume: token, Probe: b.cfg.Probe})
+	reply, err := b.connect(ctx, outMsg{Type: "join", Version: 1, Room: b.Room(), Name: b.Name(), Resume: token, Probe: b.cfg.Probe})
 	if err != nil {
 		return err
 	}

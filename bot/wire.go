@@ -17,6 +17,7 @@ type outMsg struct {
 	Room      string                   `json:"room,omitempty"`
 	Name      string                   `json:"name,omitempty"`
 	Key       string                   `json:"key,omitempty"`
+	Token     string                   `json:"token,omitempty"`
 	Resume    string                   `json:"resume,omitempty"`
 	Probe     bool                     `json:"probe,omitempty"`
 	Target    string                   `json:"target,omitempty"`
@@ -27,6 +28,7 @@ type outMsg struct {
 type participantInfo struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	Role string `json:"role"`
 }
 
 type inMsg struct {

@@ -31,6 +31,8 @@ type Config struct {
 	Rooms     Rooms     `yaml:"rooms"`
 	Signaling Signaling `yaml:"signaling"`
 	Log       Log       `yaml:"log"`
+	Data      Data      `yaml:"data"`
+	Meetings  Meetings  `yaml:"meetings"`
 }
 
 // Server configures the public HTTP/websocket listener.
@@ -50,7 +52,9 @@ type Server struct {
 // TLS configures TLS on the shared port.
 type TLS struct {
 	// Mode is TLSOff, TLSFiles, TLSACME or TLSSelfSigned.
-	Mode          string `yaml:"mode"`
+	Mode string `yaml:"mode"`
+	// CertFile and KeyFile are the PEM chain and key of TLSFiles. Validate
+	// checks that they exist and belong together.
 	CertFile      string `yaml:"cert_file"`
 	KeyFile       string `yaml:"key_file"`
 	ACMEEmail     string `yaml:"acme_email"`
@@ -81,6 +85,9 @@ type TURN struct {
 	MaxAllocations int `yaml:"max_allocations_per_participant"`
 	// Secret signs credentials. Empty means random at each start.
 	Secret string `yaml:"secret"`
+	// SecretFile names a file holding Secret, such as a systemd
+	// credential; Load reads it into Secret.
+	SecretFile string `yaml:"secret_file"`
 }
 
 // TURNUDPOff is the TURN.UDPListen value that disables TURN over UDP.
@@ -90,6 +97,16 @@ const TURNUDPOff = "off"
 type Admin struct {
 	// Listen is the host:port of the admin listener, or AdminOff.
 	Listen string `yaml:"listen"`
+	// AllowPublic lets Listen be an address that is not loopback. The
+	// listener serves profiles (pprof) and metrics, so that must be a
+	// deliberate choice.
+	AllowPublic bool `yaml:"allow_public"`
+	// Token is the admin's token for the admin page and the API. Empty
+	// means one generated at the first start, kept in the data directory
+	// and printed then.
+	Token string `yaml:"token"`
+	// TokenFile names a file holding Token; Load reads it into Token.
+	TokenFile string `yaml:"token_file"`
 }
 
 // AdminOff is the Admin.Listen value that disables the admin listener.
@@ -110,9 +127,13 @@ type Media struct {
 
 // Rooms configures room access and size.
 type Rooms struct {
-	// Key is the shared room key. Empty is dev mode and is only accepted
-	// when Server.Listen is a loopback address.
+	// Key is the shared room key. Empty is dev mode, which is only
+	// accepted when Server.Listen is a loopback address (the server checks
+	// the address it actually bound, too).
 	Key string `yaml:"key"`
+	// KeyFile names a file holding Key, such as a systemd credential;
+	// Load reads it into Key.
+	KeyFile string `yaml:"key_file"`
 	// MaxParticipants caps the number of peers in one room.
 	MaxParticipants int `yaml:"max_participants"`
 }
@@ -134,6 +155,29 @@ type Signaling struct {
 type Log struct {
 	Format string `yaml:"format"` // "text" or "json"
 	Level  string `yaml:"level"`  // "debug", "info", "warn" or "error"
+	// PersonalData keeps display names and client addresses in the logs.
+	// Off (the default), they are redacted (see internal/logfilter).
+	PersonalData bool `yaml:"personal_data"`
+}
+
+// Data configures where piiri keeps state across restarts.
+type Data struct {
+	// Dir holds the state: the self-signed certificate today. Relative
+	// paths are relative to the working directory. The server creates it,
+	// readable by its own user only.
+	Dir string `yaml:"dir"`
+}
+
+// Meetings configures the mentoring groups' meetings.
+type Meetings struct {
+	// TimeZone is the IANA time zone new groups' meetings are planned in.
+	TimeZone string `yaml:"time_zone"`
+	// MinHeld is how long at least the quorum of members must be present
+	// together for a meeting to count as held; a group may set its own.
+	MinHeld time.Duration `yaml:"min_held"`
+	// TemplatesFile, if set, names a YAML file of mentoring templates
+	// that add to the shipped ones or replace them by ID.
+	TemplatesFile string `yaml:"templates_file"`
 }
 
 // Default returns the configuration used for every key that is not set.
@@ -167,13 +211,17 @@ func Default() Config {
 			MaxInvalidMessages: 20,
 			ResumeGrace:        30 * time.Second,
 		},
-		Log: Log{Format: "text", Level: "info"},
+		Log:      Log{Format: "text", Level: "info"},
+		Data:     Data{Dir: "piiri-data"},
+		Meetings: Meetings{TimeZone: "Europe/Helsinki", MinHeld: 30 * time.Minute},
 	}
 }
 
-// DevMode reports whether the server runs without a room key, which is only
-// allowed while it listens on a loopback address: anyone who can reach it may
-// then join any room.
+// DevMode reports whether the config asks for a server without a room key,
+// which is only allowed while it listens on a loopback address: anyone who
+// can reach it may then join any room. A host name such as localhost is
+// taken at its word here; the server checks the address it bound before it
+// serves.
 func (c *Config) DevMode() bool {
 	if c == nil || c.Rooms.Key != "" {
 		return false

@@ -102,6 +102,11 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestFullFile(t *testing.T) {
+	pem := writePEM(t, "meet.example.com")
+	secret := filepath.Join(t.TempDir(), "turn-secret")
+	if err := os.WriteFile(secret, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	doc := `
 server:
   listen: "0.0.0.0:8443"
@@ -110,13 +115,12 @@ server:
   trusted_proxies: [10.0.0.5, "10.1.0.0/16", "2001:db8::/32"]
 tls:
   mode: files
-  cert_file: /etc/piiri/cert.pem
-  key_file: /etc/piiri/key.pem
-  acme_email: ops@example.com
+` + pem.files + `  acme_email: ops@example.com
   acme_cache_dir: /var/lib/piiri/acme
   acme_directory: https://acme.example.com/directory
 admin:
-  listen: "off"
+  listen: "10.0.0.1:9090"
+  allow_public: true
 media:
   udp_listen: ":10000"
   public_ips:
@@ -129,7 +133,7 @@ turn:
   udp_listen: "0.0.0.0:3479"
   credential_ttl: 30m
   max_allocations_per_participant: 3
-  secret: 0123456789abcdef0123456789abcdef
+  secret_file: ` + secret + `
 rooms:
   key: 0123456789abcdefXYZ
   max_participants: 20
@@ -142,19 +146,27 @@ signaling:
 log:
   format: json
   level: debug
+  personal_data: true
+data:
+  dir: /var/lib/piiri
+meetings:
+  time_zone: Europe/Stockholm
+  min_held: 45m
 `
 	want := Config{
 		Server: Server{Listen: "0.0.0.0:8443", PublicURL: "https://meet.example.com/piiri/", ShutdownTimeout: 10 * time.Second,
 			TrustedProxies: []string{"10.0.0.5", "10.1.0.0/16", "2001:db8::/32"}},
-		TLS: TLS{Mode: TLSFiles, CertFile: "/etc/piiri/cert.pem", KeyFile: "/etc/piiri/key.pem",
+		TLS: TLS{Mode: TLSFiles, CertFile: pem.cert, KeyFile: pem.key,
 			ACMEEmail: "ops@example.com", ACMECacheDir: "/var/lib/piiri/acme", ACMEDirectory: "https://acme.example.com/directory"},
-		Admin: Admin{Listen: "off"},
+		Admin: Admin{Listen: "10.0.0.1:9090", AllowPublic: true},
 		Media: Media{UDPListen: ":10000", PublicIPs: []string{"203.0.113.7", "2001:db8::7"}, KeyframeMinInterval: time.Second},
 		TURN: TURN{UDPListen: "0.0.0.0:3479", CredentialTTL: 30 * time.Minute, MaxAllocations: 3,
-			Secret: "0123456789abcdef0123456789abcdef"},
+			Secret: "0123456789abcdef0123456789abcdef", SecretFile: secret},
 		Rooms:     Rooms{Key: "0123456789abcdefXYZ", MaxParticipants: 20},
 		Signaling: Signaling{MaxMessageBytes: 1024, MessagesPerSecond: 12.5, MessageBurst: 1, MaxInvalidMessages: 3},
-		Log:       Log{Format: "json", Level: "debug"},
+		Log:       Log{Format: "json", Level: "debug", PersonalData: true},
+		Data:      Data{Dir: "/var/lib/piiri"},
+		Meetings:  Meetings{TimeZone: "Europe/Stockholm", MinHeld: 45 * time.Minute},
 	}
 	cfg := mustParse(t, doc)
 	if !reflect.DeepEqual(cfg, want) {
@@ -224,13 +236,13 @@ func TestFileProblems(t *testing.T) {
 		{"key in wrong section", "server:\n  key: x\n",
 			[]string{`piiri.yaml:2: server.key: unknown key (did you mean "rooms.key"? keys belong under their section)`}},
 		{"no close key", "rooms:\n  colour: blue\n",
-			[]string{`piiri.yaml:2: rooms.colour: unknown key; valid keys in rooms are key, max_participants`}},
+			[]string{`piiri.yaml:2: rooms.colour: unknown key; valid keys in rooms are key, key_file, max_participants`}},
 		{"no close section", "video:\n  codec: x\n",
-			[]string{`piiri.yaml:1: video: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log`}},
+			[]string{`piiri.yaml:1: video: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data, meetings`}},
 		{"no close key in new section", "tls:\n  cert: x\n",
 			[]string{`piiri.yaml:2: tls.cert: unknown key; valid keys in tls are mode, cert_file, key_file, acme_email, acme_cache_dir, acme_directory`}},
 		{"typo in new key", "turn:\n  max_allocations: 4\n",
-			[]string{`piiri.yaml:2: turn.max_allocations: unknown key; valid keys in turn are enabled, udp_listen, credential_ttl, max_allocations_per_participant, secret`}},
+			[]string{`piiri.yaml:2: turn.max_allocations: unknown key; valid keys in turn are enabled, udp_listen, credential_ttl, max_allocations_per_participant, secret, secret_file`}},
 		{"new key in wrong section", "server:\n  ice_tcp: true\n",
 			[]string{`piiri.yaml:2: server.ice_tcp: unknown key (did you mean "media.ice_tcp"? keys belong under their section)`}},
 		{"all unknown keys", "server:\n  lisen: a\n  shutdown_timout: 1s\nlogs:\n  level: x\n",
@@ -257,7 +269,7 @@ func TestFileProblems(t *testing.T) {
 			[]string{`piiri.yaml:2: invalid YAML: did not find expected node content`}},
 		{"merge key", "base: &b {level: info}\nlog:\n  <<: *b\n",
 			[]string{
-				`piiri.yaml:1: base: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log`,
+				`piiri.yaml:1: base: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data, meetings`,
 				`piiri.yaml:3: log: merge keys (<<) are not supported; write the keys out in full`,
 			}},
 		{"mapping as key", "? [a, b]\n: 1\n",
@@ -414,8 +426,8 @@ func TestValidValues(t *testing.T) {
 		"tls:\n  mode: off\n",
 		"server:\n  public_url: https://localhost:8443\ntls:\n  mode: self-signed\n",
 		"server:\n  public_url: https://192.0.2.10\ntls:\n  mode: self-signed\n",
-		"server:\n  public_url: https://meet.example.com\ntls:\n  mode: files\n  cert_file: c.pem\n  key_file: k.pem\n",
-		"server:\n  public_url: https://meet.example.com:8443/x/\ntls:\n  mode: acme\n",
+		"server:\n  public_url: https://meet.example.com\ntls:\n  mode: files\n" + writePEM(t, "meet.example.com").files,
+		"server:\n  public_url: https://meet.example.com:8443/x/\ntls:\n  mode: acme\n  acme_cache_dir: acme\n",
 		"media:\n  ice_tcp: false\n",
 		"media:\n  ice_tcp: \"0\"\n",
 		"media:\n  ice_tcp: T\n",
@@ -799,6 +811,7 @@ func checkProblems(t *testing.T, doc string, env []string, want []keyProblem) {
 // TestTLS covers the rules tying tls.mode to server.listen and
 // server.public_url.
 func TestTLS(t *testing.T) {
+	pem := writePEM(t, "meet.example.com")
 	// A keyed server on all interfaces, so only TLS decides.
 	const public = "server:\n  listen: \":443\"\n  public_url: %s\nrooms:\n  key: 0123456789abcdef\ntls:\n"
 	doc := func(url, tls string) string { return fmt.Sprintf(public, url) + tls }
@@ -820,24 +833,38 @@ func TestTLS(t *testing.T) {
 			{"tls.cert_file", `is required when tls.mode is "files"; give the path of the PEM certificate chain`},
 			{"tls.key_file", `is required when tls.mode is "files"; give the path of the PEM private key`},
 		}},
-		{"files without key", doc("https://meet.example.com", "  mode: files\n  cert_file: c.pem\n"), nil,
+		{"files without key", doc("https://meet.example.com", "  mode: files\n  cert_file: "+pem.cert+"\n"), nil,
 			[]keyProblem{{"tls.key_file", `is required when tls.mode is "files"`}}},
-		{"files without cert", doc("https://meet.example.com", "  mode: files\n  key_file: k.pem\n"), nil,
+		{"files without cert", doc("https://meet.example.com", "  mode: files\n  key_file: "+pem.key+"\n"), nil,
 			[]keyProblem{{"tls.cert_file", `is required when tls.mode is "files"`}}},
-		{"files without public_url", "tls:\n  mode: files\n  cert_file: c.pem\n  key_file: k.pem\n", nil,
+		{"files without public_url", "tls:\n  mode: files\n" + pem.files, nil,
 			[]keyProblem{{"server.public_url", `must be the server's https:// URL when tls.mode is "files"`}}},
-		{"files", doc("https://meet.example.com", "  mode: files\n  cert_file: c.pem\n  key_file: k.pem\n"), nil, nil},
+		{"files", doc("https://meet.example.com", "  mode: files\n"+pem.files), nil, nil},
+		{"files that do not exist", doc("https://meet.example.com", "  mode: files\n  cert_file: /nonexistent/c.pem\n  key_file: /nonexistent/k.pem\n"), nil, []keyProblem{
+			{"tls.cert_file", `"/nonexistent/c.pem" does not exist; give the path of the PEM certificate chain, or use tls.mode "acme" or "self-signed"`},
+			{"tls.key_file", `"/nonexistent/k.pem" does not exist; give the path of the PEM private key`},
+		}},
+		{"files: a directory", doc("https://meet.example.com", "  mode: files\n  cert_file: "+pem.dir+"\n  key_file: "+pem.key+"\n"), nil,
+			[]keyProblem{{"tls.cert_file", `is not a regular file`}}},
+		{"files swapped", doc("https://meet.example.com", "  mode: files\n  cert_file: "+pem.key+"\n  key_file: "+pem.cert+"\n"), nil,
+			[]keyProblem{{"tls.cert_file", `are not a certificate and its private key`}}},
+		{"files: key of another certificate", doc("https://meet.example.com", "  mode: files\n  cert_file: "+pem.cert+"\n  key_file: "+pem.otherKey+"\n"), nil,
+			[]keyProblem{{"tls.cert_file", `are not a certificate and its private key: tls: private key does not match public key`}}},
+		{"files for another name", doc("https://other.example.com", "  mode: files\n"+pem.files), nil,
+			[]keyProblem{{"tls.cert_file", `is not valid for "other.example.com", the host of server.public_url`}}},
 
-		{"acme without public_url", "tls:\n  mode: acme\n", nil,
+		{"acme without public_url", "tls:\n  mode: acme\n  acme_cache_dir: /var/lib/piiri/acme\n", nil,
 			[]keyProblem{{"server.public_url", `tls.mode is "acme"`}}},
-		{"acme with http public_url", doc("http://meet.example.com", "  mode: acme\n"), nil,
+		{"acme with http public_url", doc("http://meet.example.com", "  mode: acme\n  acme_cache_dir: /var/lib/piiri/acme\n"), nil,
 			[]keyProblem{{"server.public_url", `must be the https:// URL of the server's host name when tls.mode is "acme": the certificate is issued for that name`}}},
-		{"acme with IPv4 public_url", doc("https://203.0.113.7", "  mode: acme\n"), nil,
+		{"acme with IPv4 public_url", doc("https://203.0.113.7", "  mode: acme\n  acme_cache_dir: /var/lib/piiri/acme\n"), nil,
 			[]keyProblem{{"server.public_url", "names an IP address; ACME certificates are issued for host names, so use the server's DNS name"}}},
-		{"acme with IPv6 public_url", doc("https://[2001:db8::1]:443/", "  mode: acme\n"), nil,
+		{"acme with IPv6 public_url", doc("https://[2001:db8::1]:443/", "  mode: acme\n  acme_cache_dir: /var/lib/piiri/acme\n"), nil,
 			[]keyProblem{{"server.public_url", "names an IP address"}}},
+		{"acme without cache dir", doc("https://meet.example.com", "  mode: acme\n"), nil,
+			[]keyProblem{{"tls.acme_cache_dir", `is required when tls.mode is "acme": without it every start asks the CA for a new certificate, and its rate limits soon refuse; give a directory kept across restarts, such as /var/lib/piiri/acme`}}},
 		{"acme", doc("https://meet.example.com", "  mode: acme\n  acme_email: ops@example.com\n  acme_cache_dir: /var/lib/piiri\n"), nil, nil},
-		{"acme from env", "", []string{"PIIRI_TLS_MODE=acme", "PIIRI_SERVER_PUBLIC_URL=https://meet.example.com", "PIIRI_SERVER_LISTEN=:443", "PIIRI_ROOMS_KEY=0123456789abcdef"}, nil},
+		{"acme from env", "", []string{"PIIRI_TLS_MODE=acme", "PIIRI_SERVER_PUBLIC_URL=https://meet.example.com", "PIIRI_SERVER_LISTEN=:443", "PIIRI_ROOMS_KEY=0123456789abcdef", "PIIRI_TLS_ACME_CACHE_DIR=/var/lib/piiri/acme"}, nil},
 
 		{"self-signed without public_url", "tls:\n  mode: self-signed\n", nil,
 			[]keyProblem{{"server.public_url", `must be the server's https:// URL when tls.mode is "self-signed": TURN over TLS and the links use its host name`}}},

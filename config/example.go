@@ -28,9 +28,11 @@ const exampleYAML = `# piiri configuration.
 #   server.listen: ":443"
 #   server.public_url: "https://meet.example.com"
 #   tls.mode: acme                  (and tls.acme_cache_dir)
+#   data.dir: /var/lib/piiri        (the systemd unit sets it)
 #   media.udp_listen: ":443"        (already the default off loopback)
 #   turn.udp_listen: ":3478"        (already the default with listen ":443")
 #   rooms.key: a random string, such as the output of: openssl rand -base64 24
+#              (or rooms.key_file, to keep it out of this file)
 # and open the firewall: TCP 443 is required (HTTPS, the websocket, TURN over
 # TCP and TLS, and ICE over TCP all share it); UDP 443 (media) and UDP 3478
 # (TURN) are optional but give better call quality.
@@ -72,20 +74,24 @@ tls:
   #                  CA checks the name on TCP port 443, so listen on ":443".
   #                  The usual choice for production.
   #   "files"        from tls.cert_file and tls.key_file.
-  #   "self-signed"  made at each start; browsers warn about it. For tests
-  #                  and trials on a LAN.
+  #   "self-signed"  made once and kept in data.dir (remade when it nears
+  #                  its expiry or the host name changes); browsers warn
+  #                  about it. For tests and trials on a LAN.
   # Every mode but "off" needs server.public_url.
   mode: "off"
 
   # PEM certificate chain and private key for tls.mode "files", read at
-  # start: restart piiri after renewing them.
+  # start: restart piiri after renewing them. "config check" checks that
+  # they exist, belong together and match server.public_url. Under systemd
+  # the key can be a credential the piiri user cannot read otherwise: see
+  # LoadCredential in scripts/piiri.service.
   cert_file: ""
   key_file: ""
 
   # For tls.mode "acme": the address the CA sends expiry warnings to
   # (optional), and a directory kept across restarts for the certificates,
-  # such as /var/lib/piiri/acme. Set the directory: without it every start
-  # asks for a new certificate, and the CA's rate limits soon refuse.
+  # such as /var/lib/piiri/acme. Required: without it every start asks for
+  # a new certificate, and the CA's rate limits soon refuse.
   acme_email: ""
   acme_cache_dir: ""
 
@@ -94,9 +100,22 @@ tls:
   acme_directory: ""
 
 admin:
-  # host:port of the admin listener serving /metrics and /healthz. Keep it
-  # on loopback or a private network; "off" disables it.
+  # host:port of the admin listener serving /metrics, /healthz and
+  # /debug/pprof, without a password; "off" disables it. It must be a
+  # loopback address unless admin.allow_public is true.
   listen: "127.0.0.1:9090"
+
+  # Allow admin.listen on an address other machines can reach, for a
+  # Prometheus elsewhere. Set it only when a firewall keeps the port
+  # private: profiles show the server's internals. true or false.
+  allow_public: false
+
+  # The admin's token for the admin page (HOST/admin#TOKEN) and the API,
+  # at least 22 random characters. Empty: one is generated at the first
+  # start, kept in data.dir and printed once. admin.token_file names a
+  # file holding it instead (a systemd credential: %d/admin-token).
+  token: ""
+  token_file: ""
 
 media:
   # The one UDP host:port all peers use for ICE media. Empty derives it: an
@@ -146,12 +165,21 @@ turn:
   # characters, such as the output of: openssl rand -base64 32
   secret: ""
 
+  # A file holding turn.secret instead (one line), such as a systemd
+  # credential. Set turn.secret or this, not both.
+  secret_file: ""
+
 rooms:
   # Shared key participants need to join a room. Empty is dev mode (any room
   # name, no key) and is only accepted while server.listen is loopback. For
   # any other listen address set a random string of at least 16 characters,
   # such as the output of: openssl rand -base64 24
   key: ""
+
+  # A file holding rooms.key instead (one line), such as a systemd
+  # credential: the unit's LoadCredential and %d/NAME keep the key
+  # unreadable to anything but piiri. Set rooms.key or this, not both.
+  key_file: ""
 
   # Most participants in one room. Every participant receives everyone
   # else's media, so server bandwidth grows with the square of this. 2 to 50.
@@ -180,4 +208,31 @@ log:
 
   # Least severe messages logged: "debug", "info", "warn" or "error".
   level: info
+
+  # Keep personal data in the logs: participants' display names and the
+  # addresses they connect from. false (the default) writes "[redacted]"
+  # instead, so logs hold no personal data (GDPR); set true only while
+  # tracing a problem with one person's connection. true or false.
+  personal_data: false
+
+data:
+  # Directory piiri keeps its state in across restarts (the self-signed
+  # certificate today). Created at start, readable by the piiri user only.
+  # A relative path is relative to the working directory; the systemd unit
+  # sets /var/lib/piiri.
+  dir: "piiri-data"
+
+meetings:
+  # The IANA time zone new groups plan their meetings in.
+  time_zone: "Europe/Helsinki"
+
+  # How long at least the quorum of members must be present together for
+  # a meeting to count as held (funders' reports count held meetings). A
+  # group may set its own. A duration from 10s to 8h.
+  min_held: 30m
+
+  # A YAML file of mentoring templates (peer group, pair mentoring, ...)
+  # that add to the shipped ones or replace them by id; empty: the
+  # shipped ones only. See docs/admin.md for the format.
+  templates_file: ""
 `

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/netip"
@@ -36,6 +37,9 @@ func FuzzParse(f *testing.F) {
 		{"server:\n  trusted_proxies: [10.0.0.0/8, \"fe80::1%eth0\", x]\n", "PIIRI_SERVER_TRUSTED_PROXIES=1.2.3.4,::/0"},
 		{"turn:\n  enabled: yes\n  udp_listen: \"off\"\n  secret: short\n", "PIIRI_MEDIA_ICE_TCP=no\nPIIRI_TURN_ENABLED=F"},
 		{"turn:\n  credential_ttl: 24h\n  max_allocations_per_participant: 65\n", "PIIRI_TLS_MODE=self-signed"},
+		{"admin:\n  listen: \":9090\"\n  allow_public: false\n", "PIIRI_ADMIN_LISTEN=0.0.0.0:1"},
+		{"rooms:\n  key_file: /nonexistent\n", "PIIRI_TURN_SECRET_FILE=/dev/null"},
+		{"data:\n  dir: \"\"\nlog:\n  personal_data: true\n", ""},
 	} {
 		f.Add([]byte(seed.doc), seed.env)
 	}
@@ -97,8 +101,24 @@ func checkAccepted(t *testing.T, cfg Config) {
 	if cfg.TLS.Mode != TLSOff && cfg.Server.PublicURL == "" {
 		t.Fatalf("accepted tls.mode %q without server.public_url", cfg.TLS.Mode)
 	}
-	if cfg.TLS.Mode == TLSFiles && (cfg.TLS.CertFile == "" || cfg.TLS.KeyFile == "") {
-		t.Fatalf("accepted tls.mode files without both files: %+v", cfg.TLS)
+	if cfg.TLS.Mode == TLSFiles {
+		if _, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile); err != nil {
+			t.Fatalf("accepted tls.mode files whose files do not load: %+v: %v", cfg.TLS, err)
+		}
+	}
+	if cfg.TLS.Mode == TLSACME && cfg.TLS.ACMECacheDir == "" {
+		t.Fatalf("accepted tls.mode acme without a cache directory")
+	}
+	// The admin listener (pprof) stays on loopback unless allowed off it.
+	if cfg.Admin.Listen != AdminOff && !cfg.Admin.AllowPublic {
+		h, _, err := net.SplitHostPort(cfg.Admin.Listen)
+		ip, ipErr := netip.ParseAddr(h)
+		if err != nil || !strings.EqualFold(h, "localhost") && (ipErr != nil || !ip.Unmap().IsLoopback()) {
+			t.Fatalf("accepted admin.listen %q off loopback without admin.allow_public", cfg.Admin.Listen)
+		}
+	}
+	if cfg.Data.Dir == "" {
+		t.Fatalf("accepted an empty data.dir")
 	}
 	// The certificate names the host clients use.
 	pubHost := cfg.Server.PublicHost(cfg.Server.Listen)

@@ -22,7 +22,8 @@ import (
 const maxFileBytes = 1 << 20
 
 // Load reads the YAML file at path (no file when path is ""), applies the
-// PIIRI_* overrides from env (pass os.Environ()), derives the values that
+// PIIRI_* overrides from env (pass os.Environ()), reads the secrets kept in
+// files (rooms.key_file, turn.secret_file), derives the values that
 // default from others, and validates the result. Configuration problems are
 // returned together as Errors; failing to read the file is returned wrapped
 // with its path, so errors.Is(err, fs.ErrNotExist) works.
@@ -63,6 +64,7 @@ func Parse(data []byte, filename string, env []string) (Config, error) {
 	var probs Errors
 	probs = append(probs, decodeFile(data, filename, &cfg, from)...)
 	probs = append(probs, applyEnv(env, &cfg, from)...)
+	probs = append(probs, readSecrets(&cfg, filename, from)...)
 	probs = append(probs, validate(&cfg, filename, from)...)
 	if len(probs) > 0 {
 		// Read top to bottom like the file; problems with no line (from

@@ -1,11 +1,16 @@
 package config
 
 import (
+	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math"
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -52,9 +57,15 @@ func validate(c *Config, file string, from origins) Errors {
 	ch.tls(c, host, listenOK)
 
 	if c.Admin.Listen != AdminOff {
-		if _, _, ok := ch.hostPort("admin.listen", c.Admin.Listen, `, or "off" to disable it`); ok && listenOK && sameListener(c.Server.Listen, c.Admin.Listen) {
+		adminHost, _, ok := ch.hostPort("admin.listen", c.Admin.Listen, `, or "off" to disable it`)
+		switch {
+		case !ok:
+		case listenOK && sameListener(c.Server.Listen, c.Admin.Listen):
 			ch.add("admin.listen", "%s uses the same port as server.listen (%s); pick another port, or \"off\" to disable the admin listener",
 				quote(c.Admin.Listen), quote(c.Server.Listen))
+		case !c.Admin.AllowPublic && !isLoopbackHost(adminHost):
+			ch.add("admin.listen", "%s is not a loopback address, and the admin listener serves /metrics and /debug/pprof (profiles of the running server) without a password; listen on 127.0.0.1 or [::1], or, if a firewall keeps the port private, set admin.allow_public: true",
+				quote(c.Admin.Listen))
 		}
 	}
 
@@ -85,7 +96,7 @@ func validate(c *Config, file string, from origins) Errors {
 		ch.udpClash(c)
 	}
 
-	ch.roomKey(c.Rooms.Key, host, listenOK)
+	ch.roomKey(c.Rooms.Key, c.Rooms.KeyFile != "", host, listenOK)
 	ch.intRange("rooms.max_participants", c.Rooms.MaxParticipants, 2, 50)
 
 	ch.intRange("signaling.max_message_bytes", c.Signaling.MaxMessageBytes, 1024, 1<<20)
@@ -101,7 +112,49 @@ func validate(c *Config, file string, from origins) Errors {
 
 	ch.oneOf("log.format", c.Log.Format, "text", "json")
 	ch.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+
+	ch.dataDir(c.Data.Dir)
+	ch.meetings(c)
 	return ch.probs
+}
+
+// meetings checks the meetings section and the admin token.
+func (ch *checker) meetings(c *Config) {
+	if t := c.Admin.Token; t != "" && len(t) < 22 {
+		ch.add("admin.token", "is %d characters long; use at least 22 random characters (128 bits), such as the output of `openssl rand -base64 24`", len(t))
+	}
+	if _, err := time.LoadLocation(c.Meetings.TimeZone); err != nil || c.Meetings.TimeZone == "" || c.Meetings.TimeZone == "Local" {
+		ch.add("meetings.time_zone", "%s is not an IANA time zone; write one such as \"Europe/Helsinki\" or \"Europe/Stockholm\"", quote(c.Meetings.TimeZone))
+	}
+	if d := c.Meetings.MinHeld; d < 10*time.Second || d > 8*time.Hour {
+		ch.add("meetings.min_held", "%s is out of range; use a duration from 10s to 8h, such as \"30m\"", fmtDuration(d))
+	}
+	if f := c.Meetings.TemplatesFile; f != "" {
+		if fi, err := os.Stat(f); err != nil {
+			ch.add("meetings.templates_file", "cannot read %s: %v; give the path of a YAML file of templates", quote(f), err)
+		} else if !fi.Mode().IsRegular() {
+			ch.add("meetings.templates_file", "%s is not a regular file; give the path of a YAML file of templates", quote(f))
+		}
+	}
+}
+
+// dataDir checks data.dir: it must be named, and if it exists it must be
+// a directory. The server creates it.
+func (ch *checker) dataDir(dir string) {
+	const key = "data.dir"
+	if dir == "" {
+		ch.add(key, "must be set; give the directory piiri keeps its state in, such as /var/lib/piiri (systemd's StateDirectory) or %q (relative to the working directory)", Default().Data.Dir)
+		return
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// Created at start.
+	case err != nil:
+		ch.add(key, "cannot use %s: %v; give a directory the piiri user may write", quote(dir), err)
+	case !fi.IsDir():
+		ch.add(key, "%s exists and is not a directory; give a directory piiri may create or write", quote(dir))
+	}
 }
 
 // add records a problem with key, pointing at where its value was set.
@@ -207,14 +260,17 @@ func validPort(p string) bool {
 	return err == nil && n >= 1 && n <= 65535
 }
 
-func (ch *checker) roomKey(k, listenHost string, listenOK bool) {
+// roomKey checks rooms.key. fromFile says rooms.key_file names the key's
+// file: when it is empty then, the file's problem has been reported (and
+// the server refuses to serve without a key off loopback in any case).
+func (ch *checker) roomKey(k string, fromFile bool, listenHost string, listenOK bool) {
 	const key = "rooms.key"
 	// The key's value is never echoed: messages end up in logs.
 	switch n := utf8.RuneCountInString(k); {
 	case k == "":
 		// Without a valid listen address there is no telling whether dev
 		// mode applies; the server.listen problem is reported instead.
-		if listenOK && !isLoopbackHost(listenHost) {
+		if listenOK && !isLoopbackHost(listenHost) && !fromFile {
 			ch.add(key, "must be set when server.listen is not a loopback address; set rooms.key to a random string of at least %d characters", minKeyLen)
 		}
 	case n < minKeyLen:
@@ -282,14 +338,15 @@ func (ch *checker) tls(c *Config, listenHost string, listenOK bool) {
 			ch.add("tls.mode", "is \"off\" while server.listen is not a loopback address: browsers allow the camera and microphone only on https pages; set tls.mode to \"acme\", \"files\" or \"self-signed\", or put a TLS proxy in front and set server.public_url to its https:// URL")
 		}
 	case TLSFiles, TLSSelfSigned:
-		if t.Mode == TLSFiles && t.CertFile == "" {
-			ch.add("tls.cert_file", "is required when tls.mode is \"files\"; give the path of the PEM certificate chain")
-		}
-		if t.Mode == TLSFiles && t.KeyFile == "" {
-			ch.add("tls.key_file", "is required when tls.mode is \"files\"; give the path of the PEM private key")
-		}
 		if !https {
 			ch.add("server.public_url", "must be the server's https:// URL when tls.mode is %s: TURN over TLS and the links use its host name, which the certificate must match; such as \"https://meet.example.com\"", quote(t.Mode))
+		}
+		if t.Mode == TLSFiles {
+			host := ""
+			if https {
+				host = u.Hostname()
+			}
+			ch.certFiles(t, host)
 		}
 	case TLSACME:
 		if !https {
@@ -297,8 +354,81 @@ func (ch *checker) tls(c *Config, listenHost string, listenOK bool) {
 		} else if _, err := netip.ParseAddr(u.Hostname()); err == nil {
 			ch.add("server.public_url", "names an IP address; ACME certificates are issued for host names, so use the server's DNS name")
 		}
+		if t.ACMECacheDir == "" {
+			ch.add("tls.acme_cache_dir", "is required when tls.mode is \"acme\": without it every start asks the CA for a new certificate, and its rate limits soon refuse; give a directory kept across restarts, such as /var/lib/piiri/acme")
+		}
 	}
 }
+
+// certFiles checks the files of tls.mode "files" the way the server will
+// load them, so that "config check" finds a missing file, a key that does
+// not belong to the certificate, or a certificate for another name, rather
+// than the first start. host is server.public_url's host, or "" if unknown.
+func (ch *checker) certFiles(t TLS, host string) {
+	cert := ch.readable("tls.cert_file", t.CertFile, "the PEM certificate chain")
+	key := ch.readable("tls.key_file", t.KeyFile, "the PEM private key")
+	if cert == nil || key == nil {
+		return
+	}
+	pair, err := tls.X509KeyPair(cert, key)
+	if err != nil {
+		// The message of crypto/tls names the problem (no PEM data, key
+		// does not match); it never quotes the key.
+		ch.add("tls.cert_file", "%s and tls.key_file %s are not a certificate and its private key: %v; give the PEM certificate chain and the key it was issued for", quote(t.CertFile), quote(t.KeyFile), err)
+		return
+	}
+	if host == "" || pair.Leaf == nil {
+		return
+	}
+	if err := pair.Leaf.VerifyHostname(host); err != nil {
+		ch.add("tls.cert_file", "%s is not valid for %s, the host of server.public_url (%v); use a certificate issued for that name, or change server.public_url", quote(t.CertFile), quote(host), err)
+	}
+}
+
+// readable returns the contents of the file at path, or records why it
+// cannot be read. what names the file's role for the fix.
+func (ch *checker) readable(key, path, what string) []byte {
+	if path == "" {
+		ch.add(key, "is required when tls.mode is \"files\"; give the path of %s", what)
+		return nil
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		ch.add(key, "%s does not exist; give the path of %s, or use tls.mode \"acme\" or \"self-signed\"", quote(path), what)
+		return nil
+	case err != nil:
+		ch.add(key, "cannot read %s: %v; give a path the piiri user may read", quote(path), err)
+		return nil
+	case !fi.Mode().IsRegular():
+		ch.add(key, "%s is not a regular file; give the path of %s", quote(path), what)
+		return nil
+	case fi.Size() > maxPEMBytes:
+		ch.add(key, "%s is larger than %d bytes; give the path of %s", quote(path), maxPEMBytes, what)
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		ch.add(key, "cannot read %s: %v; give a path the piiri user may read", quote(path), err)
+		return nil
+	}
+	defer f.Close()
+	// Bounded even when the size lies, as in /proc.
+	data, err := io.ReadAll(io.LimitReader(f, maxPEMBytes+1))
+	switch {
+	case err != nil:
+		ch.add(key, "cannot read %s: %v; give a path the piiri user may read", quote(path), err)
+		return nil
+	case len(data) > maxPEMBytes:
+		ch.add(key, "%s is larger than %d bytes; give the path of %s", quote(path), maxPEMBytes, what)
+		return nil
+	}
+	return data
+}
+
+// maxPEMBytes bounds a certificate chain or key file; real ones are a few
+// kilobytes.
+const maxPEMBytes = 1 << 20
 
 // udpClash reports media.udp_listen and turn.udp_listen asking for the
 // same UDP port (after deriving what was left empty): the second bind

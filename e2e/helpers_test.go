@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,9 +10,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
 
@@ -20,10 +24,11 @@ import (
 )
 
 // openPage opens the link at the pre-join page, for a test that prepares
-// the page before joining.
+// the page before joining, and waits until the page is set up.
 func openPage(t *testing.T, b *chrome.Browser, link string) {
 	t.Helper()
 	b.Do(t, 30*time.Second, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#name")))
+	chrome.Poll(t, b, 10*time.Second, "the page is set up", chrome.ReadyJS)
 }
 
 // pressJoin types the name and presses Join, without waiting.
@@ -286,4 +291,160 @@ func expectBothBack(t *testing.T, srv *server.Server, a, b *chrome.Browser, idA,
 func waitResumed(t *testing.T, b *chrome.Browser, id string, within time.Duration, what string) {
 	t.Helper()
 	chrome.Poll(t, b, within, what, fmt.Sprintf(`window.notReloaded === true && window.piiri.session.id === %s && window.piiri.session.state === 'connected' && window.piiri.statusLog.includes('reconnecting')`, chrome.JSString(id)))
+}
+
+// twoInRoom is the start of most two-person tests: Anna (browser a) and
+// then Ben (b) join one room of srv through the page, and each receives
+// the other's audio and video. annaVia, if not nil, changes the link Anna
+// opens (to reach the server through a proxy). Anna's page is marked
+// (window.notReloaded) so that waitResumed can tell it was never reloaded.
+func twoInRoom(t *testing.T, srv *server.Server, annaVia func(link string) string) (a, b *chrome.Browser, idA, idB string) {
+	t.Helper()
+	link := srv.RoomLink()
+	annaLink := link
+	if annaVia != nil {
+		annaLink = annaVia(link)
+	}
+	a, b = chrome.New(t), chrome.New(t)
+	idA = chrome.JoinThroughUI(t, a, annaLink, "Anna")
+	idB = chrome.JoinThroughUI(t, b, link, "Ben")
+	chrome.WaitReceiving(t, a, []string{idB}, nil, 10, 10, 30*time.Second)
+	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
+	chrome.Eval[chromedp.Void](t, a, `window.notReloaded = true`)
+	return a, b, idA, idB
+}
+
+// tileJS is a JavaScript expression for the grid tile of participant id
+// ("self" for the page's own), or null.
+func tileJS(id string) string {
+	return fmt.Sprintf(`document.querySelector('#grid figure[data-participant=%s]')`, chrome.JSString(id))
+}
+
+// openPageWithCamera opens the link at the pre-join page and waits until
+// the camera preview plays.
+func openPageWithCamera(t *testing.T, b *chrome.Browser, link string) {
+	t.Helper()
+	openPage(t, b, link)
+	chrome.Poll(t, b, 20*time.Second, "camera preview", `document.getElementById('preview').videoWidth > 0`)
+}
+
+// switchLanguage picks a language in the page's language menu, as a
+// person does, and waits until the page is in it.
+func switchLanguage(t *testing.T, b *chrome.Browser, code string) {
+	t.Helper()
+	b.Do(t, 10*time.Second,
+		chromedp.SetValue(chromedp.CSS("#lang"), code),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('lang').dispatchEvent(new Event('change'))`),
+	)
+	chrome.Poll(t, b, 5*time.Second, "page in "+code, fmt.Sprintf(`document.documentElement.lang === %s`, chrome.JSString(code)))
+}
+
+// untranslatedJS finds what the page still shows in language "from"
+// after a switch to language "to": each string of from's file (every
+// part of it between placeholders, of four characters or more, that the
+// other language does not have too) found in the page's visible text,
+// its title, or an accessible name, as "key: text". The device menus are
+// left out: their entries are the devices' own names.
+const untranslatedJS = `(async (from, to) => {
+  const a = (await import('./lang/' + from + '.js')).default;
+  const b = (await import('./lang/' + to + '.js')).default;
+  const shown = [document.title];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const el = n.parentElement;
+    if (el.closest('select, svg') || !el.checkVisibility()) continue;
+    shown.push(n.textContent);
+  }
+  for (const el of document.querySelectorAll('[aria-label]')) {
+    if (el.checkVisibility() || el.closest('.visually-hidden')) shown.push(el.getAttribute('aria-label'));
+  }
+  const text = shown.join('\n');
+  const theirs = Object.values(b).join('\n');
+  const left = [];
+  for (const [k, v] of Object.entries(a)) {
+    for (const part of v.split(/\{\w+\}/).map((p) => p.trim())) {
+      if (part.length >= 4 && !theirs.includes(part) && text.includes(part)) left.push(k + ': ' + part);
+    }
+  }
+  return left;
+})`
+
+// expectTranslated fails the test for each string the page still shows
+// in language from after a switch to language to.
+func expectTranslated(t *testing.T, b *chrome.Browser, from, to, page string) {
+	t.Helper()
+	for _, s := range chrome.Eval[[]string](t, b, fmt.Sprintf(`%s(%s, %s)`, untranslatedJS, chrome.JSString(from), chrome.JSString(to))) {
+		t.Errorf("%s page, switched from %s to %s, still shows %q", page, from, to, s)
+	}
+}
+
+// controlStateJS is a JavaScript expression that is true when the
+// button with the given id is shown on (on true) or off, and its label
+// (what a press does) is label.
+func controlStateJS(id string, on bool, label string) string {
+	return fmt.Sprintf(`(() => { const b = document.getElementById(%s); return b.dataset.on === %s && b.textContent.trim() === %s; })()`,
+		chrome.JSString(id), chrome.JSString(fmt.Sprint(on)), chrome.JSString(label))
+}
+
+// recordServerMessages makes every page b loads from now on keep the
+// messages its websockets receive, in window.received, from before the
+// page's own code runs.
+func recordServerMessages(t *testing.T, b *chrome.Browser) {
+	t.Helper()
+	ctx, cancel := b.Context(10 * time.Second)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `(() => {
+  const Real = WebSocket;
+  window.received = [];
+  window.WebSocket = class extends Real {
+    constructor(u, p) {
+      super(u, p);
+      this.addEventListener('message', (e) => { try { window.received.push(JSON.parse(e.data)); } catch {} });
+    }
+  };
+})()`}); err != nil {
+		t.Fatalf("record server messages: %v", err)
+	}
+}
+
+// answerNetcheck makes the browser answer the page's next n requests to
+// /api/netcheck itself, with HTTP status code status and a Retry-After
+// header of retryAfter seconds, as a server that limits attempts would;
+// later requests reach the server. It returns the count of requests
+// answered so.
+func answerNetcheck(t *testing.T, b *chrome.Browser, n int32, status int64, retryAfter string) *atomic.Int32 {
+	t.Helper()
+	var answered atomic.Int32
+	ctx, cancel := context.WithCancel(b.Ctx())
+	t.Cleanup(cancel)
+	err := chromedp.Listen(ctx, func(ev any) {
+		e, ok := ev.(*fetch.EventRequestPaused)
+		if !ok {
+			return
+		}
+		go func() { // a listener must not block
+			var err error
+			if answered.Load() < n {
+				answered.Add(1)
+				_, err = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
+					RequestID:       e.RequestID,
+					ResponseCode:    status,
+					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "text/plain"}, {Name: "Retry-After", Value: retryAfter}},
+					Body:            []byte("too many attempts\n"),
+				})
+			} else {
+				_, err = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+			}
+			if err != nil && ctx.Err() == nil {
+				t.Errorf("answer %s: %v", e.Request.URL, err)
+			}
+		}()
+	})
+	if err != nil {
+		t.Fatalf("listen to requests: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/netcheck*"}}}); err != nil {
+		t.Fatalf("intercept /api/netcheck: %v", err)
+	}
+	return &answered
 }

@@ -36,7 +36,7 @@ func TestDeniedPermissionListenOnly(t *testing.T) {
 
 	denied.Do(t, 20*time.Second, chromedp.Navigate(link))
 	chrome.Poll(t, denied, 10*time.Second, "the page explains the denied permission", `document.getElementById('device-message').textContent.includes('not allowed')`)
-	if !chrome.Eval[bool](t, denied, `document.getElementById('pre-mic').disabled && document.getElementById('pre-camera').getAttribute('aria-pressed') === 'false'`) {
+	if !chrome.Eval[bool](t, denied, `document.getElementById('pre-mic').disabled && `+controlStateJS("pre-mic", false, "No microphone")+` && `+controlStateJS("pre-camera", false, "Turn camera on")) {
 		t.Error("microphone and camera buttons do not show that there are none")
 	}
 	idDenied := chrome.JoinThroughUI(t, denied, link, "Anna")
@@ -46,7 +46,7 @@ func TestDeniedPermissionListenOnly(t *testing.T) {
 		t.Errorf("after joining without a microphone, focus is on %q, want the camera button", id)
 	}
 	chrome.WaitReceiving(t, denied, []string{idOther}, nil, 20, 20, 30*time.Second)
-	chrome.Poll(t, other, 10*time.Second, "Ben sees Anna's avatar", fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('video-off'); })()`, chrome.JSString(idDenied)))
+	chrome.Poll(t, other, 10*time.Second, "Ben sees Anna's avatar", fmt.Sprintf(`(() => { const f = %s; return !!f && f.classList.contains('video-off'); })()`, tileJS(idDenied)))
 	denied.CheckNoExceptions(t)
 	other.CheckNoExceptions(t)
 }
@@ -76,8 +76,7 @@ func TestKeyboardOnly(t *testing.T) {
 	srv := startServer(t, nil)
 	link := srv.RoomLink()
 	b := chrome.New(t)
-	b.Do(t, 20*time.Second, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#name")))
-	chrome.Poll(t, b, 10*time.Second, "camera ready", `document.getElementById('preview').videoWidth > 0`)
+	openPageWithCamera(t, b, link)
 	// Tab from the top of the page until the name field has focus.
 	found := false
 	for range 10 {
@@ -100,7 +99,7 @@ func TestKeyboardOnly(t *testing.T) {
 		t.Errorf("after joining, focus is on %q, want the microphone button", id)
 	}
 	press(t, b, " ") // Space toggles the focused button
-	chrome.Poll(t, b, 5*time.Second, "microphone muted by keyboard", `document.getElementById('ctl-mic').getAttribute('aria-pressed') === 'false'`)
+	chrome.Poll(t, b, 5*time.Second, "microphone muted by keyboard", controlStateJS("ctl-mic", false, "Unmute"))
 	for range 3 {
 		press(t, b, "Tab")
 	}
@@ -117,4 +116,28 @@ func press(t *testing.T, b *chrome.Browser, key string) {
 	t.Helper()
 	keys := map[string]string{"Tab": kb.Tab, "Enter": kb.Enter, " ": " "}[key]
 	b.Do(t, 5*time.Second, chromedp.KeyEvent(keys))
+}
+
+// TestFavicon: the page names an SVG icon, which the server serves and
+// the browser draws.
+func TestFavicon(t *testing.T) {
+	srv := startServer(t, nil)
+	b := chrome.New(t)
+	openPage(t, b, srv.RoomLink())
+	got := chrome.Eval[string](t, b, `(async () => {
+  const link = document.querySelector('link[rel~="icon"]');
+  if (!link) return 'no icon link';
+  const resp = await fetch(link.href);
+  if (!resp.ok) return 'HTTP ' + resp.status;
+  const type = resp.headers.get('Content-Type') || '';
+  if (!type.startsWith('image/svg+xml')) return 'Content-Type ' + type;
+  const img = new Image();
+  img.src = link.href;
+  await img.decode();
+  return img.naturalWidth > 0 ? 'drawn' : 'no size';
+})()`)
+	if got != "drawn" {
+		t.Errorf("favicon: %s", got)
+	}
+	b.CheckNoExceptions(t)
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,12 +20,7 @@ import (
 // and media flows both ways.
 func TestLongOutageRejoins(t *testing.T) {
 	srv := startServer(t, func(c *config.Config) { c.Signaling.ResumeGrace = 3 * time.Second })
-	link := srv.RoomLink()
-	a, b := chrome.New(t), chrome.New(t)
-	idA := chrome.JoinThroughUI(t, a, link, "Anna")
-	idB := chrome.JoinThroughUI(t, b, link, "Ben")
-	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
-	chrome.Eval[chromedp.Void](t, a, `window.notReloaded = true`)
+	a, b, idA, idB := twoInRoom(t, srv, nil)
 
 	// Anna's network stops letting websockets through: every attempt to
 	// connect goes to a closed port and fails at once.
@@ -41,7 +37,7 @@ func TestLongOutageRejoins(t *testing.T) {
 	newA := chrome.Eval[string](t, a, `window.piiri.session.id`)
 	chrome.WaitReceiving(t, a, []string{idB}, nil, 20, 20, 20*time.Second)
 	chrome.WaitReceiving(t, b, []string{newA}, nil, 20, 20, 20*time.Second)
-	chrome.Poll(t, b, 5*time.Second, "Ben sees Anna again", fmt.Sprintf(`document.querySelectorAll('#grid .tile').length === 2 && !!document.querySelector('#grid figure[data-participant=%s]')`, chrome.JSString(newA)))
+	chrome.Poll(t, b, 5*time.Second, "Ben sees Anna again", `document.querySelectorAll('#grid .tile').length === 2 && !!`+tileJS(newA))
 	a.CheckNoExceptions(t)
 	b.CheckNoExceptions(t)
 }
@@ -69,7 +65,7 @@ func TestFailedJoinStops(t *testing.T) {
 	a := chrome.New(t)
 	openPage(t, a, link)
 	routeWebSockets(t, a, fake.URL, -1)
-	message := `document.getElementById('device-message').textContent`
+	message := `document.getElementById('join-message').textContent`
 	pressJoin(t, a, "Anna")
 	chrome.Poll(t, a, 20*time.Second, "the page says the room is full", message+` === 'The room is full. Try again when someone has left.' && !document.getElementById('join-button').disabled`)
 	pressJoin(t, a, "Anna")
@@ -103,7 +99,6 @@ func TestFailedJoinStops(t *testing.T) {
 // stall the reconnect: the page gets back in within the grace period.
 func TestReconnectClosesFailedAttempts(t *testing.T) {
 	srv := startServer(t, nil)
-	link := srv.RoomLink()
 	closed := make(chan string, 2)
 	fake := startFakeServer(t, func(n int, c *websocket.Conn) {
 		j := readJoin(t, c)
@@ -124,12 +119,7 @@ func TestReconnectClosesFailedAttempts(t *testing.T) {
 		}
 		closed <- fmt.Sprintf("attempt %d closed by the page", n)
 	})
-	a, b := chrome.New(t), chrome.New(t)
-	idA := chrome.JoinThroughUI(t, a, link, "Anna")
-	idB := chrome.JoinThroughUI(t, b, link, "Ben")
-	chrome.WaitReceiving(t, a, []string{idB}, nil, 10, 10, 30*time.Second)
-	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
-	chrome.Eval[chromedp.Void](t, a, `window.notReloaded = true`)
+	a, b, idA, idB := twoInRoom(t, srv, nil)
 
 	routeWebSockets(t, a, fake.URL, 2) // the next two attempts meet a broken server
 	cut := time.Now()
@@ -199,18 +189,14 @@ func TestJoinFailsAfterJoined(t *testing.T) {
 // period.
 func TestSilentNetworkResumes(t *testing.T) {
 	srv := startServer(t, nil)
-	link := srv.RoomLink()
 	proxy := startTCPProxy(t, srv.SharedAddr())
-	if !strings.Contains(link, srv.SharedAddr()) {
-		t.Fatalf("room link %s does not name the server's address %s", link, srv.SharedAddr())
+	viaProxy := func(link string) string {
+		if !strings.Contains(link, srv.SharedAddr()) {
+			t.Fatalf("room link %s does not name the server's address %s", link, srv.SharedAddr())
+		}
+		return strings.Replace(link, srv.SharedAddr(), proxy.Addr, 1)
 	}
-	viaProxy := strings.Replace(link, srv.SharedAddr(), proxy.Addr, 1)
-	a, b := chrome.New(t), chrome.New(t)
-	idA := chrome.JoinThroughUI(t, a, viaProxy, "Anna")
-	idB := chrome.JoinThroughUI(t, b, link, "Ben")
-	chrome.WaitReceiving(t, a, []string{idB}, nil, 10, 10, 30*time.Second)
-	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
-	chrome.Eval[chromedp.Void](t, a, `window.notReloaded = true`)
+	a, b, idA, idB := twoInRoom(t, srv, viaProxy)
 
 	frozen := time.Now()
 	proxy.freeze()
@@ -227,11 +213,7 @@ func TestSilentNetworkResumes(t *testing.T) {
 // camera frames arrive while the microphone's (silent) audio does.
 func TestMuteDuringOutage(t *testing.T) {
 	srv := startServer(t, nil)
-	link := srv.RoomLink()
-	a, b := chrome.New(t), chrome.New(t)
-	idA := chrome.JoinThroughUI(t, a, link, "Anna")
-	chrome.JoinThroughUI(t, b, link, "Ben")
-	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
+	a, b, idA, _ := twoInRoom(t, srv, nil)
 
 	routeWebSockets(t, a, "ws://127.0.0.1:9/", -1) // nothing listens there
 	if !srv.Signaling().Disconnect(idA) {
@@ -239,11 +221,11 @@ func TestMuteDuringOutage(t *testing.T) {
 	}
 	chrome.Poll(t, a, 10*time.Second, "Anna's page is reconnecting", `window.piiri.session.state === 'reconnecting'`)
 	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-mic")), chromedp.Click(chromedp.CSS("#ctl-camera")))
-	chrome.Poll(t, a, 5*time.Second, "Anna's buttons show both off", `['ctl-mic', 'ctl-camera'].every((id) => document.getElementById(id).getAttribute('aria-pressed') === 'false')`)
+	chrome.Poll(t, a, 5*time.Second, "Anna's buttons show both off", controlStateJS("ctl-mic", false, "Unmute")+" && "+controlStateJS("ctl-camera", false, "Turn camera on"))
 	unrouteWebSockets(t, a)
 	chrome.Poll(t, a, 20*time.Second, "Anna resumed", fmt.Sprintf(`window.piiri.session.state === 'connected' && window.piiri.session.id === %s`, chrome.JSString(idA)))
 
-	tile := fmt.Sprintf(`document.querySelector('#grid figure[data-participant=%s]')`, chrome.JSString(idA))
+	tile := tileJS(idA)
 	chrome.Poll(t, b, 10*time.Second, "Ben sees Anna's microphone and camera off",
 		fmt.Sprintf(`(() => { const p = window.piiri.session.participants.get(%s); const f = %s; return !!p && p.audioMuted && p.videoMuted && !!f && f.classList.contains('audio-muted') && f.classList.contains('video-off'); })()`, chrome.JSString(idA), tile))
 	before := chrome.Received(t, b)
@@ -254,4 +236,31 @@ func TestMuteDuringOutage(t *testing.T) {
 	}
 	a.CheckNoExceptions(t)
 	b.CheckNoExceptions(t)
+}
+
+// TestJoinedElsewhereEnds: PROTOCOL.md: bye joined_elsewhere means the
+// same person joined again from another tab or device, and the client
+// must stop. The page says so and does not reconnect (which would take the
+// participant back from the other tab, and so on).
+func TestJoinedElsewhereEnds(t *testing.T) {
+	srv := startServer(t, nil)
+	fake := startFakeServer(t, func(n int, c *websocket.Conn) {
+		j := readJoin(t, c)
+		sendJSON(t, c, fmt.Sprintf(`{"type":"joined","id":%q,"version":1,"participant":{"id":"00000000000000bb","name":"Anna","audioMuted":false,"videoMuted":false,"speaking":false},"room":{"name":%q,"participants":[],"maxParticipants":11},"resumed":false,"resumeToken":"fake-token","resumeGraceMs":30000,"iceServers":[]}`, j["id"], j["room"]))
+		sendJSON(t, c, `{"type":"bye","reason":"joined_elsewhere"}`)
+		_ = c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+		closedByClient(c, 10*time.Second)
+	})
+	a := chrome.New(t)
+	openPageWithCamera(t, a, srv.RoomLink())
+	routeWebSockets(t, a, fake.URL, -1)
+	pressJoin(t, a, "Anna")
+	chrome.Poll(t, a, 20*time.Second, "the page says Anna joined elsewhere", `!document.getElementById('ended').hidden && document.getElementById('ended-reason').textContent === 'You joined again from another window or device, so this one was closed.'`)
+	if log := chrome.Eval[[]string](t, a, `window.piiri.statusLog`); slices.Contains(log, "reconnecting") {
+		t.Errorf("the page went on reconnecting after joined_elsewhere: %v", log)
+	}
+	if n := fake.connections(); n != 1 {
+		t.Errorf("the fake server saw %d websockets, want 1", n)
+	}
+	a.CheckNoExceptions(t)
 }

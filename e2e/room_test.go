@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"piiri/e2e/chrome"
 	"slices"
-	"sort"
 	"testing"
 	"time"
 
@@ -24,8 +23,7 @@ func TestThreeParticipants(t *testing.T) {
 	bs := []*chrome.Browser{chrome.New(t, tone), chrome.New(t, tone), chrome.New(t, tone)}
 
 	// The pre-join page, with the camera running.
-	bs[0].Do(t, 30*time.Second, chromedp.Navigate(link))
-	chrome.Poll(t, bs[0], 20*time.Second, "camera preview", `document.getElementById('preview').videoWidth > 0`)
+	openPageWithCamera(t, bs[0], link)
 	chrome.CheckAccessibility(t, bs[0], "pre-join")
 	chrome.Screenshot(t, bs[0], "prejoin")
 
@@ -41,7 +39,7 @@ func TestThreeParticipants(t *testing.T) {
 	// The microphones play a tone for a second, then a second of silence:
 	// the server hears speech from the audio levels and every page
 	// highlights the speaker, and then takes the highlight away.
-	watch := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); window.speakingSeen = []; new MutationObserver(() => { const on = f.classList.contains('speaking'); if (window.speakingSeen.at(-1) !== on) window.speakingSeen.push(on); }).observe(f, { attributes: true, attributeFilter: ['class'] }); })()`, chrome.JSString(ids[0]))
+	watch := fmt.Sprintf(`(() => { const f = %s; window.speakingSeen = []; new MutationObserver(() => { const on = f.classList.contains('speaking'); if (window.speakingSeen.at(-1) !== on) window.speakingSeen.push(on); }).observe(f, { attributes: true, attributeFilter: ['class'] }); })()`, tileJS(ids[0]))
 	for _, b := range bs[1:] {
 		chrome.Eval[chromedp.Void](t, b, watch)
 	}
@@ -50,17 +48,17 @@ func TestThreeParticipants(t *testing.T) {
 	}
 	// Anna mutes: Ben and Cecilia see the microphone-off mark on her tile.
 	bs[0].Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-mic")))
-	mutedTile := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('audio-muted') && getComputedStyle(f.querySelector('.mic-off')).display !== 'none' && f.getAttribute('aria-label').includes(%s); })()`, chrome.JSString(ids[0]), chrome.JSString(names[0]))
+	mutedTile := fmt.Sprintf(`(() => { const f = %s; return !!f && f.classList.contains('audio-muted') && getComputedStyle(f.querySelector('.mic-off')).display !== 'none' && f.getAttribute('aria-label').includes(%s); })()`, tileJS(ids[0]), chrome.JSString(names[0]))
 	for _, b := range bs[1:] {
 		chrome.Poll(t, b, 10*time.Second, "Anna shown muted", mutedTile)
 	}
-	if !chrome.Eval[bool](t, bs[0], `document.getElementById('ctl-mic').getAttribute('aria-pressed') === 'false'`) {
+	if !chrome.Eval[bool](t, bs[0], controlStateJS("ctl-mic", false, "Unmute")) {
 		t.Error("Anna's microphone button does not show it is off")
 	}
 
 	// Ben turns his camera off: the others see his avatar instead.
 	bs[1].Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-camera")))
-	cameraOff := fmt.Sprintf(`(() => { const f = document.querySelector('#grid figure[data-participant=%s]'); return !!f && f.classList.contains('video-off') && getComputedStyle(f.querySelector('.avatar')).display !== 'none'; })()`, chrome.JSString(ids[1]))
+	cameraOff := fmt.Sprintf(`(() => { const f = %s; return !!f && f.classList.contains('video-off') && getComputedStyle(f.querySelector('.avatar')).display !== 'none'; })()`, tileJS(ids[1]))
 	for _, b := range []*chrome.Browser{bs[0], bs[2]} {
 		chrome.Poll(t, b, 10*time.Second, "Ben shown with his camera off", cameraOff)
 	}
@@ -89,16 +87,15 @@ func TestThreeParticipants(t *testing.T) {
 }
 
 // TestScreenShare: a screen share from one participant reaches the other
-// as its own large tile, and goes away when it stops.
+// as its own large tile, and goes away when it stops. The sharer does not
+// see their own screen (a hall of mirrors) but a notice that they share
+// it, and the button says it stops sharing.
 func TestScreenShare(t *testing.T) {
 	srv := startServer(t, nil)
-	link := srv.RoomLink()
-	a, b := chrome.New(t), chrome.New(t)
-	idA := chrome.JoinThroughUI(t, a, link, "Anna")
-	chrome.JoinThroughUI(t, b, link, "Ben")
-	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
+	a, b, idA, _ := twoInRoom(t, srv, nil)
 
 	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-screen")))
+	chrome.Poll(t, a, 10*time.Second, "Anna is told she shares her screen", controlStateJS("ctl-screen", true, "Stop sharing")+` && (() => { const n = document.getElementById('sharing'); return n.checkVisibility() && n.textContent.trim() === 'You are sharing your screen.'; })()`)
 	chrome.Poll(t, b, 20*time.Second, "Anna's screen decoded", chrome.StatsJS+fmt.Sprintf(`.then((s) => (s[%s] || {}).screenFrames > 20)`, chrome.JSString(idA)))
 	chrome.Poll(t, b, 5*time.Second, "screen tile on the stage", fmt.Sprintf(`!document.getElementById('stage').hidden && !!document.querySelector('#stage figure.screen[data-participant=%s]')`, chrome.JSString(idA)))
 	// The camera still arrives alongside.
@@ -116,9 +113,17 @@ func TestScreenShare(t *testing.T) {
   return !!f && f.isConnected && f.querySelector('video').srcObject.getVideoTracks().includes(track);
 })()`, chrome.JSString(idA)))
 	chrome.Poll(t, b, 10*time.Second, "the screen tile plays", fmt.Sprintf(`document.querySelector('#stage figure.screen[data-participant=%s] video').videoWidth > 0`, chrome.JSString(idA)))
+	if n := chrome.Eval[int](t, a, `[...document.querySelectorAll('video')].filter((v) => v.srcObject && v.srcObject.getVideoTracks().some((tr) => tr.label.includes('screen') || tr.getSettings().displaySurface)).length`); n != 0 {
+		t.Errorf("Anna's page shows her own screen in %d video elements", n)
+	}
+	if !chrome.Eval[bool](t, a, `document.getElementById('stage').hidden && document.querySelectorAll('#stage figure').length === 0`) {
+		t.Error("Anna's page has a stage for her own screen")
+	}
+	chrome.Screenshot(t, a, "room-sharing-own-screen")
 
 	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-screen")))
 	chrome.Poll(t, b, 10*time.Second, "screen tile gone", `document.querySelectorAll('#stage figure').length === 0 && document.getElementById('stage').hidden`)
+	chrome.Poll(t, a, 5*time.Second, "Anna's notice gone", controlStateJS("ctl-screen", false, "Share screen")+` && document.getElementById('sharing').hidden`)
 	a.CheckNoExceptions(t)
 	b.CheckNoExceptions(t)
 }
@@ -128,13 +133,7 @@ func TestScreenShare(t *testing.T) {
 // media flows both ways again, and the page was never reloaded.
 func TestReconnect(t *testing.T) {
 	srv := startServer(t, nil)
-	link := srv.RoomLink()
-	a, b := chrome.New(t), chrome.New(t)
-	idA := chrome.JoinThroughUI(t, a, link, "Anna")
-	idB := chrome.JoinThroughUI(t, b, link, "Ben")
-	chrome.WaitReceiving(t, a, []string{idB}, nil, 10, 10, 30*time.Second)
-	chrome.WaitReceiving(t, b, []string{idA}, nil, 10, 10, 30*time.Second)
-	chrome.Eval[chromedp.Void](t, a, `window.notReloaded = true`)
+	a, b, idA, idB := twoInRoom(t, srv, nil)
 
 	baseA, baseB := chrome.Received(t, a), chrome.Received(t, b)
 	cut := time.Now()
@@ -152,11 +151,7 @@ func TestReconnect(t *testing.T) {
 // resume grace period.
 func TestPageHideLeaves(t *testing.T) {
 	srv := startServer(t, nil)
-	link := srv.RoomLink()
-	a, b := chrome.New(t), chrome.New(t)
-	chrome.JoinThroughUI(t, a, link, "Anna")
-	idB := chrome.JoinThroughUI(t, b, link, "Ben")
-	chrome.WaitReceiving(t, a, []string{idB}, nil, 10, 10, 30*time.Second)
+	a, b, _, idB := twoInRoom(t, srv, nil)
 	chrome.Eval[chromedp.Void](t, a, `window.leftReasons = []; window.piiri.session.addEventListener('left', (e) => window.leftReasons.push(e.detail.reason))`)
 
 	start := time.Now()
@@ -202,12 +197,12 @@ func TestCameraToggle(t *testing.T) {
 	link := srv.RoomLink()
 	a, b := chrome.New(t), chrome.New(t)
 	chrome.JoinThroughUI(t, b, link, "Ben")
-	openPage(t, a, link)
-	chrome.Poll(t, a, 20*time.Second, "camera preview", `document.getElementById('preview').videoWidth > 0`)
+	openPageWithCamera(t, a, link)
 	recordCameras(t, a)
 
 	pressed := func(id, want string) string {
-		return fmt.Sprintf(`document.getElementById(%s).getAttribute('aria-pressed') === %s`, chrome.JSString(id), chrome.JSString(want))
+		label := map[string]string{"true": "Turn camera off", "false": "Turn camera on"}[want]
+		return controlStateJS(id, want == "true", label)
 	}
 	// The pre-join page.
 	a.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#pre-camera")))
@@ -250,7 +245,93 @@ func TestCameraToggle(t *testing.T) {
 	b.CheckNoExceptions(t)
 }
 
-func median(ds []time.Duration) time.Duration {
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds[len(ds)/2]
+// TestLateJoinerSeesSpeaker: someone who joins while another person is
+// already speaking sees that person highlighted at once, from the state
+// the server sends with the room, without waiting for them to stop and
+// start again.
+func TestLateJoinerSeesSpeaker(t *testing.T) {
+	srv := startServer(t, nil)
+	link := srv.RoomLink()
+	a := chrome.New(t, chromedp.Flag("use-file-for-fake-audio-capture", chrome.SteadyToneWAV(t)))
+	idA := chrome.JoinThroughUI(t, a, link, "Anna")
+	// Anna's own tile lights up: the server hears her speak, and goes on
+	// hearing her (her tone does not pause).
+	chrome.Poll(t, a, 15*time.Second, "Anna speaking on her own page", tileJS("self")+`.classList.contains('speaking')`)
+
+	b := chrome.New(t)
+	recordServerMessages(t, b)
+	chrome.JoinThroughUI(t, b, link, "Ben")
+	chrome.Poll(t, b, 10*time.Second, "Ben sees Anna speaking", fmt.Sprintf(`(() => { const f = %s; return !!f && f.classList.contains('speaking') && f.getAttribute('aria-label').includes('Speaking'); })()`, tileJS(idA)))
+	// The highlight came with the room: Ben's page heard no speaking
+	// message about Anna, which would have shown it anyway.
+	if got := chrome.Eval[string](t, b, `JSON.stringify(window.received.filter((m) => m.type === 'speaking'))`); got != "[]" {
+		t.Errorf("Ben's page received speaking messages %s; Anna's tone should not have paused", got)
+	}
+	if !chrome.Eval[bool](t, a, tileJS("self")+`.classList.contains('speaking')`) {
+		t.Error("Anna is no longer shown speaking on her own page")
+	}
+	a.CheckNoExceptions(t)
+	b.CheckNoExceptions(t)
+}
+
+// offLooksOffJS is true when the button with the given id looks off as
+// such buttons do everywhere: red, its icon slashed.
+func offLooksOffJS(id string) string {
+	return fmt.Sprintf(`(() => {
+  const b = document.getElementById(%s);
+  const [r, g, bl] = getComputedStyle(b).backgroundColor.match(/\d+/g).map(Number);
+  return r > 150 && g < 80 && bl < 80 && getComputedStyle(b.querySelector('.slash')).display !== 'none';
+})()`, chrome.JSString(id))
+}
+
+// onLooksOnJS is true when the button with the given id is not red and
+// its icon not slashed.
+func onLooksOnJS(id string) string {
+	return fmt.Sprintf(`(() => {
+  const b = document.getElementById(%s);
+  const [r, g, bl] = getComputedStyle(b).backgroundColor.match(/\d+/g).map(Number);
+  const slash = b.querySelector('.slash');
+  return !(r > 150 && g < 80 && bl < 80) && (!slash || getComputedStyle(slash).display === 'none');
+})()`, chrome.JSString(id))
+}
+
+// TestControlsSayWhatTheyDo: a microphone or camera that is off looks
+// off (red, slashed), on the pre-join page and in the room, and every
+// button's label says what a press does: Mute and Unmute, Turn camera off
+// and on, Share screen and Stop sharing, in Finnish too. The leave button
+// shows a hang-up icon, not an arrow into a door.
+func TestControlsSayWhatTheyDo(t *testing.T) {
+	srv := startServer(t, nil)
+	b := chrome.New(t)
+	openPageWithCamera(t, b, srv.RoomLink())
+	toggle := func(id string, onLabel, offLabel string) {
+		t.Helper()
+		chrome.Poll(t, b, 5*time.Second, id+" on", controlStateJS(id, true, onLabel)+" && "+onLooksOnJS(id))
+		b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#"+id)))
+		chrome.Poll(t, b, 10*time.Second, id+" off", controlStateJS(id, false, offLabel)+" && "+offLooksOffJS(id))
+	}
+	toggle("pre-mic", "Mute", "Unmute")
+	toggle("pre-camera", "Turn camera off", "Turn camera on")
+	chrome.Screenshot(t, b, "prejoin-devices-off")
+	b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#pre-mic")), chromedp.Click(chromedp.CSS("#pre-camera")))
+	chrome.Poll(t, b, 10*time.Second, "pre-join devices on again", controlStateJS("pre-mic", true, "Mute")+" && "+controlStateJS("pre-camera", true, "Turn camera off"))
+
+	pressJoin(t, b, "Anna")
+	waitInRoom(t, b, 20*time.Second)
+	toggle("ctl-mic", "Mute", "Unmute")
+	toggle("ctl-camera", "Turn camera off", "Turn camera on")
+	chrome.Poll(t, b, 5*time.Second, "share button", controlStateJS("ctl-screen", false, "Share screen"))
+	b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-screen")))
+	chrome.Poll(t, b, 10*time.Second, "sharing", controlStateJS("ctl-screen", true, "Stop sharing"))
+	chrome.Screenshot(t, b, "room-controls-off")
+	chrome.CheckAccessibility(t, b, "room, microphone and camera off")
+	switchLanguage(t, b, "fi")
+	chrome.Poll(t, b, 5*time.Second, "labels in Finnish", controlStateJS("ctl-mic", false, "Poista mykistys")+" && "+controlStateJS("ctl-camera", false, "Avaa kamera")+" && "+controlStateJS("ctl-screen", true, "Lopeta jakaminen"))
+	switchLanguage(t, b, "en")
+	b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-mic")), chromedp.Click(chromedp.CSS("#ctl-screen")))
+	chrome.Poll(t, b, 10*time.Second, "microphone on, sharing stopped", controlStateJS("ctl-mic", true, "Mute")+" && "+onLooksOnJS("ctl-mic")+" && "+controlStateJS("ctl-screen", false, "Share screen"))
+	if got := chrome.Eval[string](t, b, `document.querySelector('#ctl-leave use').getAttribute('href') + ' ' + !!document.querySelector(document.querySelector('#ctl-leave use').getAttribute('href'))`); got != "#i-hangup true" {
+		t.Errorf("leave button icon: %s, want the hang-up icon", got)
+	}
+	b.CheckNoExceptions(t)
 }

@@ -6,6 +6,8 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"piiri/internal/buildinfo"
 )
 
 // Metrics holds every collector piiri exports. The zero value is not usable;
@@ -23,6 +25,8 @@ type Metrics struct {
 	PLIsReceived     prometheus.Counter     // PLI/FIR feedback from subscribers
 	PLIsSent         prometheus.Counter     // keyframe requests sent to publishers
 
+	MediaEventsDropped *prometheus.CounterVec // media events never delivered to signalling, by type
+
 	SignalingMessages *prometheus.CounterVec // by message type, valid messages only
 	SignalingErrors   *prometheus.CounterVec // by error code
 	Resumes           prometheus.Counter
@@ -33,10 +37,17 @@ type Metrics struct {
 
 	SharedPortConnections *prometheus.CounterVec // by classifier outcome
 	ConnectionPaths       *prometheus.CounterVec // peer connections connected, by path
+	ConnectionPathChanges *prometheus.CounterVec // connected peer connections whose ICE path changed, by from and to
 	TURNAllocations       prometheus.Gauge
 	TURNAuthFailures      prometheus.Counter
 	TURNRefused           prometheus.Counter     // permissions and packets refused by the relay policy
 	TURNRelayedBytes      *prometheus.CounterVec // by direction
+
+	// BuildInfo is 1 for the running build's version, commit and Go
+	// version, so dashboards can show which build answers.
+	BuildInfo           *prometheus.GaugeVec
+	TURNRefusals        *prometheus.CounterVec // by reason: TURNRefused* below
+	NetcheckRateLimited prometheus.Counter     // /api/netcheck requests over their address's rate
 
 	MailSent    *prometheus.CounterVec // accepted by the relay, by kind
 	MailFailed  *prometheus.CounterVec // given up on, by kind and reason
@@ -61,6 +72,14 @@ const (
 	MailCompose     = "compose"     // the message could not be composed
 )
 
+// Reasons the TURN server refuses a request, the labels of TURNRefusals.
+const (
+	TURNRefusedRevoked  = "revoked"  // the participant has left: its credentials no longer work
+	TURNRefusedCapacity = "capacity" // the server's cap on allocations is reached
+	TURNRefusedSource   = "source"   // one client address's cap on allocations is reached
+	TURNRefusedQuota    = "quota"    // one participant's cap on allocations is reached
+)
+
 // Paths a peer connection can take, the labels of ConnectionPaths.
 const (
 	PathUDP     = "udp"      // ICE over UDP, direct
@@ -68,6 +87,13 @@ const (
 	PathTURNUDP = "turn-udp" // relayed, client to TURN over UDP
 	PathTURNTCP = "turn-tcp" // relayed, client to TURN over TCP (shared port)
 	PathTURNTLS = "turn-tls" // relayed, client to TURN over TLS (shared port)
+)
+
+// Media event types, the labels of MediaEventsDropped.
+const (
+	EventTrackPublished = "track_published"
+	EventTrackEnded     = "track_ended"
+	EventSpeaking       = "speaking"
 )
 
 // Credentials, the labels of AuthFailures.
@@ -113,6 +139,9 @@ func New() *Metrics {
 		PLIsSent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "piiri_plis_sent_total", Help: "Keyframe requests (PLI) sent to publishers after rate limiting.",
 		}),
+		MediaEventsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_media_events_dropped_total", Help: "Media events (track published or ended, speaking) never delivered because a room's event queue was full, by type; the latest state of each track and speaker is still delivered.",
+		}, []string{"type"}),
 		SignalingMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_signaling_messages_total", Help: "Valid signalling messages received, by type.",
 		}, []string{"type"}),
@@ -140,6 +169,9 @@ func New() *Metrics {
 		ConnectionPaths: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_connection_paths_total", Help: "Peer connections that connected, by path: udp, tcp, turn-udp, turn-tcp, turn-tls.",
 		}, []string{"path"}),
+		ConnectionPathChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_connection_path_changes_total", Help: "Times a connected peer connection's ICE path changed (a new candidate pair on another path), by old and new path.",
+		}, []string{"from", "to"}),
 		TURNAllocations: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "piiri_turn_allocations", Help: "TURN allocations currently open.",
 		}),
@@ -152,6 +184,15 @@ func New() *Metrics {
 		TURNRelayedBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_turn_relayed_bytes_total", Help: "Bytes relayed by TURN, by direction (to_sfu, to_client).",
 		}, []string{"direction"}),
+		BuildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "piiri_build_info", Help: "Always 1; the labels say which build of piiri is running.",
+		}, []string{"version", "commit", "goversion"}),
+		TURNRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_turn_refusals_total", Help: "TURN requests refused by a limit, by reason: revoked (the participant has left), capacity (the server's allocation cap), source (one address's allocation cap), quota (one participant's allocation cap).",
+		}, []string{"reason"}),
+		NetcheckRateLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "piiri_netcheck_rate_limited_total", Help: "Network-check credential requests (/api/netcheck) refused because their address asked too often.",
+		}),
 		MailSent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_mail_sent_total", Help: "E-mails accepted by the SMTP relay, by kind: invitation, reminder, moved, cancelled.",
 		}, []string{"kind"}),
@@ -170,12 +211,17 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.Rooms, m.Participants, m.PublishedTracks,
 		m.ForwardedPackets, m.ForwardedBytes, m.NACKsReceived, m.PLIsReceived, m.PLIsSent,
+		m.MediaEventsDropped,
 		m.SignalingMessages, m.SignalingErrors, m.Resumes, m.Disconnects,
 		m.Probes, m.AuthFailures, m.AuthRateLimited,
-		m.SharedPortConnections, m.ConnectionPaths,
+		m.SharedPortConnections, m.ConnectionPaths, m.ConnectionPathChanges,
 		m.TURNAllocations, m.TURNAuthFailures, m.TURNRefused, m.TURNRelayedBytes,
+		m.BuildInfo,
+		m.TURNRefusals, m.NetcheckRateLimited,
 		m.MailSent, m.MailFailed, m.MailRetries, m.MailQueued,
 	)
+	bi := buildinfo.Get()
+	m.BuildInfo.WithLabelValues(bi.Version, bi.Commit, bi.GoVersion).Set(1)
 	// Pre-create the per-kind series so dashboards see zeros, not gaps.
 	for _, k := range []string{KindAudio, KindVideo} {
 		m.PublishedTracks.WithLabelValues(k)
@@ -185,11 +231,17 @@ func New() *Metrics {
 	for _, p := range []string{PathUDP, PathTCP, PathTURNUDP, PathTURNTCP, PathTURNTLS} {
 		m.ConnectionPaths.WithLabelValues(p)
 	}
+	for _, e := range []string{EventTrackPublished, EventTrackEnded, EventSpeaking} {
+		m.MediaEventsDropped.WithLabelValues(e)
+	}
 	for _, c := range []string{CredentialRoomKey, CredentialResumeToken, CredentialLinkToken} {
 		m.AuthFailures.WithLabelValues(c)
 	}
 	for _, d := range []string{"to_sfu", "to_client"} {
 		m.TURNRelayedBytes.WithLabelValues(d)
+	}
+	for _, r := range []string{TURNRefusedRevoked, TURNRefusedCapacity, TURNRefusedSource, TURNRefusedQuota} {
+		m.TURNRefusals.WithLabelValues(r)
 	}
 	for _, k := range []string{MailInvitation, MailReminder, MailMoved, MailCancelled} {
 		m.MailSent.WithLabelValues(k)

@@ -9,9 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"encoding/base32"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,18 +18,26 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
-	"net/url"
+	"os"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"piiri/api"
 	"piiri/config"
+	"piiri/control"
+	"piiri/internal/buildinfo"
+	"piiri/internal/logfilter"
+	"piiri/internal/ratelimit"
 	"piiri/metrics"
 	"piiri/sfu"
 	"piiri/sfu/portmux"
 	"piiri/sfu/turn"
 	"piiri/signaling"
+	"piiri/store"
 	"piiri/tlsconf"
 	"piiri/web"
 )
@@ -47,6 +53,13 @@ type Server struct {
 	turn    *turn.Server   // nil when TURN is off
 	turnUDP net.PacketConn // nil when TURN over UDP is off
 	signal  *signaling.Server
+	db      *store.DB
+	control *control.Service
+	// adminToken is the admin's token; adminTokenCreated is set when this
+	// start generated it.
+	adminToken        string
+	adminTokenCreated bool
+	devMode           bool // no room key; only ever true on a loopback socket
 
 	app      *http.Server // the web client, REST and websocket
 	redirect *http.Server // plain HTTP to HTTPS; nil when TLS is off
@@ -67,6 +80,9 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		}
 	}()
 
+	if err := makeDataDir(cfg.Data.Dir, log); err != nil {
+		return nil, err
+	}
 	if cfg.TLS.Mode != config.TLSOff {
 		source := map[string]tlsconf.Source{
 			config.TLSFiles:      tlsconf.SourceFiles,
@@ -81,6 +97,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 			ACMEEmail:     cfg.TLS.ACMEEmail,
 			ACMECacheDir:  cfg.TLS.ACMECacheDir,
 			ACMEDirectory: cfg.TLS.ACMEDirectory,
+			Dir:           cfg.Data.Dir,
+			Logger:        log.With("component", "tls"),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("server: tls: %w", err)
@@ -89,9 +107,13 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 
 	tcp, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("server: listen on TCP %s (server.listen): %w", cfg.Server.Listen, err)
+		return nil, portHint(fmt.Errorf("server: listen on TCP %s (server.listen): %w", cfg.Server.Listen, err), cfg.Server.Listen)
 	}
 	cleanup = append(cleanup, func() { _ = tcp.Close() })
+	if err := checkPublicBind(cfg, tcp.Addr()); err != nil {
+		return nil, err
+	}
+	s.devMode = cfg.Rooms.Key == ""
 	s.mux, err = portmux.New(tcp, portmux.Config{
 		TLS:            s.tls,
 		TrustedProxies: cfg.Server.TrustedProxies,
@@ -119,13 +141,13 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Metrics:             s.metrics,
 	})
 	if err != nil {
-		return nil, err
+		return nil, portHint(err, cfg.Media.UDPListen)
 	}
 	cleanup = append(cleanup, func() { _ = s.media.Close() })
 
 	if cfg.TURN.Enabled {
 		if err := s.startTURN(); err != nil {
-			return nil, err
+			return nil, portHint(err, cfg.TURN.UDPListen)
 		}
 		cleanup = append(cleanup, func() { _ = s.turn.Close() })
 	} else {
@@ -133,33 +155,76 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		_ = s.mux.TURNTLS.Close()
 	}
 
+	if err := s.openControl(); err != nil {
+		return nil, err
+	}
+	cleanup = append(cleanup, func() { _ = s.db.Close() })
+	// One limit on wrong secrets for every door: the websocket, the API
+	// and the network check.
+	failedAuth := ratelimit.NewFailedAuth(nil)
+	roomKey := signaling.RoomKey(cfg.Rooms.Key)
 	s.signal = signaling.New(signaling.Config{
-		RoomKey:            cfg.Rooms.Key,
+		RoomKey: cfg.Rooms.Key,
+		Admission: signaling.Links{
+			Control: s.control,
+			AdHoc:   roomKey,
+			Logger:  log.With("component", "attendance"),
+		},
 		MaxParticipants:    cfg.Rooms.MaxParticipants,
 		MaxMessageBytes:    cfg.Signaling.MaxMessageBytes,
 		MessagesPerSecond:  cfg.Signaling.MessagesPerSecond,
 		MessageBurst:       cfg.Signaling.MessageBurst,
 		MaxInvalidMessages: cfg.Signaling.MaxInvalidMessages,
 		ResumeGrace:        cfg.Signaling.ResumeGrace,
+		FailedAuth:         failedAuth,
 		ICEServers:         s.iceServers,
 		Gone:               s.participantGone,
 		Logger:             log.With("component", "signaling"),
 		Metrics:            s.metrics,
 	}, signaling.SFU(s.media))
 
+	apiHandler, err := api.New(api.Config{
+		Control:    s.control,
+		BaseURL:    s.BaseURL,
+		FailedAuth: failedAuth,
+		Logger:     log.With("component", "api"),
+		Metrics:    s.metrics,
+	})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/ws", s.signal)
-	mux.HandleFunc("GET /api/netcheck", s.netcheck)
-	mux.Handle("/", web.Handler())
+	mux.Handle("/api/v1/", apiHandler.Handler())
+	mux.Handle("/cal/", apiHandler.Handler())
+	mux.Handle("GET /api/netcheck", api.Netcheck(api.NetcheckConfig{
+		RoomKeyOK:  roomKey.KeyOK,
+		Control:    s.control,
+		ICEServers: s.netcheckServers,
+		NewID:      newProbeID,
+		FailedAuth: failedAuth,
+		Rate:       ratelimit.New(ratelimit.Config{Every: netcheckEvery, Burst: netcheckBurst}, nil),
+		Metrics:    s.metrics,
+		Logger:     log.With("component", "api"),
+	}))
+	mux.Handle("/", web.Handler(web.Options{
+		// Browsers reach the pages over HTTPS: piiri's own TLS, or a
+		// TLS proxy in front.
+		HSTS: s.tls != nil || strings.HasPrefix(s.BaseURL(), "https://"),
+	}))
 	s.app = &http.Server{
 		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: httpReadHeaderTimeout,
+		IdleTimeout:       httpIdleTimeout,
+		MaxHeaderBytes:    httpMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	if s.tls != nil {
 		s.redirect = &http.Server{
 			Handler:           http.HandlerFunc(s.redirectToHTTPS),
-			ReadHeaderTimeout: 10 * time.Second,
+			ReadHeaderTimeout: httpReadHeaderTimeout,
+			IdleTimeout:       httpIdleTimeout,
+			MaxHeaderBytes:    httpMaxHeaderBytes,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 		}
 	}
@@ -167,20 +232,46 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if cfg.Admin.Listen != config.AdminOff {
 		s.adminLn, err = net.Listen("tcp", cfg.Admin.Listen)
 		if err != nil {
-			return nil, fmt.Errorf("server: listen on %s (admin.listen): %w", cfg.Admin.Listen, err)
+			return nil, portHint(fmt.Errorf("server: listen on %s (admin.listen): %w", cfg.Admin.Listen, err), cfg.Admin.Listen)
+		}
+		cleanup = append(cleanup, func() { _ = s.adminLn.Close() })
+		// Decided on the bound socket: a name in the config (localhost)
+		// can resolve to any address.
+		if !cfg.Admin.AllowPublic && !loopbackOnly(s.adminLn.Addr()) {
+			return nil, fmt.Errorf("server: admin.listen %q is bound to %s, which is not a loopback address; the admin listener serves /metrics and /debug/pprof without a password: listen on 127.0.0.1, or set admin.allow_public: true if a firewall keeps it private",
+				cfg.Admin.Listen, s.adminLn.Addr())
 		}
 		admin := http.NewServeMux()
 		admin.Handle("/metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
-		admin.HandleFunc("/healthz", s.healthz)
+		admin.Handle("/healthz", api.Health(func() api.HealthCounts {
+			c := s.signal.Counts()
+			return api.HealthCounts{Rooms: c.Rooms, Participants: c.Participants}
+		}))
+		admin.Handle("/backup", api.Backup(s.db.Backup, log.With("component", "backup")))
 		// Profiles for finding where the CPU goes under real load; the
 		// admin listener is private.
 		admin.HandleFunc("/debug/pprof/", pprof.Index)
 		admin.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		admin.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		s.admin = &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second}
+		s.admin = &http.Server{Handler: admin, ReadHeaderTimeout: httpReadHeaderTimeout, IdleTimeout: httpIdleTimeout, MaxHeaderBytes: httpMaxHeaderBytes}
 	}
 	return s, nil
 }
+
+// Limits of the HTTP servers. A connection that is slow to send its
+// headers, or idles between requests, holds a slot of its source's
+// (portmux.Config.MaxConnsPerSource) and a file descriptor.
+const (
+	// A browser sends its request headers in one or two packets.
+	httpReadHeaderTimeout = 5 * time.Second
+	// The web client makes its HTTP requests when a page loads; after
+	// that only the websocket (hijacked, so not idle here) is used. An
+	// idle keep-alive connection is closed after this, which costs the
+	// browser at most a new handshake later.
+	httpIdleTimeout = 30 * time.Second
+	// piiri sets no cookies; browsers send a few kilobytes of headers.
+	httpMaxHeaderBytes = 16 << 10
+)
 
 // startTURN opens TURN over UDP and takes TURN over TCP and TLS from the
 // shared port. Relays may reach only the SFU's media socket.
@@ -241,68 +332,60 @@ func (s *Server) relayPath(relay netip.AddrPort) (string, bool) {
 }
 
 // NetcheckKeyHeader carries the room key to /api/netcheck.
-const NetcheckKeyHeader = "X-Piiri-Key"
+const NetcheckKeyHeader = api.NetcheckKeyHeader
 
-// netcheck serves /api/netcheck: the ICE servers a network check (the
-// pre-join page's, or piiri netcheck) tests, with credentials of their
-// own that allow new relays for ten minutes. The room key is required,
-// so that only people with a meeting link get TURN credentials.
-func (s *Server) netcheck(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	if !s.signal.KeyOK(r.Header.Get(NetcheckKeyHeader)) {
-		http.Error(w, "wrong or missing room key (header "+NetcheckKeyHeader+")", http.StatusForbidden)
-		return
-	}
-	var id [6]byte
-	_, _ = rand.Read(id[:])
-	servers := s.iceServersFor("netcheck-"+hex.EncodeToString(id[:]), 10*time.Minute)
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"iceServers": servers})
-}
+// Each set of network-check credentials lets TURN allocations be made, so
+// one address gets 20 at once (a few browsers' pre-join pages and a
+// netcheck run), then one every 3 s.
+const (
+	netcheckBurst = 20
+	netcheckEvery = 3 * time.Second
+)
 
 // iceServers are the TURN servers offered to one participant, with
-// credentials of its own: UDP on the TURN port, TCP and (with TLS) TLS on
-// the shared port, all under the public host name.
+// credentials of its own.
 func (s *Server) iceServers(participantID string) []signaling.ICEServer {
-	return s.iceServersFor(participantID, s.cfg.TURN.CredentialTTL)
-}
-
-func (s *Server) iceServersFor(participantID string, ttl time.Duration) []signaling.ICEServer {
 	if s.turn == nil {
 		return []signaling.ICEServer{}
 	}
+	t := s.turn.ICEServer(participantID, s.cfg.TURN.CredentialTTL, s.turnAdvertisement())
+	return []signaling.ICEServer{{URLs: t.URLs, Username: t.Username, Credential: t.Credential}}
+}
+
+// netcheckServers are the TURN servers a network check tests.
+func (s *Server) netcheckServers(probeID string, ttl time.Duration) []api.ICEServer {
+	if s.turn == nil {
+		return []api.ICEServer{}
+	}
+	t := s.turn.ICEServer(probeID, ttl, s.turnAdvertisement())
+	return []api.ICEServer{{URLs: t.URLs, Username: t.Username, Credential: t.Credential}}
+}
+
+// turnAdvertisement says how clients reach TURN: under the public host
+// name, UDP on the TURN port, TCP and TLS on the shared port.
+func (s *Server) turnAdvertisement() turn.Advertisement {
 	bound := s.mux.Addr().String()
-	host := s.cfg.Server.PublicHost(bound)
-	port := s.cfg.Server.PublicPort(bound)
-	var urls []string
+	a := turn.Advertisement{
+		Host:           s.cfg.Server.PublicHost(bound),
+		SharedPort:     s.cfg.Server.PublicPort(bound),
+		TLS:            s.tls != nil,
+		BehindTLSProxy: s.tls == nil && strings.HasPrefix(s.BaseURL(), "https://"),
+	}
 	if s.turnUDP != nil {
-		_, udpPort, _ := net.SplitHostPort(s.turnUDP.LocalAddr().String())
-		urls = append(urls, "turn:"+net.JoinHostPort(host, udpPort)+"?transport=udp")
+		_, a.UDPPort, _ = net.SplitHostPort(s.turnUDP.LocalAddr().String())
 	}
-	shared := net.JoinHostPort(host, port)
-	switch {
-	case s.tls != nil:
-		urls = append(urls, "turn:"+shared+"?transport=tcp", "turns:"+shared+"?transport=tcp")
-	case strings.HasPrefix(s.BaseURL(), "https://"):
-		// TLS is terminated by a proxy in front, on the public port: plain
-		// TURN over TCP cannot pass it, TURN over TLS can (through a
-		// TCP-level TLS terminator, which hands piiri the decrypted STUN).
-		urls = append(urls, "turns:"+shared+"?transport=tcp")
-	default:
-		urls = append(urls, "turn:"+shared+"?transport=tcp")
-	}
-	user, pass := s.turn.CredentialsFor(participantID, ttl)
-	return []signaling.ICEServer{{URLs: urls, Username: user, Credential: pass}}
+	return a
+}
+
+// newProbeID names a network check's TURN identity.
+func newProbeID() string {
+	var id [6]byte
+	_, _ = rand.Read(id[:])
+	return hex.EncodeToString(id[:])
 }
 
 func (s *Server) redirectToHTTPS(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, s.BaseURL()+r.URL.RequestURI(), http.StatusPermanentRedirect)
-}
-
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
-	c := s.signal.Counts()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "ok\nrooms %d\nparticipants %d\n", c.Rooms, c.Participants)
 }
 
 // Run serves until ctx ends, then shuts down: clients are told, their
@@ -322,7 +405,8 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.log.Info("piiri is serving", "url", s.BaseURL(), "shared_port", s.mux.Addr().String(),
 		"media_udp", s.media.UDPAddr().String(), "turn_udp", addrOrOff(s.turnUDP),
-		"tls", s.cfg.TLS.Mode, "admin", s.AdminAddr(), "dev_mode", s.cfg.DevMode())
+		"tls", s.cfg.TLS.Mode, "admin", s.AdminAddr(), "dev_mode", s.devMode,
+		"personal_data_in_logs", s.cfg.Log.PersonalData, "version", buildinfo.Get().Version)
 
 	var serveErr error
 	select {
@@ -378,6 +462,10 @@ func (s *Server) shutdown() error {
 	if err := s.media.Close(); err != nil {
 		errs = append(errs, err)
 	}
+	// After signalling: removing the participants records their leaves.
+	if err := s.db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("server: close the store: %w", err))
+	}
 	if s.admin != nil {
 		if err := s.admin.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("server: stop admin: %w", err))
@@ -399,6 +487,11 @@ func (s *Server) WebsocketURL() string {
 	return u + "/ws"
 }
 
+// DevMode reports whether the server runs without a room key: any room
+// name works, for whoever reaches it, which New allows only on a socket
+// bound to a loopback address.
+func (s *Server) DevMode() bool { return s.devMode }
+
 // SharedAddr is the address of the shared TCP port.
 func (s *Server) SharedAddr() string { return s.mux.Addr().String() }
 
@@ -416,25 +509,89 @@ func (s *Server) Signaling() *signaling.Server { return s.signal }
 // Metrics gives tests access to the metrics.
 func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
-// RoomLink returns a link that joins a new room with a random,
-// unguessable name. The room key, if any, goes in the fragment, which
-// browsers never send to the server, so it stays out of access logs.
+// RoomLink returns a link that joins a new ad-hoc room (see
+// signaling.RoomKey.NewRoomLink).
 func (s *Server) RoomLink() string {
-	var b [10]byte
-	_, _ = rand.Read(b[:])
-	room := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-	link := s.BaseURL() + "/?room=" + url.QueryEscape(room)
-	if s.cfg.Rooms.Key != "" {
-		link += "#key=" + url.QueryEscape(s.cfg.Rooms.Key)
-	}
-	return link
+	return signaling.RoomKey(s.cfg.Rooms.Key).NewRoomLink(s.BaseURL())
 }
 
-// NewLogger builds the slog logger the config asks for.
+// NewLogger builds the slog logger the config asks for. Unless
+// log.personal_data is true, display names and client addresses are
+// redacted (see internal/logfilter).
 func NewLogger(cfg config.Log, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	if !cfg.PersonalData {
+		h = logfilter.Redact(h)
+	}
+	return slog.New(h)
+}
+
+// makeDataDir creates the data directory, readable by piiri's user only.
+// An existing directory is left as it is, with a warning if others may
+// read it: the admin may have had reasons.
+func makeDataDir(dir string, log *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("server: create the data directory %s (data.dir): %w", dir, err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("server: data directory %s (data.dir): %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("server: data directory %s (data.dir) is not a directory", dir)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("the data directory is readable by other users; chmod 700 it", "dir", dir, "mode", fi.Mode().Perm().String())
+	}
+	return nil
+}
+
+// checkPublicBind refuses what is only safe on loopback when the shared
+// port is bound elsewhere: no room key (dev mode), or plain HTTP with no
+// TLS proxy in front. The config allows both for a listen host that is the
+// name localhost, which a hosts file can point anywhere; the bound address
+// is what decides.
+func checkPublicBind(cfg config.Config, bound net.Addr) error {
+	if loopbackOnly(bound) {
+		return nil
+	}
+	if cfg.Rooms.Key == "" {
+		return fmt.Errorf("server: server.listen %q is bound to %s, which is not a loopback address, and rooms.key is empty: anyone who reaches it could join any room; set rooms.key, or listen on 127.0.0.1",
+			cfg.Server.Listen, bound)
+	}
+	if cfg.TLS.Mode == config.TLSOff && !strings.HasPrefix(strings.ToLower(cfg.Server.PublicURL), "https://") {
+		return fmt.Errorf("server: server.listen %q is bound to %s, which is not a loopback address, and tls.mode is \"off\": the room key would cross the network in clear text; set tls.mode, or put a TLS proxy in front and set server.public_url to its https:// URL",
+			cfg.Server.Listen, bound)
+	}
+	return nil
+}
+
+// loopbackOnly reports whether a socket bound to addr accepts connections
+// from this machine only.
+func loopbackOnly(addr net.Addr) bool {
+	ap, err := netip.ParseAddrPort(addr.String())
+	return err == nil && ap.Addr().Unmap().IsLoopback()
+}
+
+// portHint adds, to an error binding addr, what it takes to bind a port
+// below 1024 without root: the kernel refuses those (EACCES) to processes
+// without CAP_NET_BIND_SERVICE.
+func portHint(err error, addr string) error {
+	if !errors.Is(err, syscall.EACCES) {
+		return err
+	}
+	_, p, splitErr := net.SplitHostPort(addr)
+	port, atoiErr := strconv.Atoi(p)
+	if splitErr != nil || atoiErr != nil || port == 0 || port >= 1024 {
+		return err
+	}
+	exe, exeErr := os.Executable()
+	if exeErr != nil {
+		exe = "/usr/local/bin/piiri"
+	}
+	return fmt.Errorf("%w\nPort %d is below 1024, which needs the CAP_NET_BIND_SERVICE capability: give it to the binary with `setcap cap_net_bind_service=+ep %s`, or under systemd with AmbientCapabilities=CAP_NET_BIND_SERVICE (scripts/piiri.service has it)", err, port, exe)
 }

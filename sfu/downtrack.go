@@ -12,7 +12,8 @@ import (
 // implements webrtc.TrackLocal, so pion binds it to the subscriber's RTP
 // sender once negotiation is done; from then on writeRTP rewrites each
 // forwarded packet's header for that binding (SSRC, payload type, no
-// publisher-side header extensions) and hands it to pion.
+// publisher-side header extensions) and hands it to pion. It is the Sink
+// through which a subscriber takes a published track.
 //
 // A video down-track starts each binding by waiting for a keyframe: it
 // drops packets the subscriber could not decode and keeps asking the
@@ -21,7 +22,7 @@ import (
 // silently drops what is written until then, so a keyframe requested at
 // bind time alone is often lost and the tile would stay black.
 //
-// writeRTP is called only from the published track's forwarding goroutine,
+// WriteRTP is called only from the published track's forwarding goroutine,
 // so the scratch header and waitKeyframe need no lock; the binding changes
 // under pion's goroutines and is an atomic pointer.
 type downTrack struct {
@@ -87,11 +88,11 @@ func (d *downTrack) StreamID() string { return d.streamID }
 // Kind implements webrtc.TrackLocal.
 func (d *downTrack) Kind() webrtc.RTPCodecType { return d.kind }
 
-// writeRTP forwards one packet. It reports whether the packet was written;
-// before the subscriber's negotiation binds the track packets are dropped.
-// Errors from pion are dropped too: a subscriber whose transport failed is
+// WriteRTP implements Sink: it forwards one packet. It reports whether the
+// packet was written; before the subscriber's negotiation binds the track
+// packets are dropped. Errors from pion are dropped too: a subscriber whose transport failed is
 // cleaned up by its own connection state, not by the publisher's loop.
-func (d *downTrack) writeRTP(pkt *rtp.Packet) bool {
+func (d *downTrack) WriteRTP(pkt *rtp.Packet) bool {
 	b := d.bound.Load()
 	if b == nil {
 		return false

@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"piiri/internal/clock"
 	"piiri/metrics"
 )
 
@@ -25,23 +26,24 @@ func vp8KeyframePacket(size int) rtp.Packet {
 }
 
 // syntheticTrack is a published video track with no publisher connection
-// behind it: benchmarks and tests call writeToAll directly.
-func syntheticTrack(p *Participant, m *metrics.Metrics) *publishedTrack {
-	t := &publishedTrack{
-		id:        p.id + "/video",
-		trackID:   "video",
-		source:    SourceCamera,
-		publisher: p,
-		kind:      webrtc.RTPCodecTypeVideo,
-		codec:     vp8Codec,
-		log:       slog.New(slog.DiscardHandler),
-		packets:   m.ForwardedPackets.WithLabelValues(metrics.KindVideo),
-		bytes:     m.ForwardedBytes.WithLabelValues(metrics.KindVideo),
-	}
-	t.keyframes = newKeyframeRequester(time.Hour, func() {})
-	empty := []*downTrack{}
-	t.downs.Store(&empty)
+// behind it: benchmarks and tests call writeToAll directly. Its keyframe
+// requests go nowhere.
+func syntheticTrack(p *Participant, deps trackDeps) *Track {
+	t := newTrackOf(p, deps, "video", SourceCamera, webrtc.RTPCodecTypeVideo, vp8Codec)
+	t.keyframes = newKeyframeRequester(deps.clock, time.Hour, func() {})
 	return t
+}
+
+// standaloneDeps are a track's dependencies outside any room: a real clock
+// and an event queue nobody drains.
+func standaloneDeps(m *metrics.Metrics) trackDeps {
+	return trackDeps{clock: clock.Real{}, keyframeInterval: time.Hour, events: newEventQueue(nopEvents{}, m), metrics: m}
+}
+
+// standaloneParticipant is a publisher with no connections, for
+// synthetic tracks.
+func standaloneParticipant(id string) *Participant {
+	return &Participant{id: id, log: slog.New(slog.DiscardHandler)}
 }
 
 // countingWriter is a TrackLocalWriter that only counts.
@@ -77,7 +79,7 @@ func TestDownTrackRewritesHeader(t *testing.T) {
 		return 12 + len(payload), nil
 	})
 	pkt := vp8KeyframePacket(100)
-	if d.writeRTP(&pkt) {
+	if d.WriteRTP(&pkt) {
 		t.Fatal("wrote before bind")
 	}
 	if _, err := d.Bind(fakeContext{ssrc: 777, writer: w}); err != nil {
@@ -85,7 +87,7 @@ func TestDownTrackRewritesHeader(t *testing.T) {
 	}
 	delta := pkt
 	delta.Payload = []byte{0x10, 0x51, 0x02, 0x00} // a delta frame
-	if d.writeRTP(&delta) || requests != 1 {
+	if d.WriteRTP(&delta) || requests != 1 {
 		t.Fatalf("delta frame before the first keyframe: written, or %d keyframe requests (want 1)", requests)
 	}
 	if err := pkt.Header.SetExtension(3, []byte{1}); err != nil {
@@ -93,10 +95,10 @@ func TestDownTrackRewritesHeader(t *testing.T) {
 	}
 	pkt.Header.Padding = true
 	pkt.Header.Marker = true
-	if !d.writeRTP(&pkt) {
+	if !d.WriteRTP(&pkt) {
 		t.Fatal("keyframe not written")
 	}
-	if !d.writeRTP(&delta) {
+	if !d.WriteRTP(&delta) {
 		t.Fatal("delta after keyframe not written")
 	}
 	h := got[0]
@@ -114,7 +116,7 @@ func TestDownTrackRewritesHeader(t *testing.T) {
 	if _, err := d.Bind(fakeContext{ssrc: 778, writer: w}); err != nil {
 		t.Fatal(err)
 	}
-	if d.writeRTP(&delta) {
+	if d.WriteRTP(&delta) {
 		t.Error("delta frame written right after a new bind")
 	}
 }
@@ -124,24 +126,55 @@ type writerFunc func(*rtp.Header, []byte) (int, error)
 func (f writerFunc) WriteRTP(h *rtp.Header, p []byte) (int, error) { return f(h, p) }
 func (f writerFunc) Write(b []byte) (int, error)                   { return len(b), nil }
 
+// boundTrack is a synthetic video track with n subscribers' down-tracks,
+// bound to writers that count.
+func boundTrack(tb testing.TB, n int) (*Track, []*countingWriter) {
+	tb.Helper()
+	track := syntheticTrack(standaloneParticipant("pub"), standaloneDeps(metrics.New()))
+	writers := make([]*countingWriter, n)
+	for i := range writers {
+		writers[i] = &countingWriter{}
+		d := track.newDownTrack()
+		if _, err := d.Bind(fakeContext{ssrc: webrtc.SSRC(i + 1), writer: writers[i]}); err != nil {
+			tb.Fatal(err)
+		}
+		if err := track.addDown(d); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return track, writers
+}
+
+// TestForwardDoesNotAllocate: handing a packet to 10 subscribers and a
+// further sink allocates nothing, so forwarding costs no garbage
+// collection however many packets flow.
+func TestForwardDoesNotAllocate(t *testing.T) {
+	track, writers := boundTrack(t, 10)
+	sink := &countingSink{}
+	if err := track.AddSink(sink); err != nil {
+		t.Fatal(err)
+	}
+	pkt := vp8KeyframePacket(1000)
+	allocs := testing.AllocsPerRun(1000, func() {
+		pkt.SequenceNumber++
+		pkt.Timestamp += 3000
+		track.writeToAll(&pkt)
+	})
+	if allocs != 0 {
+		t.Errorf("forwarding one packet to 10 subscribers and a sink: %v allocations, want 0", allocs)
+	}
+	if writers[9].packets < 1000 || sink.packets.Load() < 1000 {
+		t.Fatalf("forwarded %d packets to the last subscriber and %d to the sink, want at least 1000 each", writers[9].packets, sink.packets.Load())
+	}
+}
+
 // BenchmarkForward measures the SFU's own forwarding code, one publisher
 // track to 10 subscribers, with pion's writer replaced by a counter: the
 // cost of reading the down-track list, rewriting the header per
 // subscriber, and counting. It must not allocate.
 func BenchmarkForward(b *testing.B) {
 	const subscribers = 10
-	m := metrics.New()
-	p := &Participant{id: "pub"}
-	track := syntheticTrack(p, m)
-	writers := make([]*countingWriter, subscribers)
-	for i := range writers {
-		writers[i] = &countingWriter{}
-		d := track.newDownTrack()
-		if _, err := d.Bind(fakeContext{ssrc: webrtc.SSRC(i + 1), writer: writers[i]}); err != nil {
-			b.Fatal(err)
-		}
-		track.addDown(d)
-	}
+	track, writers := boundTrack(b, subscribers)
 	pkt := vp8KeyframePacket(1000)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -173,7 +206,7 @@ func BenchmarkForwardPion(b *testing.B) {
 		b.Fatal(err)
 	}
 	pub := joinPeer(b, api, room, "pub")
-	track := syntheticTrack(pub.part, s.metrics)
+	track := syntheticTrack(pub.part, pub.part.env.trackDeps())
 	if !room.addTrack(track) {
 		b.Fatal("track not added")
 	}

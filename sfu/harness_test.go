@@ -7,11 +7,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
+	"piiri/internal/pionclient"
 	"piiri/internal/testwait"
 	"piiri/metrics"
 )
@@ -22,15 +22,21 @@ import (
 
 func newTestSFU(t testing.TB) *SFU {
 	t.Helper()
+	return newTestSFUWith(t, Config{})
+}
+
+// newTestSFUWith starts an SFU on loopback with cfg's clock and keyframe
+// interval.
+func newTestSFUWith(t testing.TB, cfg Config) *SFU {
+	t.Helper()
 	level := slog.LevelWarn
 	if os.Getenv("TEST_LOG") == "debug" {
 		level = slog.LevelDebug
 	}
-	s, err := New(Config{
-		UDPListen: "127.0.0.1:0",
-		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
-		Metrics:   metrics.New(),
-	})
+	cfg.UDPListen = "127.0.0.1:0"
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Metrics = metrics.New()
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,25 +44,15 @@ func newTestSFU(t testing.TB) *SFU {
 	return s
 }
 
+// newClientAPI is the API of the tests' pion clients, which behave like
+// browsers (they offer the audio level extension, for one).
 func newClientAPI(t testing.TB) *webrtc.API {
 	t.Helper()
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
+	api, err := pionclient.NewAPI(nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Like a browser, the client offers the audio level extension.
-	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: audioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
-	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
-		t.Fatal(err)
-	}
-	se := webrtc.SettingEngine{}
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	return api
 }
 
 // testPeer is a participant's client side: a subscriber connection that
@@ -93,7 +89,6 @@ func joinPeer(t testing.TB, api *webrtc.API, r *Room, id string) *testPeer {
 		t.Fatal(err)
 	}
 	tp := &testPeer{t: t, sub: sub, work: make(chan func(), 1024), done: make(chan struct{}), offers: make(chan string, 64), received: map[string]int{}}
-	go tp.run()
 	sub.OnTrack(func(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		key := track.StreamID() + "/" + track.Kind().String()
 		buf := make([]byte, 1500)
@@ -115,6 +110,10 @@ func joinPeer(t testing.TB, api *webrtc.API, r *Room, id string) *testPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The worker starts only now: Join may already have sent an offer,
+	// whose answer needs tp.part. Until then the work waits in the
+	// channel.
+	go tp.run()
 	return tp
 }
 
@@ -281,4 +280,6 @@ func errIf(cond bool, format string, args ...any) error {
 // nopEvents ignores room events.
 type nopEvents struct{}
 
-func (nopEvents) Speaking(string, bool) {}
+func (nopEvents) TrackPublished(TrackEvent)        {}
+func (nopEvents) TrackEnded(TrackEvent)            {}
+func (nopEvents) Speaking(string, bool, time.Time) {}

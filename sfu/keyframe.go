@@ -3,6 +3,8 @@ package sfu
 import (
 	"sync"
 	"time"
+
+	"piiri/internal/clock"
 )
 
 // keyframeRequester rate-limits keyframe requests (PLI) to one publisher's
@@ -11,17 +13,18 @@ import (
 // that joins just after another must still get its keyframe, or it shows a
 // frozen tile until the browser's own retry.
 type keyframeRequester struct {
+	clock    clock.Clock
 	interval time.Duration
 	send     func()
 
 	mu      sync.Mutex
 	last    time.Time
-	pending *time.Timer
+	pending clock.Timer
 	stopped bool
 }
 
-func newKeyframeRequester(interval time.Duration, send func()) *keyframeRequester {
-	return &keyframeRequester{interval: interval, send: send}
+func newKeyframeRequester(c clock.Clock, interval time.Duration, send func()) *keyframeRequester {
+	return &keyframeRequester{clock: c, interval: interval, send: send}
 }
 
 // request asks for a keyframe; it never blocks on the network.
@@ -31,13 +34,13 @@ func (k *keyframeRequester) request() {
 		k.mu.Unlock()
 		return
 	}
-	wait := k.interval - time.Since(k.last)
-	if wait > 0 {
-		k.pending = time.AfterFunc(wait, k.fire)
+	now := k.clock.Now()
+	if wait := k.interval - now.Sub(k.last); wait > 0 {
+		k.pending = k.clock.AfterFunc(wait, k.fire)
 		k.mu.Unlock()
 		return
 	}
-	k.last = time.Now()
+	k.last = now
 	k.mu.Unlock()
 	k.send() // outside the lock: it writes RTCP to the network
 }
@@ -49,7 +52,7 @@ func (k *keyframeRequester) fire() {
 		k.mu.Unlock()
 		return
 	}
-	k.last = time.Now()
+	k.last = k.clock.Now()
 	k.mu.Unlock()
 	k.send()
 }

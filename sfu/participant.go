@@ -1,9 +1,12 @@
 package sfu
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"sync"
 
 	"github.com/pion/webrtc/v4"
@@ -54,6 +57,7 @@ const (
 type Participant struct {
 	id   string
 	room *Room
+	env  *roomEnv
 	sig  Signaller
 	log  *slog.Logger
 
@@ -66,27 +70,31 @@ type Participant struct {
 }
 
 func newParticipant(r *Room, id string, sig Signaller) (*Participant, error) {
-	p := &Participant{id: id, room: r, sig: sig, log: r.log.With("participant", id)}
+	p := &Participant{id: id, room: r, env: r.env, sig: sig, log: r.log.With("participant", id)}
 	var err error
 	p.pub, err = newPublisher(p)
 	if err != nil {
 		return nil, err
 	}
-	subPC, err := r.sfu.api.NewPeerConnection(r.sfu.pcConf)
+	subPC, err := p.env.api.NewPeerConnection(p.env.pcConf)
 	if err != nil {
 		p.pub.close()
 		return nil, fmt.Errorf("sfu: create subscriber peer connection: %w", err)
 	}
-	p.sub = newSubscriber(p, subPC)
+	p.sub = newSubscriber(p, subPC, p.env.metrics)
 	return p, nil
 }
 
 // ID is the participant's ID, as given to Room.Join.
 func (p *Participant) ID() string { return p.id }
 
+// Tracks lists the tracks the participant publishes now. A track published
+// later, or ended, is reported through the room's Events.
+func (p *Participant) Tracks() []*Track { return p.room.tracksOf(p) }
+
 // onTrack starts forwarding a track the client has begun to publish on pc.
 func (p *Participant) onTrack(pc *webrtc.PeerConnection, src Source, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
-	t := newPublishedTrack(p, pc, src, remote, receiver)
+	t := newTrack(p, p.env.trackDeps(), pc, src, remote, receiver)
 	// wg.Add happens before the track joins the room, under the same lock
 	// that Close takes to set closed, so Close never waits on a WaitGroup
 	// that can still grow. p.mu is a leaf lock: it is not held across
@@ -106,7 +114,6 @@ func (p *Participant) onTrack(pc *webrtc.PeerConnection, src Source, remote *web
 	go func() {
 		defer p.wg.Done()
 		t.forward()
-		t.ended()
 		// The track ended while the participant stays (for example the
 		// client stopped screen sharing): unpublish it.
 		p.room.removeTrack(t)
@@ -190,4 +197,16 @@ func (p *Participant) goRTCP(f func()) bool {
 		f()
 	}()
 	return true
+}
+
+// logFailure logs a failed step at warn, or at debug when the error only
+// says that a connection is closing: a participant who leaves while an
+// offer or a subscription is under way is expected, not a problem.
+func logFailure(log *slog.Logger, msg string, err error, args ...any) {
+	level := slog.LevelWarn
+	if errors.Is(err, webrtc.ErrConnectionClosed) || errors.Is(err, ErrClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, net.ErrClosed) {
+		level = slog.LevelDebug
+	}
+	log.Log(context.Background(), level, msg, append(args, "err", err)...)
 }

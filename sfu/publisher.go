@@ -42,7 +42,7 @@ func newPublisher(p *Participant) (*publisher, error) {
 // as if it belonged to the new one.
 func (pub *publisher) openLocked() error {
 	p := pub.p
-	pc, err := p.room.sfu.api.NewPeerConnection(p.room.sfu.pcConf)
+	pc, err := p.env.api.NewPeerConnection(p.env.pcConf)
 	if err != nil {
 		return fmt.Errorf("sfu: create publisher peer connection: %w", err)
 	}
@@ -51,10 +51,12 @@ func (pub *publisher) openLocked() error {
 	pc.OnTrack(func(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
 		p.onTrack(pc, pub.sourceOf(pc, remote.Kind(), receiver), remote, receiver)
 	})
+	path := p.newPathRecorder(Publisher)
+	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(path.selected)
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("publisher connection state", "state", s)
 		if s == webrtc.PeerConnectionStateConnected {
-			p.recordPath(Publisher, pc)
+			path.connected(pc)
 		}
 	})
 	pub.pc, pub.local, pub.remote = pc, local, remoteCandidates{}
@@ -123,7 +125,7 @@ func (pub *publisher) sourceOf(pc *webrtc.PeerConnection, kind webrtc.RTPCodecTy
 func (pub *publisher) resetLocked() {
 	old := pub.pc
 	if err := pub.openLocked(); err != nil {
-		pub.p.log.Error("reset publisher", "err", err)
+		logFailure(pub.p.log, "reset publisher", err)
 		return // keep the old one; the next offer will fail again, visibly
 	}
 	if err := old.GracefulClose(); err != nil {

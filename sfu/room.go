@@ -3,30 +3,55 @@ package sfu
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"piiri/internal/clock"
+	"piiri/metrics"
 )
 
 // Room is a set of participants who all receive each other's tracks.
 type Room struct {
-	sfu    *SFU
-	name   string
-	log    *slog.Logger
-	events Events
+	name     string
+	log      *slog.Logger
+	env      *roomEnv
+	onClosed func(*Room) // tells the SFU to forget the room
 
 	mu           sync.Mutex
 	participants map[string]*Participant
-	tracks       map[*publishedTrack]struct{}
+	tracks       map[*Track]struct{}
 	closed       bool
 }
 
-func newRoom(s *SFU, name string, events Events) *Room {
+// roomEnv is what a room's participants, their connections and their
+// tracks are handed when they are created: the shared webrtc API, the
+// clock, the collectors and the room's event queue. None of them reaches
+// through its parents for these.
+type roomEnv struct {
+	api              *webrtc.API
+	pcConf           webrtc.Configuration
+	clock            clock.Clock
+	keyframeInterval time.Duration
+	relayPath        func(netip.AddrPort) (path string, ok bool)
+	metrics          *metrics.Metrics
+	events           *eventQueue
+}
+
+func (e *roomEnv) trackDeps() trackDeps {
+	return trackDeps{clock: e.clock, keyframeInterval: e.keyframeInterval, events: e.events, metrics: e.metrics}
+}
+
+func newRoom(name string, log *slog.Logger, env *roomEnv, onClosed func(*Room)) *Room {
 	return &Room{
-		sfu:          s,
 		name:         name,
-		events:       events,
-		log:          s.log.With("room", name),
+		env:          env,
+		onClosed:     onClosed,
+		log:          log.With("room", name),
 		participants: make(map[string]*Participant),
-		tracks:       make(map[*publishedTrack]struct{}),
+		tracks:       make(map[*Track]struct{}),
 	}
 }
 
@@ -65,13 +90,16 @@ func (r *Room) Join(id string, sig Signaller) (*Participant, error) {
 // addTrack publishes t to every other participant. It reports false when
 // the room or the publisher is already gone, in which case t must not be
 // forwarded.
-func (r *Room) addTrack(t *publishedTrack) bool {
+func (r *Room) addTrack(t *Track) bool {
 	r.mu.Lock()
 	if r.closed || r.participants[t.publisher.id] != t.publisher {
 		r.mu.Unlock()
 		return false
 	}
 	r.tracks[t] = struct{}{}
+	// Queued under the room lock, like the end in removeTrack, so the
+	// two are in order.
+	r.env.events.trackPublished(t, r.env.clock.Now())
 	var changed []*subscriber
 	for _, p := range r.participants {
 		if p != t.publisher {
@@ -80,7 +108,7 @@ func (r *Room) addTrack(t *publishedTrack) bool {
 		}
 	}
 	r.mu.Unlock()
-	r.sfu.metrics.PublishedTracks.WithLabelValues(t.kindLabel()).Inc()
+	r.env.metrics.PublishedTracks.WithLabelValues(t.kindLabel()).Inc()
 	for _, s := range changed {
 		s.negotiate(false)
 	}
@@ -88,13 +116,14 @@ func (r *Room) addTrack(t *publishedTrack) bool {
 }
 
 // removeTrack unpublishes t from every subscriber.
-func (r *Room) removeTrack(t *publishedTrack) {
+func (r *Room) removeTrack(t *Track) {
 	r.mu.Lock()
 	if _, ok := r.tracks[t]; !ok {
 		r.mu.Unlock()
 		return
 	}
 	delete(r.tracks, t)
+	t.end()
 	var changed []*subscriber
 	for _, p := range r.participants {
 		if p.sub.removeTrack(t) {
@@ -102,8 +131,7 @@ func (r *Room) removeTrack(t *publishedTrack) {
 		}
 	}
 	r.mu.Unlock()
-	t.keyframes.stop()
-	r.sfu.metrics.PublishedTracks.WithLabelValues(t.kindLabel()).Dec()
+	r.env.metrics.PublishedTracks.WithLabelValues(t.kindLabel()).Dec()
 	for _, s := range changed {
 		s.negotiate(false)
 	}
@@ -111,14 +139,14 @@ func (r *Room) removeTrack(t *publishedTrack) {
 
 // leave removes p from the room and unpublishes its tracks. It reports the
 // tracks p published so the caller can wait for their goroutines.
-func (r *Room) leave(p *Participant) []*publishedTrack {
+func (r *Room) leave(p *Participant) []*Track {
 	r.mu.Lock()
 	if r.participants[p.id] != p {
 		r.mu.Unlock()
 		return nil
 	}
 	delete(r.participants, p.id)
-	var gone []*publishedTrack
+	var gone []*Track
 	for t := range r.tracks {
 		if t.publisher == p {
 			gone = append(gone, t)
@@ -138,7 +166,24 @@ func (r *Room) Len() int {
 	return len(r.participants)
 }
 
-// Close removes every participant and forgets the room.
+// tracksOf lists the tracks p publishes.
+func (r *Room) tracksOf(p *Participant) []*Track {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*Track
+	for t := range r.tracks {
+		if t.publisher == p {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Close removes every participant and forgets the room. It does not wait
+// for the room's events: those still queued (the ends of the participants'
+// tracks among them) are delivered after it returns, and then the room's
+// event goroutine ends (see Done). So it may be called from an Events
+// method, or with a lock held that an Events method takes.
 func (r *Room) Close() {
 	r.mu.Lock()
 	r.closed = true
@@ -150,5 +195,10 @@ func (r *Room) Close() {
 	for _, p := range ps {
 		p.Close()
 	}
-	r.sfu.roomClosed(r)
+	r.env.events.close()
+	r.onClosed(r)
 }
+
+// Done is closed once the room is closed and its last event has been
+// delivered.
+func (r *Room) Done() <-chan struct{} { return r.env.events.done }

@@ -98,6 +98,11 @@ func TestRoomForwardsAndCleansUp(t *testing.T) {
 		p.close()
 	}
 	room.Close()
+	select {
+	case <-room.Done(): // the room's event goroutine has ended
+	case <-time.After(10 * time.Second):
+		t.Fatal("the room's events were not all delivered after Close")
+	}
 	if got := testutil.ToFloat64(m.Rooms); got != 0 {
 		t.Errorf("rooms gauge %v after close, want 0", got)
 	}

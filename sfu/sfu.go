@@ -4,9 +4,13 @@
 // forwarding of every published RTP stream to every other participant.
 //
 // The package knows nothing about websockets or the mentoring rules. It talks
-// to its callers through two narrow interfaces: Signaller, through which a
-// participant's peer connections send offers and ICE candidates to the client,
-// and the methods on Participant that take the client's answers and candidates.
+// to its callers through narrow interfaces: Signaller, through which a
+// participant's peer connections send offers and ICE candidates to the
+// client; Events, through which a room reports tracks published and ended and
+// who is speaking (from a queue of its own, never from the forwarding path);
+// and Sink, through which anything besides subscribers (a recording writer)
+// takes a published track's packets. Callers drive it through the methods of
+// Room, Participant and Track.
 package sfu
 
 import (
@@ -26,6 +30,7 @@ import (
 	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
 
+	"piiri/internal/clock"
 	"piiri/internal/pionlog"
 	"piiri/metrics"
 )
@@ -48,6 +53,9 @@ type Config struct {
 	// of the client behind a TURN relay socket, so the SFU can count the
 	// paths connections take; ok is false for other addresses.
 	RelayPath func(relay netip.AddrPort) (path string, ok bool)
+	// Clock gives the time of media events and runs the keyframe
+	// requests' timers; nil means the system clock.
+	Clock clock.Clock
 
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
@@ -68,6 +76,9 @@ type SFU struct {
 	mu     sync.Mutex
 	rooms  map[*Room]struct{}
 	closed bool
+	// events counts the rooms' event goroutines, which outlive
+	// Room.Close until they have delivered the last event.
+	events sync.WaitGroup
 }
 
 // New opens the UDP socket and prepares the webrtc API.
@@ -77,6 +88,9 @@ func New(cfg Config) (_ *SFU, err error) {
 	}
 	if cfg.Metrics == nil {
 		return nil, errors.New("sfu: Config.Metrics is required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
 	}
 	if cfg.KeyframeMinInterval <= 0 {
 		cfg.KeyframeMinInterval = 500 * time.Millisecond
@@ -241,15 +255,25 @@ func tcpListenIP(l net.Listener) netip.Addr {
 
 func udpAddrIP(a *net.UDPAddr) netip.Addr { return a.AddrPort().Addr().Unmap() }
 
-// NewRoom creates an empty media room that reports to events. The caller
-// closes it when the last participant has left.
+// NewRoom creates an empty media room that reports to events (see Events
+// for when and how). The caller closes it when the last participant has
+// left.
 func (s *SFU) NewRoom(name string, events Events) (*Room, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, ErrClosed
 	}
-	r := newRoom(s, name, events)
+	r := newRoom(name, s.log, &roomEnv{
+		api:              s.api,
+		pcConf:           s.pcConf,
+		clock:            s.cfg.Clock,
+		keyframeInterval: s.cfg.KeyframeMinInterval,
+		relayPath:        s.cfg.RelayPath,
+		metrics:          s.metrics,
+		events:           newEventQueue(events, s.metrics),
+	}, s.roomClosed)
+	s.events.Go(r.env.events.run)
 	s.rooms[r] = struct{}{}
 	s.metrics.Rooms.Inc()
 	return r, nil
@@ -264,7 +288,9 @@ func (s *SFU) roomClosed(r *Room) {
 	}
 }
 
-// Close closes every room and the media socket.
+// Close closes every room, waits until every room (also those closed
+// before) has delivered its last event, so it must not be called from an
+// Events method, and closes the media socket.
 func (s *SFU) Close() error {
 	s.mu.Lock()
 	s.closed = true
@@ -276,6 +302,7 @@ func (s *SFU) Close() error {
 	for _, r := range rooms {
 		r.Close()
 	}
+	s.events.Wait()
 	return s.closeSockets()
 }
 

@@ -54,12 +54,3 @@ type TrackInfo struct {
 	Source        Source
 	Kind          string // "audio" or "video"
 }
-
-// Events receives what happens in a room's media that the rest of the
-// server acts on. Implementations must not block: they are called from
-// forwarding goroutines.
-type Events interface {
-	// Speaking reports that a participant started or stopped speaking,
-	// judged from the audio levels of its microphone track.
-	Speaking(participantID string, speaking bool)
-}

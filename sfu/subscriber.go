@@ -6,6 +6,9 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"piiri/metrics"
 )
 
 // subscriber is the server-offering peer connection through which one
@@ -16,8 +19,11 @@ type subscriber struct {
 	p  *Participant
 	pc *webrtc.PeerConnection
 
+	plisReceived  prometheus.Counter
+	nacksReceived prometheus.Counter
+
 	mu            sync.Mutex
-	subscriptions map[*publishedTrack]subscription
+	subscriptions map[*Track]subscription
 	offerTracks   []TrackInfo // what the outstanding offer carries
 	remote        remoteCandidates
 	local         localCandidates
@@ -31,14 +37,21 @@ type subscription struct {
 	sender *webrtc.RTPSender
 }
 
-func newSubscriber(p *Participant, pc *webrtc.PeerConnection) *subscriber {
-	s := &subscriber{p: p, pc: pc, subscriptions: make(map[*publishedTrack]subscription)}
+func newSubscriber(p *Participant, pc *webrtc.PeerConnection, m *metrics.Metrics) *subscriber {
+	s := &subscriber{
+		p: p, pc: pc,
+		plisReceived:  m.PLIsReceived,
+		nacksReceived: m.NACKsReceived,
+		subscriptions: make(map[*Track]subscription),
+	}
 	s.local = localCandidates{target: Subscriber, sig: p.sig}
 	pc.OnICECandidate(s.local.onCandidate)
 	pc.OnICEConnectionStateChange(s.onICEState)
+	path := p.newPathRecorder(Subscriber)
+	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(path.selected)
 	pc.OnConnectionStateChange(func(state webrtc.PeerConnectionState) {
 		if state == webrtc.PeerConnectionStateConnected {
-			p.recordPath(Subscriber, pc)
+			path.connected(pc)
 		}
 	})
 	return s
@@ -63,7 +76,7 @@ func (s *subscriber) onICEState(state webrtc.ICEConnectionState) {
 
 // addTrack subscribes to t. The caller holds the room lock and calls
 // negotiate afterwards.
-func (s *subscriber) addTrack(t *publishedTrack) {
+func (s *subscriber) addTrack(t *Track) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -75,16 +88,21 @@ func (s *subscriber) addTrack(t *publishedTrack) {
 	d := t.newDownTrack()
 	sender, err := s.pc.AddTrack(d)
 	if err != nil {
-		s.p.log.Warn("subscribe to track", "track", t.id, "err", err)
+		logFailure(s.p.log, "subscribe to track", err, "track", t.id)
+		return
+	}
+	if err := t.addDown(d); err != nil {
+		// Cannot happen while the room lock is held (tracks end under
+		// it), but a track that ended must not keep a sender.
+		_ = s.pc.RemoveTrack(sender)
 		return
 	}
 	s.subscriptions[t] = subscription{down: d, sender: sender}
-	t.addDown(d)
 	s.p.goRTCP(func() { s.readRTCP(t, sender) })
 }
 
 // removeTrack unsubscribes from t and reports whether anything changed.
-func (s *subscriber) removeTrack(t *publishedTrack) bool {
+func (s *subscriber) removeTrack(t *Track) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sub, ok := s.subscriptions[t]
@@ -92,7 +110,7 @@ func (s *subscriber) removeTrack(t *publishedTrack) bool {
 		return false
 	}
 	delete(s.subscriptions, t)
-	t.removeDown(sub.down)
+	t.RemoveSink(sub.down)
 	if s.closed {
 		return false
 	}
@@ -142,11 +160,11 @@ func (s *subscriber) offerLocked() {
 	defer s.local.release()
 	offer, err := s.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: s.restartICE})
 	if err != nil {
-		s.p.log.Warn("create subscriber offer", "err", err)
+		logFailure(s.p.log, "create subscriber offer", err)
 		return
 	}
 	if err := s.pc.SetLocalDescription(offer); err != nil {
-		s.p.log.Warn("set subscriber offer", "err", err)
+		logFailure(s.p.log, "set subscriber offer", err)
 		return
 	}
 	s.offerPending = false
@@ -197,7 +215,7 @@ func (s *subscriber) handleAnswer(answer string) error {
 // trackInfosLocked describes every subscribed track by the mid of its
 // media section; call it after SetLocalDescription, which assigns mids.
 func (s *subscriber) trackInfosLocked() []TrackInfo {
-	bySender := make(map[*webrtc.RTPSender]*publishedTrack, len(s.subscriptions))
+	bySender := make(map[*webrtc.RTPSender]*Track, len(s.subscriptions))
 	for t, sub := range s.subscriptions {
 		bySender[sub.sender] = t
 	}
@@ -260,7 +278,7 @@ func (s *subscriber) close() {
 	defer s.mu.Unlock()
 	s.closed = true
 	for t, sub := range s.subscriptions {
-		t.removeDown(sub.down)
+		t.RemoveSink(sub.down)
 	}
 	clear(s.subscriptions)
 }
@@ -268,8 +286,7 @@ func (s *subscriber) close() {
 // readRTCP handles feedback from the subscriber about one track: keyframe
 // requests go to the publisher (rate-limited); NACKs are answered by the
 // NACK interceptor and only counted here.
-func (s *subscriber) readRTCP(t *publishedTrack, sender *webrtc.RTPSender) {
-	m := s.p.room.sfu.metrics
+func (s *subscriber) readRTCP(t *Track, sender *webrtc.RTPSender) {
 	buf := make([]byte, receiveMTU)
 	for {
 		n, _, err := sender.Read(buf)
@@ -283,10 +300,10 @@ func (s *subscriber) readRTCP(t *publishedTrack, sender *webrtc.RTPSender) {
 		for _, pkt := range pkts {
 			switch pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				m.PLIsReceived.Inc()
-				t.requestKeyframe()
+				s.plisReceived.Inc()
+				t.RequestKeyframe()
 			case *rtcp.TransportLayerNack:
-				m.NACKsReceived.Inc()
+				s.nacksReceived.Inc()
 			}
 		}
 	}

@@ -4,15 +4,16 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"piiri/internal/clock"
 	"piiri/metrics"
 	"piiri/sfu/speech"
 )
@@ -21,12 +22,12 @@ import (
 // default receive MTU is the same.
 const receiveMTU = 1460
 
-// publishedTrack is one track a participant publishes. Its forwarding
-// goroutine reads each RTP packet once and writes it to every subscriber's
-// down-track. The list of down-tracks is copied on change and read with one
-// atomic load per packet, so the hot path takes no lock and allocates
-// nothing.
-type publishedTrack struct {
+// Track is one track a participant publishes. Its forwarding goroutine
+// reads each RTP packet once and hands it to every sink: the subscribers'
+// down-tracks and whatever else was added with AddSink. The sink list is
+// copied on change and read with one atomic load per packet, so the hot
+// path takes no lock and allocates nothing.
+type Track struct {
 	id        string // unique in the room: publisher ID and track ID
 	trackID   string // the publisher's own track ID
 	publisher *Participant
@@ -37,43 +38,42 @@ type publishedTrack struct {
 	kind      webrtc.RTPCodecType
 	codec     webrtc.RTPCodecCapability
 	keyframes *keyframeRequester
+	clock     clock.Clock
+	events    *eventQueue
 	log       *slog.Logger
 
-	mu    sync.Mutex // serialises changes to downs
-	downs atomic.Pointer[[]*downTrack]
+	mu    sync.Mutex // serialises changes to sinks; guards ended
+	sinks atomic.Pointer[[]sinkEntry]
+	ended bool // unpublished: no sink may be added
 
 	// For a microphone track with the audio level extension: the
 	// extension's ID and the speaking detector; only the forwarding
 	// goroutine uses them.
 	levelID uint8
 	speech  *speech.Detector
+	// speakMu orders the speaking state the room was told against the
+	// track's end, so that no Speaking(true) follows the track's end.
+	// The forwarding goroutine takes it only when the decision changes.
+	speakMu  sync.Mutex
+	speaking bool // as reported to the room
+	silenced bool // the track has ended: report nothing more
 
-	packets prometheus.Counter
-	bytes   prometheus.Counter
+	packets  prometheus.Counter
+	bytes    prometheus.Counter
+	plisSent prometheus.Counter
 }
 
-func newPublishedTrack(p *Participant, pc *webrtc.PeerConnection, src Source, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) *publishedTrack {
-	kindLabel := metrics.KindAudio
-	if remote.Kind() == webrtc.RTPCodecTypeVideo {
-		kindLabel = metrics.KindVideo
-	}
-	t := &publishedTrack{
-		id:        p.id + "/" + remote.ID(),
-		trackID:   remote.ID(),
-		publisher: p,
-		pc:        pc,
-		source:    src,
-		remote:    remote,
-		receiver:  receiver,
-		kind:      remote.Kind(),
-		codec:     remote.Codec().RTPCodecCapability,
-		log:       p.log.With("track", remote.ID(), "kind", kindLabel),
-		packets:   p.room.sfu.metrics.ForwardedPackets.WithLabelValues(kindLabel),
-		bytes:     p.room.sfu.metrics.ForwardedBytes.WithLabelValues(kindLabel),
-	}
-	t.keyframes = newKeyframeRequester(p.room.sfu.cfg.KeyframeMinInterval, t.sendPLI)
-	empty := []*downTrack{}
-	t.downs.Store(&empty)
+// trackDeps is what a track is handed by its room when it is created.
+type trackDeps struct {
+	clock            clock.Clock
+	keyframeInterval time.Duration
+	events           *eventQueue
+	metrics          *metrics.Metrics
+}
+
+func newTrack(p *Participant, deps trackDeps, pc *webrtc.PeerConnection, src Source, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) *Track {
+	t := newTrackOf(p, deps, remote.ID(), src, remote.Kind(), remote.Codec().RTPCodecCapability)
+	t.pc, t.remote, t.receiver = pc, remote, receiver
 	if src == SourceMic {
 		for _, ext := range receiver.GetParameters().HeaderExtensions {
 			if ext.URI == audioLevelURI {
@@ -85,16 +85,80 @@ func newPublishedTrack(p *Participant, pc *webrtc.PeerConnection, src Source, re
 	return t
 }
 
-func (t *publishedTrack) kindLabel() string {
-	if t.kind == webrtc.RTPCodecTypeVideo {
+// newTrackOf creates a track without its pion receiving side, which
+// newTrack adds; tests and benchmarks use it alone and call writeToAll.
+func newTrackOf(p *Participant, deps trackDeps, trackID string, src Source, kind webrtc.RTPCodecType, codec webrtc.RTPCodecCapability) *Track {
+	kindLabel := kindLabelOf(kind)
+	t := &Track{
+		id:        p.id + "/" + trackID,
+		trackID:   trackID,
+		publisher: p,
+		source:    src,
+		kind:      kind,
+		codec:     codec,
+		clock:     deps.clock,
+		events:    deps.events,
+		log:       p.log.With("track", trackID, "kind", kindLabel),
+		packets:   deps.metrics.ForwardedPackets.WithLabelValues(kindLabel),
+		bytes:     deps.metrics.ForwardedBytes.WithLabelValues(kindLabel),
+		plisSent:  deps.metrics.PLIsSent,
+	}
+	t.keyframes = newKeyframeRequester(deps.clock, deps.keyframeInterval, t.sendPLI)
+	empty := []sinkEntry{}
+	t.sinks.Store(&empty)
+	return t
+}
+
+func kindLabelOf(kind webrtc.RTPCodecType) string {
+	if kind == webrtc.RTPCodecTypeVideo {
 		return metrics.KindVideo
 	}
 	return metrics.KindAudio
 }
 
+func (t *Track) kindLabel() string { return kindLabelOf(t.kind) }
+
+// ParticipantID is the publisher's participant ID.
+func (t *Track) ParticipantID() string { return t.publisher.id }
+
+// ID is the publisher's own ID of the track (its MediaStreamTrack ID).
+func (t *Track) ID() string { return t.trackID }
+
+// Source is what the publisher said the track carries.
+func (t *Track) Source() Source { return t.source }
+
+// Kind is "audio" or "video".
+func (t *Track) Kind() string { return t.kindLabel() }
+
+// Codec is the track's codec as negotiated with the publisher: MimeType
+// (audio/opus or video/VP8), ClockRate (the RTP clock: 48000 for Opus,
+// 90000 for VP8), Channels and the fmtp line.
+func (t *Track) Codec() webrtc.RTPCodecCapability { return t.codec }
+
+// RequestKeyframe asks the publisher for a keyframe (a PLI), rate-limited
+// per track (Config.KeyframeMinInterval) together with the subscribers'
+// requests: a request within the interval is not lost but sent when it
+// ends. It never blocks on the network. It does nothing for audio.
+func (t *Track) RequestKeyframe() {
+	if t.kind == webrtc.RTPCodecTypeVideo {
+		t.keyframes.request()
+	}
+}
+
+func (t *Track) event(at time.Time) TrackEvent {
+	return TrackEvent{
+		ParticipantID: t.publisher.id,
+		TrackID:       t.trackID,
+		Source:        t.source,
+		Kind:          t.kindLabel(),
+		Track:         t,
+		At:            at,
+	}
+}
+
 // newDownTrack creates the down-track a subscriber will bind; it is added to
-// the forwarding list by addDown.
-func (t *publishedTrack) newDownTrack() *downTrack {
+// the sinks by addDown.
+func (t *Track) newDownTrack() *downTrack {
 	var requestKeyframe func()
 	if t.kind == webrtc.RTPCodecTypeVideo {
 		requestKeyframe = t.keyframes.request
@@ -102,28 +166,11 @@ func (t *publishedTrack) newDownTrack() *downTrack {
 	return newDownTrack(t.trackID, streamID(t.publisher.id, t.source), t.kind, t.codec, requestKeyframe)
 }
 
-func (t *publishedTrack) addDown(d *downTrack) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	next := append(slices.Clone(*t.downs.Load()), d)
-	t.downs.Store(&next)
+func (t *Track) addDown(d *downTrack) error {
+	return t.addSink(sinkEntry{sink: d, forwarded: true})
 }
 
-func (t *publishedTrack) removeDown(d *downTrack) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	next := slices.DeleteFunc(slices.Clone(*t.downs.Load()), func(x *downTrack) bool { return x == d })
-	t.downs.Store(&next)
-}
-
-// requestKeyframe asks the publisher for a keyframe, rate-limited.
-func (t *publishedTrack) requestKeyframe() {
-	if t.kind == webrtc.RTPCodecTypeVideo {
-		t.keyframes.request()
-	}
-}
-
-func (t *publishedTrack) sendPLI() {
+func (t *Track) sendPLI() {
 	err := t.pc.WriteRTCP([]rtcp.Packet{
 		&rtcp.PictureLossIndication{MediaSSRC: uint32(t.remote.SSRC())},
 	})
@@ -131,12 +178,12 @@ func (t *publishedTrack) sendPLI() {
 		t.log.Debug("send PLI", "err", err)
 		return
 	}
-	t.publisher.room.sfu.metrics.PLIsSent.Inc()
+	t.plisSent.Inc()
 }
 
 // forward is the track's forwarding loop. It returns when the publisher's
 // track ends (peer connection closed or the transceiver stopped).
-func (t *publishedTrack) forward() {
+func (t *Track) forward() {
 	buf := make([]byte, receiveMTU)
 	var pkt rtp.Packet
 	for {
@@ -157,41 +204,54 @@ func (t *publishedTrack) forward() {
 	}
 }
 
-// updateSpeaking feeds the packet's audio level to the speaking detector.
-func (t *publishedTrack) updateSpeaking(pkt *rtp.Packet) {
+// updateSpeaking feeds the packet's audio level to the speaking detector
+// and queues a change for the room.
+func (t *Track) updateSpeaking(pkt *rtp.Packet) {
 	ext := pkt.GetExtension(t.levelID)
 	if len(ext) == 0 {
 		return
 	}
-	if speaking, changed := t.speech.Update(ext[0]&0x7f, pkt.Timestamp); changed {
-		t.publisher.room.events.Speaking(t.publisher.id, speaking)
+	speaking, changed := t.speech.Update(ext[0]&0x7f, pkt.Timestamp)
+	if !changed {
+		return
 	}
+	// The detector decides some time after the speech began or ended;
+	// date the change back by that much RTP time.
+	lag := time.Duration(pkt.Timestamp-t.speech.ChangedAt()) * time.Second / time.Duration(t.codec.ClockRate)
+	at := t.clock.Now().Add(-lag)
+	t.speakMu.Lock()
+	if !t.silenced && t.speaking != speaking {
+		t.speaking = speaking
+		t.events.speaking(t.publisher.id, speaking, at)
+	}
+	t.speakMu.Unlock()
 }
 
-// ended tells the room a speaker whose microphone track ended has stopped.
-func (t *publishedTrack) ended() {
-	if t.speech != nil && t.speech.Speaking() {
-		t.publisher.room.events.Speaking(t.publisher.id, false)
+// end marks the track unpublished: its sinks are dropped, a speaker whose
+// microphone this was is reported silent, and the room hears of the end.
+// The room calls it once, with its lock held, so that the end cannot
+// overtake the track's publication in the room's events.
+func (t *Track) end() {
+	now := t.clock.Now()
+	t.mu.Lock()
+	t.ended = true
+	empty := []sinkEntry{}
+	t.sinks.Store(&empty)
+	t.mu.Unlock()
+	t.speakMu.Lock()
+	t.silenced = true
+	if t.speaking {
+		t.speaking = false
+		t.events.speaking(t.publisher.id, false, now)
 	}
-}
-
-// writeToAll writes one packet to every bound down-track and counts it.
-func (t *publishedTrack) writeToAll(pkt *rtp.Packet) {
-	var written int
-	for _, d := range *t.downs.Load() {
-		if d.writeRTP(pkt) {
-			written++
-		}
-	}
-	if written > 0 {
-		t.packets.Add(float64(written))
-		t.bytes.Add(float64(written * len(pkt.Payload)))
-	}
+	t.speakMu.Unlock()
+	t.keyframes.stop()
+	t.events.trackEnded(t, now)
 }
 
 // readRTCP drains the publisher's RTCP (sender reports) so the interceptors
 // see it; the SFU itself needs nothing from it.
-func (t *publishedTrack) readRTCP() {
+func (t *Track) readRTCP() {
 	buf := make([]byte, receiveMTU)
 	for {
 		if _, _, err := t.receiver.Read(buf); err != nil {

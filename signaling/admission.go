@@ -2,8 +2,12 @@ package signaling
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base32"
 	"fmt"
+	"net/url"
+	"strings"
 )
 
 // RoomKey admits anyone who presents the server's shared room key into the
@@ -25,4 +29,18 @@ func (k RoomKey) Admit(_ context.Context, req AdmitRequest) (Admitted, error) {
 		return Admitted{}, fmt.Errorf("wrong room key: %w", ErrUnauthorized)
 	}
 	return Admitted{Room: req.Room, Name: req.Name, Role: RoleGuest}, nil
+}
+
+// NewRoomLink returns a link that joins a new ad-hoc room with a random,
+// unguessable name (80 bits). The key, if any, goes in the fragment, which
+// browsers never send to the server, so it stays out of access logs.
+func (k RoomKey) NewRoomLink(baseURL string) string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	room := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	link := strings.TrimSuffix(baseURL, "/") + "/?room=" + url.QueryEscape(room)
+	if k != "" {
+		link += "#key=" + url.QueryEscape(string(k))
+	}
+	return link
 }

@@ -34,8 +34,8 @@ type Config struct {
 	MaxInvalidMessages int
 	ResumeGrace        time.Duration
 	// FailedAuth limits wrong keys, tokens and resume tokens per source
-	// address; nil means 10 in a row, then one more every 6 seconds. The
-	// server shares one limiter with its HTTP endpoints.
+	// address; nil means ratelimit.NewFailedAuth. The server shares one
+	// limiter with its HTTP endpoints.
 	FailedAuth *ratelimit.PerSource
 	// ICEServers returns the ICE servers for one participant (TURN
 	// credentials are per participant). Nil means none.
@@ -49,12 +49,6 @@ type Config struct {
 
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
-}
-
-// NewFailedAuthLimiter returns the limiter Config.FailedAuth defaults to:
-// ten wrong attempts in a row from one address, then one every six seconds.
-func NewFailedAuthLimiter(clk clock.Clock) *ratelimit.PerSource {
-	return ratelimit.New(ratelimit.Config{Every: 6 * time.Second, Burst: 10}, clk)
 }
 
 // Server is the registry of rooms: it accepts websocket connections at its
@@ -89,7 +83,7 @@ func New(cfg Config, media Media) *Server {
 		cfg.Clock = clock.Real{}
 	}
 	if cfg.FailedAuth == nil {
-		cfg.FailedAuth = NewFailedAuthLimiter(cfg.Clock)
+		cfg.FailedAuth = ratelimit.NewFailedAuth(cfg.Clock)
 	}
 	admission := cfg.Admission
 	if admission == nil {

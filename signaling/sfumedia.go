@@ -25,9 +25,15 @@ func (m sfuMedia) NewRoom(name string, events MediaEvents) (MediaRoom, error) {
 // sfuEvents passes the sfu's room events on.
 type sfuEvents struct{ e MediaEvents }
 
-func (e sfuEvents) Speaking(participantID string, speaking bool) {
-	e.e.Speaking(participantID, speaking, time.Now())
+func (e sfuEvents) Speaking(participantID string, speaking bool, at time.Time) {
+	e.e.Speaking(participantID, speaking, at)
 }
+
+// TrackPublished implements sfu.Events; signalling has no use for it yet.
+func (sfuEvents) TrackPublished(sfu.TrackEvent) {}
+
+// TrackEnded implements sfu.Events; signalling has no use for it yet.
+func (sfuEvents) TrackEnded(sfu.TrackEvent) {}
 
 type sfuRoom struct{ r *sfu.Room }
 

@@ -107,6 +107,10 @@ func copyFile(dst *os.File, from string) error {
 	return dst.Sync()
 }
 
+// CheckBackup opens a backup read-only and checks that it is a piiri
+// database this piiri can read, internally consistent.
+func CheckBackup(path string) error { return checkBackup(path) }
+
 // checkBackup opens a backup read-only and checks it.
 func checkBackup(path string) error {
 	if _, err := os.Stat(path); err != nil {

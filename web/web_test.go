@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -120,7 +123,7 @@ func TestClientIsSmall(t *testing.T) {
 }
 
 func TestHandler(t *testing.T) {
-	srv := httptest.NewServer(Handler())
+	srv := httptest.NewServer(Handler(Options{}))
 	defer srv.Close()
 	for path, ctype := range map[string]string{
 		"/":           "text/html",
@@ -157,5 +160,164 @@ func TestHandler(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /nope.js: %d", resp.StatusCode)
+	}
+}
+
+// fetch makes one request with the given headers, without the transport's
+// own gzip handling, and returns the response and its raw body.
+func fetch(t *testing.T, srv *httptest.Server, method, path string, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	client := &http.Client{
+		Transport:     &http.Transport{DisableCompression: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+// TestCaching: every file has a strong ETag from its content, a browser
+// revalidating it gets a 304 without the body, and HTML and JavaScript
+// are revalidated on every load so an upgrade is picked up at once.
+func TestCaching(t *testing.T) {
+	srv := httptest.NewServer(Handler(Options{}))
+	defer srv.Close()
+	tags := map[string]string{}
+	for _, p := range []string{"/", "/app.js", "/style.css", "/lang/en.js"} {
+		resp, body := fetch(t, srv, "GET", p)
+		etag := resp.Header.Get("ETag")
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(etag, `"`) || !strings.HasSuffix(etag, `"`) {
+			t.Fatalf("GET %s: %d, ETag %q; want 200 and a strong ETag", p, resp.StatusCode, etag)
+		}
+		if cc := resp.Header.Get("Cache-Control"); cc != "no-cache" {
+			t.Errorf("GET %s: Cache-Control %q, want no-cache (revalidate every load)", p, cc)
+		}
+		name := strings.TrimPrefix(p, "/")
+		if name == "" {
+			name = "index.html"
+		}
+		if want := readStatic(t, name); string(body) != want {
+			t.Errorf("GET %s: body differs from the embedded file", p)
+		}
+		for other, tag := range tags {
+			if tag == etag {
+				t.Errorf("%s and %s share the ETag %s", p, other, etag)
+			}
+		}
+		tags[p] = etag
+
+		resp, body = fetch(t, srv, "GET", p, "If-None-Match", etag)
+		if resp.StatusCode != http.StatusNotModified || len(body) != 0 {
+			t.Errorf("GET %s with If-None-Match: %d with %d bytes, want 304 and no body", p, resp.StatusCode, len(body))
+		}
+		resp, _ = fetch(t, srv, "GET", p, "If-None-Match", `"something-else"`)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s with a stale ETag: %d, want 200", p, resp.StatusCode)
+		}
+	}
+	// The same content gives the same ETag in another handler (another
+	// process): the validator survives restarts of the same build.
+	again := httptest.NewServer(Handler(Options{HSTS: true}))
+	defer again.Close()
+	if resp, _ := fetch(t, again, "GET", "/app.js"); resp.Header.Get("ETag") != tags["/app.js"] {
+		t.Errorf("ETag changed between handlers: %q, %q", resp.Header.Get("ETag"), tags["/app.js"])
+	}
+}
+
+// TestGzip: a browser that takes gzip gets the files compressed, with
+// their own ETag; one that does not, or refuses it with q=0, gets them as
+// they are; both are told the response varies by Accept-Encoding.
+func TestGzip(t *testing.T) {
+	srv := httptest.NewServer(Handler(Options{}))
+	defer srv.Close()
+	for _, p := range []string{"/", "/app.js", "/style.css"} {
+		plain, plainBody := fetch(t, srv, "GET", p)
+		resp, body := fetch(t, srv, "GET", p, "Accept-Encoding", "gzip, deflate, br")
+		if resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("GET %s with Accept-Encoding gzip: Content-Encoding %q", p, resp.Header.Get("Content-Encoding"))
+		}
+		for _, r := range []*http.Response{plain, resp} {
+			if !strings.Contains(r.Header.Get("Vary"), "Accept-Encoding") {
+				t.Errorf("GET %s: Vary %q, want Accept-Encoding", p, r.Header.Get("Vary"))
+			}
+		}
+		if len(body) >= len(plainBody) {
+			t.Errorf("GET %s: gzip %d bytes, plain %d", p, len(body), len(plainBody))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		unzipped, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(unzipped, plainBody) {
+			t.Errorf("GET %s: the gzip body does not decompress to the file (%v)", p, err)
+		}
+		if resp.Header.Get("ETag") == plain.Header.Get("ETag") {
+			t.Errorf("GET %s: the gzip and plain bodies share the ETag %s", p, resp.Header.Get("ETag"))
+		}
+		if r, b := fetch(t, srv, "GET", p, "Accept-Encoding", "gzip", "If-None-Match", resp.Header.Get("ETag")); r.StatusCode != http.StatusNotModified || len(b) != 0 {
+			t.Errorf("GET %s gzip revalidation: %d", p, r.StatusCode)
+		}
+		if r, _ := fetch(t, srv, "HEAD", p, "Accept-Encoding", "gzip"); r.StatusCode != http.StatusOK || r.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("HEAD %s: %d %q", p, r.StatusCode, r.Header.Get("Content-Encoding"))
+		}
+	}
+	for _, ae := range []string{"", "identity", "gzip;q=0", "br, gzip; q=0.0", "*;q=0", "deflate"} {
+		if r, _ := fetch(t, srv, "GET", "/app.js", "Accept-Encoding", ae); r.Header.Get("Content-Encoding") != "" {
+			t.Errorf("Accept-Encoding %q: got Content-Encoding %q", ae, r.Header.Get("Content-Encoding"))
+		}
+	}
+	for _, ae := range []string{"GZIP", "*", "br;q=1, gzip;q=0.5", "x-gzip"} {
+		if r, _ := fetch(t, srv, "GET", "/app.js", "Accept-Encoding", ae); r.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("Accept-Encoding %q: not compressed", ae)
+		}
+	}
+}
+
+// TestHSTS: with TLS on, browsers are told to keep to HTTPS; a plain-HTTP
+// development server never says so (it would break other servers on
+// localhost for a year).
+func TestHSTS(t *testing.T) {
+	for _, hsts := range []bool{false, true} {
+		srv := httptest.NewServer(Handler(Options{HSTS: hsts}))
+		for _, p := range []string{"/", "/app.js", "/nope"} {
+			resp, _ := fetch(t, srv, "GET", p)
+			got := resp.Header.Get("Strict-Transport-Security")
+			if hsts && got != "max-age=31536000" || !hsts && got != "" {
+				t.Errorf("HSTS %v, GET %s: Strict-Transport-Security %q", hsts, p, got)
+			}
+		}
+		srv.Close()
+	}
+}
+
+func TestMethodsAndPaths(t *testing.T) {
+	srv := httptest.NewServer(Handler(Options{}))
+	defer srv.Close()
+	if r, _ := fetch(t, srv, "POST", "/app.js"); r.StatusCode != http.StatusMethodNotAllowed || r.Header.Get("Allow") == "" {
+		t.Errorf("POST: %d, Allow %q", r.StatusCode, r.Header.Get("Allow"))
+	}
+	if r, _ := fetch(t, srv, "GET", "/lang/"); r.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /lang/: %d, want 404 (no directory listings)", r.StatusCode)
+	}
+	if r, _ := fetch(t, srv, "GET", "/index.html?room=x"); r.StatusCode != http.StatusMovedPermanently || r.Header.Get("Location") != "/?room=x" {
+		t.Errorf("GET /index.html: %d to %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	if r, _ := fetch(t, srv, "GET", "/nope.js"); r.StatusCode != http.StatusNotFound || r.Header.Get("Content-Security-Policy") == "" {
+		t.Errorf("GET /nope.js: %d, CSP %q", r.StatusCode, r.Header.Get("Content-Security-Policy"))
 	}
 }

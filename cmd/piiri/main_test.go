@@ -73,12 +73,9 @@ func TestUsageErrors(t *testing.T) {
 // TestServeAndSIGTERM runs the real binary: it prints a link, a bot can
 // join, and SIGTERM makes it tell the client and exit 0.
 func TestServeAndSIGTERM(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "piiri")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildPiiri(t, "")
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "PIIRI_SERVER_LISTEN=127.0.0.1:0", "PIIRI_ADMIN_LISTEN=127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "PIIRI_SERVER_LISTEN=127.0.0.1:0", "PIIRI_ADMIN_LISTEN=127.0.0.1:0", "PIIRI_DATA_DIR="+t.TempDir())
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

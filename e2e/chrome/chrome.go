@@ -39,8 +39,9 @@ func NeedChromium(t *testing.T) {
 	t.Skipf("skipping: %s is missing; run `make test-deps` (apt-get install chromium)", chromiumPath)
 }
 
-// browser is one headless Chromium process with fake camera and
-// microphone, and a fresh profile.
+// Browser is one headless Chromium process with a fake camera and
+// microphone and a fresh profile, started by New and stopped when the
+// test ends.
 type Browser struct {
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -59,6 +60,10 @@ func (b *Browser) CheckNoExceptions(t *testing.T) {
 	}
 }
 
+// New starts a Browser for the test, with extraFlags added to (or
+// overriding) the default command-line flags; the browser is stopped
+// when the test ends. It skips or fails the test as NeedChromium does
+// when Chromium is missing, and fails it when Chromium does not start.
 func New(t *testing.T, extraFlags ...chromedp.ExecAllocatorOption) *Browser {
 	t.Helper()
 	NeedChromium(t)
@@ -149,12 +154,14 @@ func New(t *testing.T, extraFlags ...chromedp.ExecAllocatorOption) *Browser {
 // not wrap.
 func (b *Browser) Ctx() context.Context { return b.ctx }
 
-// Context is the browser's chromedp context with a timeout.
+// Context returns the browser's chromedp context with a timeout of d, and
+// the function that cancels it.
 func (b *Browser) Context(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(b.ctx, d)
 }
 
-// do runs chromedp actions with a timeout.
+// Do runs chromedp actions in the browser, failing the test when one
+// fails or they take longer than timeout.
 func (b *Browser) Do(t *testing.T, timeout time.Duration, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, timeout)
@@ -164,7 +171,9 @@ func (b *Browser) Do(t *testing.T, timeout time.Duration, steps ...chromedp.Acti
 	}
 }
 
-// eval evaluates a JavaScript expression, awaiting a promise, into T.
+// Eval evaluates a JavaScript expression in b's page, awaiting it if it
+// is a promise, and returns its value as T; it fails the test on an
+// error or after 20 s.
 func Eval[T any](t *testing.T, b *Browser, js string) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
@@ -176,7 +185,8 @@ func Eval[T any](t *testing.T, b *Browser, js string) T {
 	return v
 }
 
-// poll evaluates js every 200 ms until it returns true, or fails the test.
+// Poll evaluates js in b's page every 200 ms until it returns true, and
+// fails the test, naming what, when it has not within the given time.
 func Poll(t *testing.T, b *Browser, within time.Duration, what, js string) {
 	t.Helper()
 	deadline := time.Now().Add(within)
@@ -206,7 +216,11 @@ func AxePath() string {
 	return filepath.Join(RepoRoot(), ".cache", "axe", "node_modules", "axe-core", "axe.min.js")
 }
 
-// joinThroughUI opens the link, types the name and presses Join, as a
+// ReadyJS is true once the page is set up (its code has run; Join works
+// if it can).
+const ReadyJS = `window.piiri?.ready === true`
+
+// JoinThroughUI opens the link, types the name and presses Join, as a
 // person would, and waits until the page reports being connected. It
 // returns the participant ID.
 func JoinThroughUI(t *testing.T, b *Browser, link, name string) string {
@@ -215,8 +229,9 @@ func JoinThroughUI(t *testing.T, b *Browser, link, name string) string {
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS("#name")),
 		chromedp.SendKeys(chromedp.CSS("#name"), name),
-		chromedp.Click(chromedp.CSS("#join-button")),
 	)
+	Poll(t, b, 10*time.Second, "the page is set up", ReadyJS)
+	b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#join-button")))
 	Poll(t, b, 30*time.Second, name+" is connected", `!!(window.piiri.session && window.piiri.session.state === 'connected' && !document.getElementById('room').hidden)`)
 	return Eval[string](t, b, `window.piiri.session.id`)
 }
@@ -248,12 +263,14 @@ const StatsJS = `(async () => {
   return out;
 })()`
 
+// Received is what b's page has received so far from each other
+// participant, by participant ID, as StatsJS reads it.
 func Received(t *testing.T, b *Browser) map[string]FromParticipant {
 	t.Helper()
 	return Eval[map[string]FromParticipant](t, b, StatsJS)
 }
 
-// waitReceiving waits until b has decoded at least frames video frames
+// WaitReceiving waits until b has decoded at least frames video frames
 // and received at least packets audio packets from each of ids, counted
 // from the given baseline (nil for zero).
 func WaitReceiving(t *testing.T, b *Browser, ids []string, base map[string]FromParticipant, frames, packets int, within time.Duration) {
@@ -277,7 +294,7 @@ func WaitReceiving(t *testing.T, b *Browser, ids []string, base map[string]FromP
 	}
 }
 
-// joinToFirstFrame is the time from pressing Join to the first decoded
+// JoinToFirstFrame is the time from pressing Join to the first decoded
 // remote video frame shown, as the page measured it.
 func JoinToFirstFrame(t *testing.T, b *Browser) time.Duration {
 	t.Helper()
@@ -285,7 +302,8 @@ func JoinToFirstFrame(t *testing.T, b *Browser) time.Duration {
 	return time.Duration(ms * float64(time.Millisecond))
 }
 
-// screenshot writes a PNG of the page to artifacts/NAME.png.
+// Screenshot writes a PNG of b's page, as it is shown now, to
+// artifacts/NAME.png at the repository root.
 func Screenshot(t *testing.T, b *Browser, name string) {
 	t.Helper()
 	ctx, cancel := b.Context(20 * time.Second)
@@ -305,8 +323,8 @@ func Screenshot(t *testing.T, b *Browser, name string) {
 	t.Logf("screenshot: %s", path)
 }
 
-// checkAccessibility runs axe-core in the page and fails on violations of
-// impact serious or critical.
+// CheckAccessibility runs axe-core in b's page and fails the test on each
+// violation of impact serious or critical, naming the page.
 func CheckAccessibility(t *testing.T, b *Browser, page string) {
 	t.Helper()
 	for _, v := range AxeViolations(t, b, page) {
@@ -314,8 +332,10 @@ func CheckAccessibility(t *testing.T, b *Browser, page string) {
 	}
 }
 
-// axeViolations injects axe-core into the page and returns its serious and
-// critical violations. `make test-deps` installs axe-core.
+// AxeViolations injects axe-core into b's page and returns its serious
+// and critical violations, one line each. Without axe-core (`make
+// test-deps` installs it) it fails the test in CI and elsewhere logs that
+// nothing was checked.
 func AxeViolations(t *testing.T, b *Browser, page string) []string {
 	t.Helper()
 	path := AxePath()
@@ -333,20 +353,38 @@ func AxeViolations(t *testing.T, b *Browser, page string) []string {
    .map((v) => v.impact + ' ' + v.id + ': ' + v.help + ' at ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`)
 }
 
+// JSString quotes s as a JavaScript string literal, for building
+// expressions.
 func JSString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
 
-// toneWAV writes a WAV file Chromium can use as its fake microphone: one
-// second of a 440 Hz tone, one second of silence, looped by Chromium. It
-// gives the speaking detection something definite to hear (the built-in
+// ToneWAV writes a WAV file Chromium can use as its fake microphone
+// (flag use-file-for-fake-audio-capture): one second of a 440 Hz tone,
+// one second of silence, looped by Chromium. It gives the speaking
+// detection something definite to hear, start and stop (the built-in
 // fake microphone only beeps briefly).
 func ToneWAV(t *testing.T) string {
 	t.Helper()
+	return writeWAV(t, 1, 1)
+}
+
+// SteadyToneWAV writes a WAV file, as ToneWAV does, of a 440 Hz tone
+// without pauses: a participant who speaks all the time.
+func SteadyToneWAV(t *testing.T) string {
+	t.Helper()
+	return writeWAV(t, 2, 0)
+}
+
+// writeWAV writes a mono 48 kHz WAV file of toneSeconds of a 440 Hz tone
+// (a whole number of periods, so that it loops without a click) followed
+// by silenceSeconds of silence.
+func writeWAV(t *testing.T, toneSeconds, silenceSeconds int) string {
+	t.Helper()
 	const rate = 48000
-	samples := make([]int16, 2*rate)
-	for i := range rate {
+	samples := make([]int16, (toneSeconds+silenceSeconds)*rate)
+	for i := range toneSeconds * rate {
 		samples[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/rate))
 	}
 	var buf bytes.Buffer

@@ -207,7 +207,9 @@ tls:
   cert_file: %[3]q
   key_file: %[4]q
 admin:
+  # The relay benchmark reads metrics and profiles from the client side.
   listen: "%[1]s:9090"
+  allow_public: true
 media:
   udp_listen: "%[1]s:443"
 turn:
@@ -217,7 +219,9 @@ rooms:
 log:
   format: json
   level: info
-`, serverIP, serverHost, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), roomKey)
+data:
+  dir: %[6]q
+`, serverIP, serverHost, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), roomKey, filepath.Join(dir, "data"))
 }
 
 // writeCertificates writes a self-signed certificate for serverHost and its

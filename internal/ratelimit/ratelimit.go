@@ -134,3 +134,11 @@ func (l *PerSource) Len() int {
 	defer l.mu.Unlock()
 	return len(l.buckets)
 }
+
+// NewFailedAuth is the limit on wrong secrets that the websocket and the
+// HTTP API share, per source: ten wrong attempts in a row, then one more
+// every six seconds. A person who mistypes never meets it; a script
+// guessing room keys or link tokens gets ten a minute.
+func NewFailedAuth(clk clock.Clock) *PerSource {
+	return New(Config{Every: 6 * time.Second, Burst: 10}, clk)
+}

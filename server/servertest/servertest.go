@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"piiri/config"
@@ -14,13 +15,16 @@ import (
 )
 
 // Config returns the default configuration with every listener on a
-// kernel-chosen loopback port.
+// kernel-chosen loopback port, and the data directory in the system's
+// temporary directory rather than the package's source (Start gives each
+// test its own).
 func Config() config.Config {
 	cfg := config.Default()
 	cfg.Server.Listen = "127.0.0.1:0"
 	cfg.Admin.Listen = "127.0.0.1:0"
 	cfg.Media.UDPListen = "127.0.0.1:0"
 	cfg.TURN.UDPListen = "127.0.0.1:0"
+	cfg.Data.Dir = filepath.Join(os.TempDir(), "piiri-servertest-data")
 	return cfg
 }
 
@@ -29,6 +33,9 @@ func Config() config.Config {
 func Start(t testing.TB, edit func(*config.Config)) *server.Server {
 	t.Helper()
 	cfg := Config()
+	// A directory the server creates, so it is private (0700) as it
+	// would be in production.
+	cfg.Data.Dir = filepath.Join(t.TempDir(), "data")
 	if edit != nil {
 		edit(&cfg)
 	}

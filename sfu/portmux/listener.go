@@ -13,9 +13,13 @@ type Listener struct {
 	closed    chan struct{}
 }
 
-func newListener(addr net.Addr) *Listener {
-	// A short queue: consumers accept in a loop, so it only smooths bursts.
-	return &Listener{addr: addr, ch: make(chan net.Conn, 32), closed: make(chan struct{})}
+// newListener queues up to size connections for Accept. Consumers accept
+// in a loop, so the queue only smooths bursts; but a burst can be every
+// pending connection finishing at once (a flood of TLS handshakes on a busy
+// machine), and a connection refused for a full queue is a member's
+// request lost, so it holds as many as can be pending.
+func newListener(addr net.Addr, size int) *Listener {
+	return &Listener{addr: addr, ch: make(chan net.Conn, size), closed: make(chan struct{})}
 }
 
 // Accept implements net.Listener.

@@ -12,10 +12,13 @@
 //	RFC 4571 framing (cookie at offset 6)     ICETCP
 //	an HTTP method and a space                HTTP
 //
-// A classification deadline and a cap on connections being classified keep
-// slow or garbage connections from holding resources. Connections from
-// configured trusted proxies may start with a PROXY protocol (v1 or v2)
-// header, so every path sees the real client address.
+// No single source address may hold the port (see limits.go): the
+// connections being classified and the open connections of each source are
+// capped, a full pending set makes room by shedding the biggest holder's
+// oldest, and the classification deadline shrinks under pressure.
+// Connections from configured trusted proxies start with a PROXY protocol
+// (v1 or v2) header, so every path, and the limits, see the real client
+// address.
 package portmux
 
 import (
@@ -25,6 +28,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -33,20 +37,22 @@ import (
 
 // Outcomes of classifying a connection, for metrics and logs.
 const (
-	OutcomeHTTP       = "http"
-	OutcomeHTTPS      = "https"
-	OutcomeTURNTCP    = "turn-tcp"
-	OutcomeTURNTLS    = "turn-tls"
-	OutcomeICETCP     = "ice-tcp"
-	OutcomeACME       = "acme"         // a TLS-ALPN-01 challenge, answered in the handshake
-	OutcomeUnknown    = "unknown"      // bytes that are none of the above
-	OutcomeTimeout    = "timeout"      // too slow to send its first bytes or finish TLS
-	OutcomeOverflow   = "overflow"     // too many connections being classified
-	OutcomeTLSError   = "tls-error"    // a TLS handshake that failed
-	OutcomeTLSOff     = "tls-disabled" // TLS on a port without a certificate
-	OutcomeProxyError = "proxy-error"  // a bad PROXY protocol header from a trusted proxy
-	OutcomeNotServed  = "not-served"   // a kind this server does not serve (its listener is closed)
-	OutcomeBacklog    = "backlog-full" // classified, but its consumer has too many waiting
+	OutcomeHTTP        = "http"
+	OutcomeHTTPS       = "https"
+	OutcomeTURNTCP     = "turn-tcp"
+	OutcomeTURNTLS     = "turn-tls"
+	OutcomeICETCP      = "ice-tcp"
+	OutcomeACME        = "acme"         // a TLS-ALPN-01 challenge, answered in the handshake
+	OutcomeUnknown     = "unknown"      // bytes that are none of the above
+	OutcomeTimeout     = "timeout"      // too slow to send its first bytes or finish TLS
+	OutcomeOverflow    = "overflow"     // too many connections being classified, the most from its own source
+	OutcomeSourceLimit = "source-limit" // its source has MaxConnsPerSource open or MaxPendingPerSource pending
+	OutcomeShed        = "shed"         // pending, closed to make room for a source that holds fewer
+	OutcomeTLSError    = "tls-error"    // a TLS handshake that failed
+	OutcomeTLSOff      = "tls-disabled" // TLS on a port without a certificate
+	OutcomeProxyError  = "proxy-error"  // a bad PROXY protocol header from a trusted proxy
+	OutcomeNotServed   = "not-served"   // a kind this server does not serve (its listener is closed)
+	OutcomeBacklog     = "backlog-full" // classified, but its consumer has too many waiting
 )
 
 // Config configures a Mux.
@@ -54,11 +60,34 @@ type Config struct {
 	// TLS terminates TLS connections; nil refuses them.
 	TLS *tls.Config
 	// ClassifyTimeout bounds the time a new connection may take to send
-	// its first bytes (and to finish TLS). Default 10 s.
+	// its first bytes (and to finish TLS) while the port is calm. Default
+	// 10 s.
 	ClassifyTimeout time.Duration
-	// MaxPending caps connections being classified at once; more are
-	// closed at once. Default 256.
+	// MinClassifyTimeout is what ClassifyTimeout shrinks to, for new and
+	// pending connections alike, as the pending count goes from half of
+	// MaxPending to MaxPending. Default 2 s: a TLS handshake and the first
+	// request take two round trips, well under a second even on a poor
+	// mobile link, so only connections held on purpose run out of it.
+	MinClassifyTimeout time.Duration
+	// MaxPending caps connections being classified at once. At the cap a
+	// new connection sheds the oldest pending one of the source with the
+	// most, or is refused if that is its own source. Default 256.
 	MaxPending int
+	// MaxPendingPerSource caps one source's connections being classified.
+	// Default 32: a browser opens at most six connections to a host at
+	// once and each is pending for a round trip or two, so even ten
+	// people behind one NAT loading the page in the same second stay far
+	// below it, while eight sources are needed to fill MaxPending.
+	MaxPendingPerSource int
+	// MaxConnsPerSource caps one source's open connections, pending or
+	// classified, until they close. Default 512. A member holds up to
+	// about 20 at a meeting's start: up to 6 HTTP keep-alive connections
+	// (idle until the HTTP idle timeout), the websocket, and for each of
+	// the two peer connections an ICE-TCP connection and TURN over TCP
+	// and TLS, plus the pre-join network check's TURN connections. A
+	// 10-person office behind one NAT address needs about 200; 512 leaves
+	// room for two or three meetings at once from one office.
+	MaxConnsPerSource int
 	// TrustedProxies lists the addresses (CIDR) of layer-4 load balancers
 	// that send a PROXY protocol header; the header is honoured only from
 	// them.
@@ -82,12 +111,17 @@ type Mux struct {
 	ln      net.Listener
 	cfg     Config
 	log     *slog.Logger
-	pending chan struct{}
+	proxied bool          // connections come with a PROXY header
+	workers chan struct{} // classification goroutines, shed ones still ending included
 	wg      sync.WaitGroup
 
-	mu         sync.Mutex
-	inProgress map[net.Conn]struct{} // being classified, for Close
-	closed     bool
+	mu       sync.Mutex
+	sources  map[netip.Prefix]*source
+	holders  map[*source]struct{} // sources with pending connections
+	npending int
+	seq      uint64
+	applied  time.Duration // no pending deadline is later than its start + applied
+	closed   bool
 }
 
 // New wraps ln. Call Serve to start accepting.
@@ -95,8 +129,18 @@ func New(ln net.Listener, cfg Config) (*Mux, error) {
 	if cfg.ClassifyTimeout <= 0 {
 		cfg.ClassifyTimeout = 10 * time.Second
 	}
+	if cfg.MinClassifyTimeout <= 0 {
+		cfg.MinClassifyTimeout = 2 * time.Second
+	}
+	cfg.MinClassifyTimeout = min(cfg.MinClassifyTimeout, cfg.ClassifyTimeout)
 	if cfg.MaxPending <= 0 {
 		cfg.MaxPending = 256
+	}
+	if cfg.MaxPendingPerSource <= 0 {
+		cfg.MaxPendingPerSource = 32
+	}
+	if cfg.MaxConnsPerSource <= 0 {
+		cfg.MaxConnsPerSource = 512
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -104,8 +148,16 @@ func New(ln net.Listener, cfg Config) (*Mux, error) {
 	if cfg.OnClassified == nil {
 		cfg.OnClassified = func(string) {}
 	}
-	m := &Mux{ln: ln, cfg: cfg, log: cfg.Logger, pending: make(chan struct{}, cfg.MaxPending), inProgress: make(map[net.Conn]struct{})}
+	m := &Mux{
+		ln: ln, cfg: cfg, log: cfg.Logger,
+		// Shed connections end at once, so twice the cap is never
+		// reached unless the machine is too busy to run them.
+		workers: make(chan struct{}, 2*cfg.MaxPending),
+		sources: make(map[netip.Prefix]*source),
+		holders: make(map[*source]struct{}),
+	}
 	if len(cfg.TrustedProxies) > 0 {
+		m.proxied = true
 		policy, err := proxyproto.TrustProxyHeaderFromRanges(cfg.TrustedProxies)
 		if err != nil {
 			return nil, fmt.Errorf("portmux: trusted proxies: %w", err)
@@ -113,11 +165,11 @@ func New(ln net.Listener, cfg Config) (*Mux, error) {
 		m.ln = &proxyproto.Listener{Listener: ln, ConnPolicy: policy, ReadHeaderTimeout: cfg.ClassifyTimeout}
 	}
 	addr := ln.Addr()
-	m.HTTP = newListener(addr)
-	m.HTTPS = newListener(addr)
-	m.TURNTCP = newListener(addr)
-	m.TURNTLS = newListener(addr)
-	m.ICETCP = newListener(addr)
+	m.HTTP = newListener(addr, cfg.MaxPending)
+	m.HTTPS = newListener(addr, cfg.MaxPending)
+	m.TURNTCP = newListener(addr, cfg.MaxPending)
+	m.TURNTLS = newListener(addr, cfg.MaxPending)
+	m.ICETCP = newListener(addr, cfg.MaxPending)
 	return m, nil
 }
 
@@ -146,19 +198,36 @@ func (m *Mux) Serve() error {
 		}
 		pause = 0
 		select {
-		case m.pending <- struct{}{}:
+		case m.workers <- struct{}{}:
 		default:
-			m.cfg.OnClassified(OutcomeOverflow)
-			_ = c.Close()
+			m.refuse(c, netip.Prefix{}, OutcomeOverflow)
+			continue
+		}
+		key, final := sourceOf(c)
+		e, refused := m.admit(c, key, final)
+		if e == nil {
+			<-m.workers
+			m.refuse(c, key, refused)
 			continue
 		}
 		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
-			defer func() { <-m.pending }()
-			m.classify(c)
+			defer func() { <-m.workers }()
+			m.classify(e)
 		}()
 	}
+}
+
+// refuse closes a connection the accept loop does not take. It names the
+// source by its key: asking a connection from a proxy for its address
+// would wait for the PROXY header.
+func (m *Mux) refuse(c net.Conn, key netip.Prefix, outcome string) {
+	if outcome != "" {
+		m.cfg.OnClassified(outcome)
+		m.log.Debug("shared port: connection refused", "remote", key, "outcome", outcome)
+	}
+	_ = c.Close()
 }
 
 // Close stops accepting, closes the sub-listeners, and ends the
@@ -167,8 +236,11 @@ func (m *Mux) Close() error {
 	err := m.ln.Close()
 	m.mu.Lock()
 	m.closed = true
-	for c := range m.inProgress {
-		_ = c.SetDeadline(time.Now()) // their reads fail at once
+	now := time.Now()
+	for src := range m.holders {
+		for _, e := range src.pending {
+			_ = e.c.SetDeadline(now) // their reads fail at once
+		}
 	}
 	m.mu.Unlock()
 	for _, l := range []*Listener{m.HTTP, m.HTTPS, m.TURNTCP, m.TURNTLS, m.ICETCP} {
@@ -178,52 +250,50 @@ func (m *Mux) Close() error {
 	return err
 }
 
-// classify reads the first bytes of c and hands it on, or closes it.
-func (m *Mux) classify(c net.Conn) {
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		_ = c.Close()
-		return
+// classify reads the first bytes of e's connection and hands it on, or
+// closes it.
+func (m *Mux) classify(e *entry) {
+	c := e.c
+	if m.proxied {
+		// RemoteAddr reads the PROXY header (within the deadline): the
+		// real client's limits apply from here.
+		if refused := m.rekey(e, sourceKey(c.RemoteAddr())); refused != "" {
+			m.reject(e, c, refused, errors.New("over its source's limit"))
+			return
+		}
 	}
-	m.inProgress[c] = struct{}{}
-	m.mu.Unlock()
-	defer func() {
-		m.mu.Lock()
-		delete(m.inProgress, c)
-		m.mu.Unlock()
-	}()
-	deadline := time.Now().Add(m.cfg.ClassifyTimeout)
-	_ = c.SetDeadline(deadline)
 	br := bufio.NewReaderSize(c, 1024)
 	head, err := br.Peek(peekLen)
 	if err != nil {
-		m.reject(c, readOutcome(err), err)
+		m.reject(e, c, readOutcome(err), err)
 		return
 	}
 	pc := &peekedConn{Conn: c, r: br}
 	switch Classify(head) {
 	case KindTLS:
-		m.terminateTLS(pc, deadline)
+		m.terminateTLS(e, pc)
 	case KindSTUN:
-		m.deliver(m.TURNTCP, pc, OutcomeTURNTCP)
+		m.deliver(e, m.TURNTCP, pc, OutcomeTURNTCP)
 	case KindRFC4571:
-		m.deliver(m.ICETCP, pc, OutcomeICETCP)
+		m.deliver(e, m.ICETCP, pc, OutcomeICETCP)
 	case KindHTTP:
-		m.deliver(m.HTTP, pc, OutcomeHTTP)
+		m.deliver(e, m.HTTP, pc, OutcomeHTTP)
 	default:
-		m.reject(c, OutcomeUnknown, fmt.Errorf("first bytes % x", head))
+		m.reject(e, c, OutcomeUnknown, fmt.Errorf("first bytes % x", head))
 	}
 }
 
-func (m *Mux) terminateTLS(c net.Conn, deadline time.Time) {
+// terminateTLS runs the handshake and reads the first decrypted bytes,
+// all within the connection's classification deadline (which the
+// pressure on the port may bring forward meanwhile).
+func (m *Mux) terminateTLS(e *entry, c net.Conn) {
 	if m.cfg.TLS == nil {
-		m.reject(c, OutcomeTLSOff, errors.New("TLS is not configured on this port"))
+		m.reject(e, c, OutcomeTLSOff, errors.New("TLS is not configured on this port"))
 		return
 	}
 	tc := tls.Server(c, m.cfg.TLS)
 	if err := tc.Handshake(); err != nil {
-		m.reject(tc, readOutcome(err, OutcomeTLSError), err)
+		m.reject(e, tc, readOutcome(err, OutcomeTLSError), err)
 		return
 	}
 	if tc.ConnectionState().NegotiatedProtocol == "acme-tls/1" {
@@ -231,36 +301,49 @@ func (m *Mux) terminateTLS(c net.Conn, deadline time.Time) {
 		// handshake.
 		m.cfg.OnClassified(OutcomeACME)
 		_ = tc.Close()
+		m.release(e)
 		return
 	}
-	_ = tc.SetDeadline(deadline)
 	br := bufio.NewReaderSize(tc, 1024)
 	head, err := br.Peek(stunHeaderPrefix)
 	if err != nil {
-		m.reject(tc, readOutcome(err), err)
+		m.reject(e, tc, readOutcome(err), err)
 		return
 	}
 	pc := &peekedConn{Conn: tc, r: br}
 	if isSTUN(head) {
-		m.deliver(m.TURNTLS, pc, OutcomeTURNTLS)
+		m.deliver(e, m.TURNTLS, pc, OutcomeTURNTLS)
 		return
 	}
-	m.deliver(m.HTTPS, pc, OutcomeHTTPS)
+	m.deliver(e, m.HTTPS, pc, OutcomeHTTPS)
 }
 
-func (m *Mux) deliver(l *Listener, c net.Conn, outcome string) {
+// deliver hands a classified connection to its listener, wrapped so that
+// closing it gives its source's slot back.
+func (m *Mux) deliver(e *entry, l *Listener, c net.Conn, outcome string) {
+	if !m.classified(e) {
+		m.reject(e, c, OutcomeShed, fmt.Errorf("%s connection", outcome))
+		return
+	}
 	_ = c.SetDeadline(time.Time{})
-	if refused := l.put(c); refused != "" {
-		m.reject(c, refused, fmt.Errorf("%s connection", outcome))
+	tc := &trackedConn{Conn: c, release: func() { m.release(e) }}
+	if refused := l.put(tc); refused != "" {
+		m.reject(e, tc, refused, fmt.Errorf("%s connection", outcome))
 		return
 	}
 	m.cfg.OnClassified(outcome)
 }
 
-func (m *Mux) reject(c net.Conn, outcome string, err error) {
+// reject closes a connection that is not handed on. One that was shed
+// counts as shed, whatever its read then failed with.
+func (m *Mux) reject(e *entry, c net.Conn, outcome string, err error) {
+	if m.wasShed(e) {
+		outcome = OutcomeShed
+	}
 	m.cfg.OnClassified(outcome)
 	m.log.Debug("shared port: connection closed", "remote", c.RemoteAddr(), "outcome", outcome, "err", err)
 	_ = c.Close()
+	m.release(e)
 }
 
 // readOutcome names why reading a connection's first bytes failed.

@@ -339,7 +339,7 @@ func TestPendingCap(t *testing.T) {
 func waitPending(t *testing.T, m *testMux, n int) {
 	t.Helper()
 	testwait.Until(t, 5*time.Second, "pending connections", func() error {
-		if got := len(m.pending); got != n {
+		if got := m.pendingCount(); got != n {
 			return fmt.Errorf("%d pending, want %d", got, n)
 		}
 		return nil

@@ -72,6 +72,19 @@ func (d *Detector) Update(level uint8, ts uint32) (speaking, changed bool) {
 // Speaking reports the current decision.
 func (d *Detector) Speaking() bool { return d.speaking }
 
+// ChangedAt is the RTP time at which the current decision took effect,
+// which is earlier than the packet that made it: while speaking, the first
+// voiced packet of the burst (MinSpeech before the decision); once stopped,
+// the last voiced packet (Hangover before it). A caller that maps RTP time
+// to wall-clock time uses it to timestamp speaking turns without the
+// detector's delay. It is zero before any voice.
+func (d *Detector) ChangedAt() uint32 {
+	if d.speaking {
+		return d.burstStart
+	}
+	return d.lastVoice
+}
+
 // since is the RTP time from earlier to now, modulo 2^32; a packet from the
 // past (reordered) counts as no time.
 func since(now, earlier uint32) uint32 {

@@ -72,24 +72,44 @@ type relayGenerator struct {
 	path string
 }
 
-var errNoTCPRelay = errors.New("turn: TCP relaying (RFC 6062) is not offered")
+var (
+	errNoTCPRelay = errors.New("turn: TCP relaying (RFC 6062) is not offered")
+	errCapacity   = errors.New("turn: the server's cap on allocations (MaxAllocations) is reached")
+)
 
 func (g *relayGenerator) Validate() error { return nil }
 
+// AllocatePacketConn makes a relay socket, within the server's cap (pion
+// answers a refusal with 508, Insufficient Capacity). The cap counts
+// sockets, reserved before they are opened, so concurrent allocations
+// cannot overshoot it.
 func (g *relayGenerator) AllocatePacketConn(conf pionturn.AllocateListenerConfig) (net.PacketConn, net.Addr, error) {
+	s, user := g.s, conf.UserID
+	s.mu.Lock()
+	if s.nrelays >= s.cfg.MaxAllocations {
+		s.mu.Unlock()
+		s.refusals.WithLabelValues(metrics.TURNRefusedCapacity).Inc()
+		s.warnCapacity()
+		return nil, nil, errCapacity
+	}
+	s.nrelays++
+	s.mu.Unlock()
 	network := "udp4"
-	if g.s.policy.media.Addr().Is6() {
+	if s.policy.media.Addr().Is6() {
 		network = "udp6"
 	}
-	conn, err := net.ListenUDP(network, &net.UDPAddr{IP: g.s.policy.media.Addr().AsSlice()})
+	conn, err := net.ListenUDP(network, &net.UDPAddr{IP: s.policy.media.Addr().AsSlice()})
 	if err != nil {
+		s.mu.Lock()
+		s.nrelays--
+		s.mu.Unlock()
 		return nil, nil, err
 	}
 	local := conn.LocalAddr().(*net.UDPAddr).AddrPort()
-	s, user := g.s, conf.UserID
 	pc := &policyConn{UDPConn: conn, policy: s.policy}
 	pc.onClose = func() {
 		s.mu.Lock()
+		s.nrelays--
 		delete(s.transports, normalize(local))
 		if relays := s.relaysOf[user]; relays != nil {
 			delete(relays, pc)

@@ -2,8 +2,10 @@
 // UDP on its own port, and over TCP and TLS on the shared port (the portmux
 // hands over those connections). It is not an open relay: an allocation
 // can exchange packets with the SFU's own media socket and nothing else.
-// Credentials are per participant, HMAC-signed and time-limited, and each
-// participant has an allocation quota.
+// Credentials are per participant, HMAC-signed and time-limited, and stop
+// working when the participant leaves (Revoke). Allocations are capped per
+// participant, per client address and for the whole server, since each
+// holds a UDP port and file descriptors.
 package turn
 
 import (
@@ -16,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +28,9 @@ import (
 	pionturn "github.com/pion/turn/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"piiri/internal/clock"
 	"piiri/internal/pionlog"
+	"piiri/internal/ratelimit"
 	"piiri/metrics"
 )
 
@@ -58,6 +63,22 @@ type Config struct {
 	RefreshGrace  time.Duration
 	// MaxAllocationsPerUser caps one participant's allocations.
 	MaxAllocationsPerUser int
+	// MaxAllocations caps the allocations of everyone together: each
+	// holds a UDP port and a file descriptor, two over TCP or TLS.
+	// Default 2048: a browser allocates once per TURN URL (UDP, TCP,
+	// TLS) for each of its two peer connections, 6 per participant; a
+	// full room of 11 holds 66, so 2048 is some 30 full rooms, more than
+	// one piiri forwards media for, with room for network checks.
+	MaxAllocations int
+	// MaxAllocationsPerSource caps the allocations made from one client
+	// address (an IPv4 address or an IPv6 /64), so that one host cannot
+	// take MaxAllocations for itself, however many credentials it holds.
+	// Default 256: 6 per member plus the pre-join check's 3 for some 25
+	// people behind one office NAT.
+	MaxAllocationsPerSource int
+	// Clock tells the time for credentials and revocations; nil is the
+	// real clock.
+	Clock clock.Clock
 
 	// Logger receives our logs and pion's (lowered one level).
 	Logger  *slog.Logger
@@ -71,12 +92,25 @@ type Server struct {
 	server *pionturn.Server
 	policy *peerPolicy
 
-	mu         sync.Mutex
-	perUser    map[string]int                      // allocations per participant
-	transports map[netip.AddrPort]string           // relay socket address -> path (metrics.PathTURN*)
-	relaysOf   map[string]map[*policyConn]struct{} // relay sockets per participant
+	mu          sync.Mutex
+	perUser     map[string]int                      // allocations per participant
+	perSource   map[netip.Prefix]int                // allocations per client address
+	nrelays     int                                 // relay sockets open or being opened
+	transports  map[netip.AddrPort]string           // relay socket address -> path (metrics.PathTURN*)
+	relaysOf    map[string]map[*policyConn]struct{} // relay sockets per participant
+	revoked     map[string]time.Time                // participants who left -> until when they are refused
+	revocations []revocation                        // the same, oldest first, to forget them
+
+	capWarned time.Time // when the cap was last reported in the log
 
 	authFailures prometheus.Counter
+	refusals     *prometheus.CounterVec
+}
+
+// revocation is a participant whose credentials are refused until a time.
+type revocation struct {
+	id    string
+	until time.Time
 }
 
 // New starts serving on the configured listeners.
@@ -96,6 +130,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxAllocationsPerUser <= 0 {
 		cfg.MaxAllocationsPerUser = 8
 	}
+	if cfg.MaxAllocations <= 0 {
+		cfg.MaxAllocations = 2048
+	}
+	if cfg.MaxAllocationsPerSource <= 0 {
+		cfg.MaxAllocationsPerSource = 256
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
 	if len(cfg.Secret) == 0 {
 		cfg.Secret = make([]byte, 32)
 		_, _ = rand.Read(cfg.Secret)
@@ -111,9 +154,12 @@ func New(cfg Config) (*Server, error) {
 		log:          cfg.Logger,
 		policy:       newPeerPolicy(cfg.Peers, cfg.Media, cfg.Metrics),
 		perUser:      make(map[string]int),
+		perSource:    make(map[netip.Prefix]int),
 		transports:   make(map[netip.AddrPort]string),
 		relaysOf:     make(map[string]map[*policyConn]struct{}),
+		revoked:      make(map[string]time.Time),
 		authFailures: cfg.Metrics.TURNAuthFailures,
+		refusals:     cfg.Metrics.TURNRefusals,
 	}
 	sc := pionturn.ServerConfig{
 		Realm:         cfg.Realm,
@@ -165,7 +211,7 @@ func (s *Server) Close() error {
 // "expiry:participant" with an HMAC-SHA1 password.
 func (s *Server) CredentialsFor(participantID string, ttl time.Duration) (username, password string) {
 	ttl = min(ttl, s.cfg.CredentialTTL)
-	username = strconv.FormatInt(time.Now().Add(ttl).Unix(), 10) + ":" + participantID
+	username = strconv.FormatInt(s.cfg.Clock.Now().Add(ttl).Unix(), 10) + ":" + participantID
 	return username, s.password(username)
 }
 
@@ -177,7 +223,8 @@ func (s *Server) password(username string) string {
 
 // authenticate checks a request's credentials. New allocations need
 // credentials that have not expired; requests that keep an existing
-// allocation alive get RefreshGrace more.
+// allocation alive get RefreshGrace more. A participant who has left gets
+// nothing.
 func (s *Server) authenticate(ra *pionturn.RequestAttributes) (string, []byte, bool) {
 	expiry, user, ok := strings.Cut(ra.Username, ":")
 	exp, err := strconv.ParseInt(expiry, 10, 64)
@@ -190,9 +237,15 @@ func (s *Server) authenticate(ra *pionturn.RequestAttributes) (string, []byte, b
 	if ra.Method != stun.MethodAllocate {
 		limit = limit.Add(s.cfg.RefreshGrace)
 	}
-	if time.Now().After(limit) {
+	now := s.cfg.Clock.Now()
+	if now.After(limit) {
 		s.authFailures.Inc()
 		s.log.Debug("expired TURN credentials", "remote", ra.SrcAddr, "method", ra.Method)
+		return "", nil, false
+	}
+	if s.isRevoked(user, now) {
+		s.refusals.WithLabelValues(metrics.TURNRefusedRevoked).Inc()
+		s.log.Debug("TURN credentials of a participant who left", "remote", ra.SrcAddr, "method", ra.Method)
 		return "", nil, false
 	}
 	// The key derives from the expected password: a forged username or
@@ -201,40 +254,124 @@ func (s *Server) authenticate(ra *pionturn.RequestAttributes) (string, []byte, b
 }
 
 // quota gets the user ID authenticate returned (the participant), not the
-// TURN username.
-func (s *Server) quota(user, _ string, _ net.Addr) bool {
+// TURN username. A refusal is answered with 486 (Allocation Quota
+// Reached). The server-wide cap is kept where relay sockets are made.
+func (s *Server) quota(user, _ string, src net.Addr) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.perUser[user] < s.cfg.MaxAllocationsPerUser
+	switch {
+	case s.perUser[user] >= s.cfg.MaxAllocationsPerUser:
+		s.refusals.WithLabelValues(metrics.TURNRefusedQuota).Inc()
+		return false
+	case s.perSource[sourceKey(src)] >= s.cfg.MaxAllocationsPerSource:
+		s.refusals.WithLabelValues(metrics.TURNRefusedSource).Inc()
+		s.log.Debug("TURN allocations per address reached", "remote", src)
+		return false
+	}
+	return true
+}
+
+// sourceKey is the key of a client address for the per-address cap.
+func sourceKey(a net.Addr) netip.Prefix {
+	var ip netip.Addr
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		ip, _ = netip.AddrFromSlice(a.IP)
+	case *net.TCPAddr:
+		ip, _ = netip.AddrFromSlice(a.IP)
+	case nil:
+	default:
+		if ap, err := netip.ParseAddrPort(a.String()); err == nil {
+			ip = ap.Addr()
+		}
+	}
+	if !ip.IsValid() {
+		return netip.Prefix{}
+	}
+	return ratelimit.Source(ip)
 }
 
 func (s *Server) allocationCreated(src, _ net.Addr, _, userID, _ string, relay net.Addr, _ int) {
 	s.mu.Lock()
 	s.perUser[userID]++
+	s.perSource[sourceKey(src)]++
 	s.mu.Unlock()
 	s.cfg.Metrics.TURNAllocations.Inc()
-	s.log.Debug("TURN allocation", "participant", userID, "client", src, "relay", relay)
+	s.log.Debug("TURN allocation", "participant", userID, "remote", src, "relay", relay)
 }
 
-func (s *Server) allocationDeleted(_, _ net.Addr, _, userID, _ string) {
+func (s *Server) allocationDeleted(src, _ net.Addr, _, userID, _ string) {
 	s.mu.Lock()
 	if s.perUser[userID]--; s.perUser[userID] <= 0 {
 		delete(s.perUser, userID)
+	}
+	key := sourceKey(src)
+	if s.perSource[key]--; s.perSource[key] <= 0 {
+		delete(s.perSource, key)
 	}
 	s.mu.Unlock()
 	s.cfg.Metrics.TURNAllocations.Dec()
 }
 
-// Revoke closes every relay socket of a participant who has left the
-// room. A client that vanishes (a closed laptop) never deallocates, and
-// its allocations would otherwise hold sockets until they expire.
+// Revoke is for a participant who has left the room: its credentials are
+// refused from now on, and every relay socket it has is closed. A client
+// that vanishes (a closed laptop) never deallocates, and its allocations
+// would otherwise hold sockets until they expire. The refusal is
+// remembered for CredentialTTL, the longest any of its credentials can
+// still allow a new allocation, and then forgotten, so the memory it
+// takes is bounded by the participants who leave within that time.
 func (s *Server) Revoke(participantID string) {
+	now := s.cfg.Clock.Now()
+	until := now.Add(s.cfg.CredentialTTL)
 	s.mu.Lock()
+	s.forgetRevocationsLocked(now)
+	s.revoked[participantID] = until
+	s.revocations = append(s.revocations, revocation{id: participantID, until: until})
 	conns := s.relaysOf[participantID]
 	delete(s.relaysOf, participantID)
 	s.mu.Unlock()
 	for c := range conns {
 		_ = c.Close() // the allocation's read loop ends with it
+	}
+}
+
+// warnCapacity says in the log, at most once a minute, that allocations
+// are being refused for the server's cap (each one is counted in
+// metrics).
+func (s *Server) warnCapacity() {
+	now := s.cfg.Clock.Now()
+	s.mu.Lock()
+	quiet := now.Sub(s.capWarned) < time.Minute
+	if !quiet {
+		s.capWarned = now
+	}
+	s.mu.Unlock()
+	if !quiet {
+		s.log.Warn("TURN allocations refused: the server's cap on allocations is reached", "max_allocations", s.cfg.MaxAllocations)
+	}
+}
+
+// isRevoked reports whether the participant has left.
+func (s *Server) isRevoked(participantID string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forgetRevocationsLocked(now)
+	_, ok := s.revoked[participantID]
+	return ok
+}
+
+// forgetRevocationsLocked drops the revocations whose credentials have
+// all expired by now.
+func (s *Server) forgetRevocationsLocked(now time.Time) {
+	n := 0
+	for ; n < len(s.revocations) && !s.revocations[n].until.After(now); n++ {
+		r := s.revocations[n]
+		if s.revoked[r.id].Equal(r.until) { // not revoked again since
+			delete(s.revoked, r.id)
+		}
+	}
+	if n > 0 {
+		s.revocations = slices.Delete(s.revocations, 0, n)
 	}
 }
 

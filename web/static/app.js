@@ -1,8 +1,9 @@
-// piiri browser client: the entry point. It reads the room link, runs the
-// pre-join page, and hands over to the meeting. No build step; standard
-// APIs only, so every current browser runs it as it is.
-import { apply, has, lang, setLang, t } from './i18n.js';
-import { checkNetwork } from './netcheck.js';
+// piiri browser client: the entry point. It reads the room link, checks
+// it (room name, room key) and the network, runs the pre-join page, and
+// hands over to the meeting. No build step; standard APIs only, so every
+// current browser runs it as it is.
+import { LANGUAGES, apply, has, init as initI18n, lang, setLang, show } from './i18n.js';
+import { askServer, probeServers } from './netcheck.js';
 import { Prejoin } from './prejoin.js';
 import { RoomView } from './room.js';
 import { ENDED_REASONS, Session } from './session.js';
@@ -14,41 +15,62 @@ const room = params.get('room') || '';
 const key = new URLSearchParams(location.hash.slice(1)).get('key') || '';
 const NAME_KEY = 'piiri.name';
 
+// The limits of signaling/PROTOCOL.md ("join"), checked here so that a
+// broken link is explained before the person presses Join.
+const MAX_ROOM_CHARS = 64;
+const MAX_NAME_CHARS = 64;
+const MAX_KEY_BYTES = 256;
+const CONTROL = /\p{Cc}/u; // what the server calls a control character
+
 // For the console and for the end-to-end tests, which read getStats() from
 // the session's peer connections and the join-to-first-frame timing.
-window.piiri = { timing: {}, session: null, statusLog: [] };
+// ready is true once the page is set up (Join works, if it can).
+window.piiri = { timing: {}, session: null, statusLog: [], ready: false };
+
+let linkProblem = null; // why this link cannot join, as {key, params}
 
 function init() {
+  const menu = $('lang');
+  menu.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => {
+    const o = new Option(name, code);
+    o.lang = code;
+    return o;
+  }));
+  menu.value = lang();
+  menu.addEventListener('change', (e) => setLang(e.target.value));
   apply(document);
-  document.title = t('prejoin.title');
-  $('lang').value = lang();
-  $('lang').addEventListener('change', (e) => {
-    setLang(e.target.value);
-    document.title = t($('room').hidden ? 'prejoin.title' : 'room.title');
-    renderRoomLabel();
-  });
-  renderRoomLabel();
-  const message = $('device-message');
-  if (!room) {
-    message.textContent = t('prejoin.noRoom');
-    message.classList.add('problem');
+  if (room) show($('room-label'), 'prejoin.room', { room });
+  linkProblem = checkLink();
+  if (linkProblem) {
+    showJoinMessage(linkProblem.key, linkProblem.params);
     $('join-button').disabled = true;
-    return;
   }
+  // The key and the network are checked even for a broken link: the
+  // person can tell whoever sent it what works.
+  const checked = checkServer();
+  if (linkProblem) return;
   if (!window.RTCPeerConnection || !navigator.mediaDevices?.getUserMedia) {
-    message.textContent = t('prejoin.unsupported');
-    message.classList.add('problem');
+    showJoinMessage('prejoin.unsupported');
     $('join-button').disabled = true;
     return;
   }
   try { $('name').value = localStorage.getItem(NAME_KEY) || ''; } catch { /* private mode */ }
-  const prejoin = new Prejoin(document);
-  prejoin.start();
-  showNetwork();
+  $('name').addEventListener('input', () => showNameError(null));
+  // No camera for a link that cannot join. The answer comes from the
+  // server that served the page, so the camera starts a moment later.
+  const prejoin = checked.then((status) => {
+    if (status === 'unauthorized') return null;
+    const p = new Prejoin(document);
+    p.start();
+    return p;
+  });
   $('join-form').addEventListener('submit', (e) => {
     e.preventDefault();
     join(prejoin);
   });
+  // Join is disabled in the page until now: pressed before, it would
+  // have sent the form off as a plain web form.
+  $('join-button').disabled = false;
   // Leaving the page leaves the meeting at once: the others do not wait
   // out the resume grace period for someone who is not coming back.
   addEventListener('pagehide', () => window.piiri.session?.leave());
@@ -56,33 +78,97 @@ function init() {
   addEventListener('pageshow', (e) => { if (e.persisted && window.piiri.session) location.reload(); });
 }
 
-// showNetwork runs the network check beside the device check; joining
-// does not wait for it.
-async function showNetwork() {
+// checkLink says what is wrong with the link's room name or key, if
+// anything the server would refuse.
+function checkLink() {
+  if (!room) return { key: 'prejoin.noRoom' };
+  if ([...room].length > MAX_ROOM_CHARS) return { key: 'link.roomTooLong', params: { max: MAX_ROOM_CHARS } };
+  if (CONTROL.test(room)) return { key: 'link.roomInvalid' };
+  if (new TextEncoder().encode(key).length > MAX_KEY_BYTES) return { key: 'link.wrongKey' };
+  return null;
+}
+
+// checkServer asks the server for the network check, which checks the
+// room key too, and resolves to the answer's status; the check itself
+// then runs beside the device check, and joining does not wait for it.
+// Rate limited, it asks again when the server says.
+async function checkServer() {
+  const answer = await askServer(key);
+  if (answer.status === 'rate_limited') {
+    if (!linkProblem) showJoinMessage('link.rateLimited');
+    setTimeout(checkServer, answer.retryAfterMs);
+    return answer.status;
+  }
+  if ($('join-message').dataset.i18n === 'link.rateLimited') showJoinMessage(null);
+  if (answer.status === 'unauthorized') {
+    if (!linkProblem) {
+      linkProblem = { key: key ? 'link.wrongKey' : 'link.noKey' };
+      showJoinMessage(linkProblem.key);
+      $('join-button').disabled = true;
+    }
+    // Without the key nothing can be checked; "checking" would never end.
+    showNet(null);
+    return answer.status;
+  }
+  if (answer.status === 'ok') probeServers(answer.servers).then(showNet);
+  else showNet('unknown');
+  return answer.status;
+}
+
+function showNet(result) {
   const el = $('net-status');
-  const result = await checkNetwork(key);
-  el.dataset.result = result;
-  el.dataset.i18n = `net.${result}`;
-  el.textContent = t(el.dataset.i18n);
+  el.dataset.result = result || 'none';
+  show(el, result && `net.${result}`);
+  el.hidden = !result;
   el.classList.toggle('problem', result === 'blocked');
 }
 
-function renderRoomLabel() {
-  $('room-label').textContent = room ? t('prejoin.room', { room }) : '';
+// showJoinMessage shows (or, without a key, hides) the red message beside
+// the Join button: why joining is not possible or did not work.
+function showJoinMessage(msgKey, msgParams) {
+  const el = $('join-message');
+  show(el, msgKey, msgParams);
+  el.hidden = !msgKey;
 }
 
-async function join(prejoin) {
+// showNameError shows (or hides) the message on the name field itself.
+function showNameError(msgKey) {
+  const input = $('name');
+  const el = $('name-error');
+  show(el, msgKey);
+  el.hidden = !msgKey;
+  if (msgKey) {
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', 'name-error name-hint');
+  } else {
+    input.removeAttribute('aria-invalid');
+    input.setAttribute('aria-describedby', 'name-hint');
+  }
+}
+
+// nameProblem checks the name as the server will: trimmed, 1–64
+// characters, no control characters.
+function nameProblem(name) {
+  if (!name) return 'prejoin.nameMissing';
+  if ([...name].length > MAX_NAME_CHARS || CONTROL.test(name)) return 'prejoin.nameInvalid';
+  return null;
+}
+
+async function join(prejoinReady) {
+  const prejoin = await prejoinReady;
+  if (linkProblem || !prejoin) return;
   const name = $('name').value.trim();
-  if (!name) {
-    $('name').setAttribute('aria-invalid', 'true');
+  const problem = nameProblem(name);
+  showNameError(problem);
+  if (problem) {
     $('name').focus();
     return;
   }
-  $('name').removeAttribute('aria-invalid');
   try { localStorage.setItem(NAME_KEY, name); } catch { /* private mode */ }
   const button = $('join-button');
   button.disabled = true;
-  button.textContent = t('prejoin.joining');
+  show(button, 'prejoin.joining');
+  showJoinMessage(null);
   window.piiri.timing.joinClicked = performance.now();
 
   const local = await prejoin.finish();
@@ -95,12 +181,14 @@ async function join(prejoin) {
     console.warn('piiri: join', err.code, err.message);
     session.teardown();
     button.disabled = false;
-    button.textContent = t('prejoin.join');
-    // In the person's language, by code; the server's message is English
-    // and meant for developers.
-    const message = $('device-message');
-    message.textContent = t(has(`error.${err.code}`) ? `error.${err.code}` : 'error.generic');
-    message.classList.add('problem');
+    show(button, 'prejoin.join');
+    const why = joinError(err);
+    if (why === 'prejoin.nameInvalid') {
+      showNameError(why);
+      $('name').focus();
+    } else {
+      showJoinMessage(why);
+    }
     prejoin.startMeter();
     return;
   }
@@ -114,13 +202,26 @@ async function join(prejoin) {
   await session.publish({ mic: local.mic, camera: local.camera }).catch((err) => console.warn('piiri: publish', err));
 }
 
+// joinError is the message key for a failed join, in the person's
+// language by code; the server's message is English and meant for
+// developers, and only tells which field it did not accept.
+function joinError(err) {
+  if (err.code === 'unauthorized') return key ? 'link.wrongKey' : 'link.noKey';
+  if (err.code === 'invalid_field' && /"room"/.test(err.message)) return 'link.roomInvalid';
+  if (err.code === 'invalid_field' && /"name"/.test(err.message)) return 'prejoin.nameInvalid';
+  return has(`error.${err.code}`) ? `error.${err.code}` : 'error.generic';
+}
+
 function ended(reason) {
   $('room').hidden = true;
   $('ended').hidden = false;
   document.body.classList.remove('in-room');
-  $('ended-reason').textContent = t(`ended.${ENDED_REASONS.includes(reason) ? reason : 'left'}`);
+  show(document.querySelector('title'), 'room.endedTitle');
+  show($('ended-reason'), `ended.${ENDED_REASONS.includes(reason) ? reason : 'left'}`);
   $('rejoin').onclick = () => location.reload();
   $('rejoin').focus();
 }
 
+await initI18n();
 init();
+window.piiri.ready = true;

@@ -3,7 +3,7 @@
 // pick devices and turn either off, and says in plain words what to do
 // when a device is missing or not allowed. Joining stays possible without
 // any device (listen-only).
-import { t } from './i18n.js';
+import { show } from './i18n.js';
 
 const VIDEO = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } };
 
@@ -26,13 +26,10 @@ export class Prejoin {
     this.micOn = true;
     this.cameraOn = true;
     this.cameraBusy = null; // the camera change under way, if any
-    this.messageKey = 'prejoin.starting';
-    this.messageParams = {};
     this.el.mic.addEventListener('click', () => this.toggleMic());
     this.el.camera.addEventListener('click', () => this.toggleCamera());
     this.el.micSelect.addEventListener('change', () => this.switchDevice('audio'));
     this.el.cameraSelect.addEventListener('change', () => this.switchDevice('video'));
-    document.addEventListener('piiri:lang', () => this.renderMessage());
   }
 
   // start acquires the devices; ready settles when that is done, so a
@@ -72,14 +69,11 @@ export class Prejoin {
     };
   }
 
+  // say shows the state of the devices in words.
   say(key, params = {}, problem = false) {
-    this.messageKey = key;
-    this.messageParams = params;
+    show(this.el.message, key, params);
     this.el.message.classList.toggle('problem', problem);
-    this.renderMessage();
   }
-
-  renderMessage() { this.el.message.textContent = t(this.messageKey, this.messageParams); }
 
   toggleMic() {
     if (!this.micTrack) return;
@@ -145,10 +139,12 @@ export class Prejoin {
     this.startMeter();
   }
 
+  // renderToggles shows each device on or off, the buttons labelled
+  // with what a press does.
   renderToggles() {
-    this.el.mic.setAttribute('aria-pressed', String(this.micOn && !!this.micTrack));
+    renderToggle(this.el.mic, this.micOn && !!this.micTrack, this.micTrack ? ['control.mute', 'control.unmute'] : ['control.noMicrophone', 'control.noMicrophone']);
     this.el.mic.disabled = !this.micTrack;
-    this.el.camera.setAttribute('aria-pressed', String(this.cameraOn));
+    renderToggle(this.el.camera, this.cameraOn, ['control.cameraOff', 'control.cameraOn']);
   }
 
   showPreview() {
@@ -161,8 +157,16 @@ export class Prejoin {
     try { devices = await navigator.mediaDevices.enumerateDevices(); } catch { return; }
     const fill = (select, kind, current) => {
       const list = devices.filter((d) => d.kind === kind && d.deviceId);
-      select.replaceChildren(...list.map((d, i) => new Option(d.label || `${t('prejoin.default')} ${i + 1}`, d.deviceId)));
-      if (list.length === 0) select.append(new Option(t('prejoin.default'), ''));
+      select.replaceChildren(...list.map((d, i) => {
+        const o = new Option(d.label, d.deviceId);
+        if (!d.label) show(o, 'prejoin.defaultN', { n: i + 1 });
+        return o;
+      }));
+      if (list.length === 0) {
+        const o = new Option('', '');
+        show(o, 'prejoin.default');
+        select.append(o);
+      }
       if (current) select.value = current;
       select.disabled = list.length < 2;
     };
@@ -204,6 +208,14 @@ export class Prejoin {
     this.meter = null;
     this.el.level.value = 0;
   }
+}
+
+// renderToggle shows a microphone or camera button on or off (data-on,
+// styled red and slashed when off), its label saying what a press does:
+// labels is [the label when on, the label when off].
+export function renderToggle(button, on, labels) {
+  button.dataset.on = String(on);
+  show(button.querySelector('.label'), labels[on ? 0 : 1]);
 }
 
 // acquire gets a microphone and/or camera track, falling back to whatever

@@ -1,9 +1,10 @@
 // RoomView: the meeting page. A tile per participant (name, microphone-off
 // mark, speaking highlight, avatar when the camera is off), a large tile
-// per screen share, the controls, and the reconnecting banner. It renders
+// per screen share of the others (the sharer sees a notice instead of
+// their own screen), the controls, and the reconnecting banner. It renders
 // what the Session reports and turns button presses into Session calls.
-import { t } from './i18n.js';
-import { acquire } from './prejoin.js';
+import { label, show, t } from './i18n.js';
+import { acquire, renderToggle } from './prejoin.js';
 
 const GAP = 8;
 
@@ -24,11 +25,12 @@ export class RoomView {
       camera: doc.getElementById('ctl-camera'),
       screen: doc.getElementById('ctl-screen'),
       leave: doc.getElementById('ctl-leave'),
+      sharing: doc.getElementById('sharing'),
+      title: doc.querySelector('title'),
     };
     this.tiles = new Map(); // participant id (or 'self') -> tile
-    this.screens = new Map(); // participant id (or 'self') -> tile
+    this.screens = new Map(); // participant id -> tile of their screen share
     this.byMid = new Map(); // subscriber mid -> {tile, track}
-    this.speaking = new Set();
     this.screenTrack = null;
     this.watched = new WeakSet(); // remote video tracks whose mute events re-render
     this.cameraBusy = false;
@@ -42,8 +44,8 @@ export class RoomView {
     s.addEventListener('track', (e) => this.onTrack(e.detail));
     s.addEventListener('trackremoved', (e) => this.onTrackRemoved(e.detail));
     s.addEventListener('speaking', (e) => this.onSpeaking(e.detail));
-    s.addEventListener('joined', (e) => this.announce(t('room.joinedAnnounce', { name: e.detail.participant.name })));
-    s.addEventListener('left', (e) => this.announce(t('room.leftAnnounce', { name: e.detail.participant.name })));
+    s.addEventListener('joined', (e) => this.announce('room.joinedAnnounce', { name: e.detail.participant.name }));
+    s.addEventListener('left', (e) => this.announce('room.leftAnnounce', { name: e.detail.participant.name }));
     s.addEventListener('status', (e) => this.onStatus(e.detail));
     this.el.mic.addEventListener('click', () => this.toggleMic());
     this.el.camera.addEventListener('click', () => this.toggleCamera());
@@ -74,11 +76,21 @@ export class RoomView {
     const cap = this.doc.createElement('figcaption');
     const name = this.doc.createElement('span');
     name.className = 'name';
+    cap.append(name);
+    // "(you)" apart from the name, so that a long name is cut short
+    // rather than the mark.
+    if (self) {
+      const you = this.doc.createElement('span');
+      you.className = 'you';
+      show(you, 'room.youMark');
+      cap.append(you);
+    }
     const micOff = this.doc.createElement('span');
     micOff.className = 'mic-off';
     micOff.setAttribute('role', 'img');
+    label(micOff, 'room.micOff');
     micOff.innerHTML = '<svg aria-hidden="true" viewBox="0 0 24 24"><use href="#i-mic"/><path class="slash" d="M3 3l18 18"/></svg>';
-    cap.append(name, micOff);
+    cap.append(micOff);
     fig.append(video, avatar, cap);
     const tile = { key, fig, video, name, avatar, micOff, stream: new MediaStream(), self, screen };
     video.srcObject = tile.stream;
@@ -108,7 +120,7 @@ export class RoomView {
       if (key !== 'self' && !s.participants.has(key)) this.removeTile(this.tiles, key);
     }
     for (const key of [...this.screens.keys()]) {
-      if (key !== 'self' && !s.participants.has(key)) this.removeTile(this.screens, key);
+      if (!s.participants.has(key)) this.removeTile(this.screens, key);
     }
     for (const p of s.participants.values()) {
       if (!this.tiles.has(p.id)) this.addTile(p.id);
@@ -121,36 +133,34 @@ export class RoomView {
   // changes and when the language changes.
   renderText() {
     const s = this.session;
-    document.title = t('room.title');
-    this.el.heading.textContent = t('room.heading', { room: s.room });
+    show(this.el.title, 'room.title');
+    show(this.el.heading, 'room.heading', { room: s.room });
     for (const [key, tile] of this.tiles) {
       const self = key === 'self';
       const p = self ? { name: s.name, audioMuted: !this.local.micOn, videoMuted: !this.local.cameraOn } : s.participants.get(key);
       if (!p) continue;
-      const label = self ? t('room.you', { name: p.name }) : p.name;
-      tile.name.textContent = label;
+      const name = self ? t('room.you', { name: p.name }) : p.name;
+      tile.name.textContent = p.name;
       tile.avatar.firstChild.textContent = initials(p.name);
       // A remote track is muted until its frames arrive: show the avatar
       // until then rather than an empty tile.
       const hasVideo = tile.stream.getVideoTracks().some((tr) => tr.readyState === 'live' && (self || !tr.muted));
       tile.fig.classList.toggle('video-off', p.videoMuted || !hasVideo);
       tile.fig.classList.toggle('audio-muted', !!p.audioMuted);
-      tile.micOff.setAttribute('aria-label', t('room.micOff'));
-      const speaking = this.speaking.has(self ? s.id : key);
+      const speaking = s.speaking.has(self ? s.id : key);
       tile.fig.classList.toggle('speaking', speaking);
-      tile.fig.setAttribute('aria-label', [label, p.audioMuted && t('room.micOff'), (p.videoMuted || !hasVideo) && t('room.cameraOff'), speaking && t('room.speaking')].filter(Boolean).join(', '));
+      tile.fig.setAttribute('aria-label', [name, p.audioMuted && t('room.micOff'), (p.videoMuted || !hasVideo) && t('room.cameraOff'), speaking && t('room.speaking')].filter(Boolean).join(', '));
     }
     for (const [key, tile] of this.screens) {
-      const p = key === 'self' ? null : s.participants.get(key);
-      tile.name.textContent = p ? t('room.screenOf', { name: p.name }) : t('room.yourScreen');
+      const p = s.participants.get(key);
+      if (!p) continue;
+      tile.name.textContent = t('room.screenOf', { name: p.name });
       tile.fig.setAttribute('aria-label', tile.name.textContent);
     }
     const n = s.participants.size + 1;
-    const count = n === 1 ? t('room.alone') : t('room.count', { n });
-    // A live region: rewrite it only when it changes, or screen readers
-    // repeat it at every speaking highlight.
-    if (this.el.count.textContent !== count) this.el.count.textContent = count;
-    if (this.bannerKey) this.el.banner.textContent = t(this.bannerKey);
+    // A live region: show() rewrites it only when it changes, or screen
+    // readers would repeat it at every speaking highlight.
+    if (n === 1) show(this.el.count, 'room.alone'); else show(this.el.count, 'room.count', { n });
   }
 
   onTrack({ mid, participantId, source, track }) {
@@ -201,10 +211,7 @@ export class RoomView {
     });
   }
 
-  onSpeaking({ participantId, speaking }) {
-    if (speaking) this.speaking.add(participantId); else this.speaking.delete(participantId);
-    this.renderText();
-  }
+  onSpeaking() { this.renderText(); }
 
   // layout sizes the tiles so they fill the grid as well as 16:9 tiles
   // can, from one tile to eleven, on a laptop or a phone held upright.
@@ -224,10 +231,13 @@ export class RoomView {
 
   // --- controls -------------------------------------------------------
 
+  // renderControls shows the microphone and camera on or off, and each
+  // button's label says what a press does.
   renderControls() {
-    this.el.mic.setAttribute('aria-pressed', String(this.local.micOn));
-    this.el.camera.setAttribute('aria-pressed', String(this.local.cameraOn));
-    this.el.screen.setAttribute('aria-pressed', String(!!this.screenTrack));
+    renderToggle(this.el.mic, this.local.micOn, this.local.mic ? ['control.mute', 'control.unmute'] : ['control.noMicrophone', 'control.noMicrophone']);
+    renderToggle(this.el.camera, this.local.cameraOn, ['control.cameraOff', 'control.cameraOn']);
+    renderToggle(this.el.screen, !!this.screenTrack, ['control.stopSharing', 'control.share']);
+    this.el.sharing.hidden = !this.screenTrack;
   }
 
   toggleMic() {
@@ -297,13 +307,11 @@ export class RoomView {
     track.contentHint = 'detail';
     this.screenTrack = track;
     track.addEventListener('ended', () => this.stopScreen()); // stopped from the browser's own bar
-    const tile = this.addTile('self', { screen: true });
-    tile.stream.addTrack(track);
-    tile.video.srcObject = tile.stream;
-    this.el.stage.hidden = false;
+    // The sharer's own screen is not shown: a picture of the screen on
+    // the screen repeats itself into a hall of mirrors. A notice says it
+    // is being shared.
+    this.announce('room.sharing');
     this.renderControls();
-    this.renderText();
-    this.layout();
     try {
       await this.session.startScreen(track);
     } catch (err) {
@@ -317,10 +325,8 @@ export class RoomView {
     if (!this.screenTrack) return;
     this.screenTrack.stop();
     this.screenTrack = null;
-    this.removeTile(this.screens, 'self');
-    this.el.stage.hidden = this.screens.size === 0;
+    this.announce('room.sharingStopped');
     this.renderControls();
-    this.layout();
     await this.session.stopScreen().catch((err) => console.warn('piiri: screen', err));
   }
 
@@ -345,20 +351,20 @@ export class RoomView {
 
   showBanner(key) {
     clearTimeout(this.bannerTimer);
-    this.bannerKey = key;
-    this.el.banner.textContent = t(key);
+    show(this.el.banner, key);
     this.el.banner.hidden = false;
   }
 
   flash(key) {
     this.showBanner(key);
     this.bannerTimer = setTimeout(() => {
-      this.bannerKey = null;
+      show(this.el.banner, null);
       this.el.banner.hidden = true;
     }, 4000);
   }
 
-  announce(text) { this.el.announcer.textContent = text; }
+  // announce tells screen-reader users of something they cannot see.
+  announce(key, params) { show(this.el.announcer, key, params); }
 }
 
 function initials(name) {

@@ -11,7 +11,7 @@
 //   joined        {participant} / left {participant, reason}
 //   track         {mid, participantId, source, kind, track, stream}
 //   trackremoved  {mid, participantId, source, kind}
-//   speaking      {participantId, speaking}
+//   speaking      {participantId, speaking}  this.speaking changed
 
 const PROTOCOL_VERSION = 1;
 const PING_INTERVAL_MS = 10000; // app-level keepalive: a silent drop is noticed within 15 s
@@ -24,7 +24,7 @@ const PUBLISHER_DISCONNECTED_RESTART_MS = 4000;
 // errors that retrying cannot cure. The page has an ended.<reason> string
 // for each; every other reason is reconnected (PROTOCOL.md, "How a
 // connection ends").
-export const ENDED_REASONS = ['left', 'resumed_elsewhere', 'room_full', 'unauthorized'];
+export const ENDED_REASONS = ['left', 'resumed_elsewhere', 'joined_elsewhere', 'room_full', 'unauthorized'];
 
 const noSources = () => ({ mic: null, camera: null, screen: null });
 
@@ -46,7 +46,11 @@ export class Session extends EventTarget {
     this.videoMuted = videoMuted;
     this.url = url || `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
     this.id = null;
-    this.participants = new Map(); // everyone else: id -> {id, name, audioMuted, videoMuted}
+    this.participants = new Map(); // everyone else: id -> {id, name, audioMuted, videoMuted, speaking}
+    // Who is speaking now, by participant id (this one's too): from the
+    // speaking messages, and from the participant objects, which say so
+    // for someone who was speaking before this client joined.
+    this.speaking = new Set();
     this.state = 'idle';
     this.ws = null;
     this.live = false; // this.ws has joined: messages other than join may go out
@@ -249,10 +253,12 @@ export class Session extends EventTarget {
       case 'candidate': await this.onCandidate(msg); break;
       case 'participant_joined':
         this.participants.set(msg.participant.id, msg.participant);
+        this.noteSpeaking(msg.participant);
         this.emit('joined', { participant: msg.participant });
         this.emit('participants');
         break;
       case 'participant_updated':
+        this.noteSpeaking(msg.participant);
         if (msg.participant.id === this.id) break;
         this.participants.set(msg.participant.id, msg.participant);
         this.emit('participants');
@@ -261,11 +267,15 @@ export class Session extends EventTarget {
         const p = this.participants.get(msg.participantId);
         if (!p) break;
         this.participants.delete(msg.participantId);
+        this.speaking.delete(msg.participantId);
         this.emit('left', { participant: p, reason: msg.reason });
         this.emit('participants');
         break;
       }
-      case 'speaking': this.emit('speaking', { participantId: msg.participantId, speaking: msg.speaking }); break;
+      case 'speaking':
+        this.noteSpeaking({ id: msg.participantId, speaking: msg.speaking });
+        this.emit('speaking', { participantId: msg.participantId, speaking: msg.speaking });
+        break;
       case 'error':
         if (msg.id && msg.id === this.joinId && this.live && msg.code === 'internal') {
           // The server could not set up our media after joined: the
@@ -300,8 +310,17 @@ export class Session extends EventTarget {
     const me = msg.participant;
     if (me.audioMuted !== this.audioMuted || me.videoMuted !== this.videoMuted) this.setMuted({});
     this.participants = new Map(msg.room.participants.map((p) => [p.id, p]));
+    this.speaking = new Set();
+    for (const p of [me, ...msg.room.participants]) this.noteSpeaking(p);
     if (!this.sub) this.createSubscriber();
     this.emit('participants');
+  }
+
+  // noteSpeaking takes the speaking state from a participant object;
+  // one without it (an older server) changes nothing.
+  noteSpeaking({ id, speaking }) {
+    if (speaking === true) this.speaking.add(id);
+    else if (speaking === false) this.speaking.delete(id);
   }
 
   request(msg) {

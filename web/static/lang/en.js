@@ -1,5 +1,5 @@
-// English strings. Every string the client shows is here; fi.js has the
-// same keys. {name}-style placeholders are filled in by i18n.t.
+// English strings. Every string the client shows is here; every other
+// language file has the same keys (an e2e test checks). {name}-style placeholders are filled in by i18n.t.
 export default {
   'lang.label': 'Language',
 
@@ -8,11 +8,14 @@ export default {
   'prejoin.room': 'Room: {room}',
   'prejoin.name': 'Your name',
   'prejoin.nameHint': 'The name the others will see.',
+  'prejoin.nameMissing': 'Type your name here first. The others will see it.',
+  'prejoin.nameInvalid': 'This name has characters that cannot be used, such as tabs or line breaks. Try another name.',
   'prejoin.microphone': 'Microphone',
   'prejoin.camera': 'Camera',
   'prejoin.speaker': 'Speaker',
   'prejoin.level': 'Microphone level',
   'prejoin.default': 'Default',
+  'prejoin.defaultN': 'Default {n}',
   'prejoin.join': 'Join',
   'prejoin.joining': 'Joining…',
   'prejoin.previewOff': 'Your camera is off',
@@ -26,6 +29,12 @@ export default {
   'prejoin.noRoom': 'This link has no room in it. Ask for the meeting link again.',
   'prejoin.unsupported': 'This browser cannot take part in video meetings. Please use a current version of Chrome, Edge, Firefox or Safari.',
 
+  'link.roomTooLong': 'The room name in this link is too long: a room name can have at most {max} characters. Ask for the meeting link again.',
+  'link.roomInvalid': 'The room name in this link has characters that cannot be used. Ask for the meeting link again.',
+  'link.noKey': 'This link is incomplete: the room key at its end is missing. Copy the whole meeting link, or ask for it again.',
+  'link.wrongKey': 'The room key in this link is not valid. Ask for the meeting link again.',
+  'link.rateLimited': 'Too many attempts from your network. Wait a moment: the page checks the link again by itself.',
+
   'net.checking': 'Checking your network…',
   'net.good': 'Your network is good for video meetings.',
   'net.tcp': 'Your network lets the meeting through over its web port. It works; on a weak connection the picture may lag.',
@@ -33,17 +42,24 @@ export default {
   'net.blocked': 'Audio and video may not get through your network. If joining fails, ask your IT support to allow the meeting server on TCP port 443.',
   'net.unknown': 'Your network could not be checked; you can still join.',
 
-  'control.microphone': 'Microphone',
-  'control.camera': 'Camera',
-  'control.screen': 'Share screen',
+  'control.mute': 'Mute',
+  'control.unmute': 'Unmute',
+  'control.noMicrophone': 'No microphone',
+  'control.cameraOff': 'Turn camera off',
+  'control.cameraOn': 'Turn camera on',
+  'control.share': 'Share screen',
+  'control.stopSharing': 'Stop sharing',
   'control.leave': 'Leave',
   'control.group': 'Meeting controls',
 
   'room.title': 'Meeting – piiri',
+  'room.endedTitle': 'You left the meeting – piiri',
   'room.heading': 'Meeting in room {room}',
   'room.you': '{name} (you)',
+  'room.youMark': '(you)',
   'room.screenOf': 'Screen of {name}',
-  'room.yourScreen': 'Your screen',
+  'room.sharing': 'You are sharing your screen.',
+  'room.sharingStopped': 'You stopped sharing your screen.',
   'room.micOff': 'Microphone off',
   'room.cameraOff': 'Camera off',
   'room.speaking': 'Speaking',
@@ -59,14 +75,15 @@ export default {
   'error.connection_lost': 'Could not reach the meeting server. Check your network connection and try again.',
   'error.timeout': 'The meeting server did not answer in time. Check your network connection and try again.',
   'error.room_full': 'The room is full. Try again when someone has left.',
-  'error.unauthorized': 'The room key in this link is not valid. Ask for the meeting link again.',
+  'error.rate_limited': 'Too many attempts. Wait a moment and try again.',
   'error.shutting_down': 'The meeting server is restarting. Try again in a moment.',
   'error.unsupported_version': 'This page is out of date. Reload the page and join again.',
-  'error.invalid_field': 'That name cannot be used. Try another name.',
+  'error.invalid_field': 'The meeting server did not accept the room name or your name.',
 
   'ended.heading': 'You left the meeting',
   'ended.left': 'Thank you for taking part.',
   'ended.resumed_elsewhere': 'You joined from another window or device, so this one was closed.',
+  'ended.joined_elsewhere': 'You joined again from another window or device, so this one was closed.',
   'ended.room_full': 'The room is full.',
   'ended.unauthorized': 'The room key in this link is not valid. Ask for the meeting link again.',
   'ended.rejoin': 'Join again',
