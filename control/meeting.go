@@ -126,6 +126,13 @@ type Meeting struct {
 	Poll       *TimePoll             `json:"poll,omitempty"`
 	Moves      []Move                `json:"moves,omitempty"`
 	Result     *HeldResult           `json:"result,omitempty"` // set when ended
+	// Live is the running structure: the current phase, its clock and
+	// the rounds (structure.go); nil until the meeting first opens.
+	Live *Live `json:"live,omitempty"`
+	// Task is the task set in this meeting for the next (tasks.go).
+	Task *Task `json:"task,omitempty"`
+	// Feedback is the members' anonymous feedback (feedback.go).
+	Feedback *Feedback `json:"feedback,omitempty"`
 
 	Created   time.Time `json:"created"`
 	Opened    time.Time `json:"opened,omitzero"`
