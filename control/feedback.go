@@ -95,9 +95,9 @@ func feedbackWindow(m Meeting, meetings []Meeting) (opens, closes time.Time) {
 
 // SubmitFeedback records the acting member's answer for an ended meeting
 // they were at: score 1–5, comment optional (at most 1000 bytes).
-// ErrForbidden for anyone but a member, and for a member who was not
-// there; ErrFeedbackClosed outside the window; ErrAlreadyAnswered for a
-// second answer.
+// ErrForbidden for anyone but a member; ErrFeedbackClosed outside the
+// window; ErrForbidden for a member who was not there;
+// ErrAlreadyAnswered for a second answer.
 func (s *Service) SubmitFeedback(ctx context.Context, p Principal, meetingID string, score int, comment string) error {
 	return s.update(ctx, func(tx Tx) error {
 		m, g, a, err := loadMeeting(tx, p, meetingID)
@@ -107,9 +107,6 @@ func (s *Service) SubmitFeedback(ctx context.Context, p Principal, meetingID str
 		if a.admin || a.person.Role != RoleMember {
 			return wrapf(ErrForbidden, "only members give feedback")
 		}
-		if len(m.Attendance[a.id()]) == 0 {
-			return wrapf(ErrForbidden, "only members who were at the meeting give feedback on it")
-		}
 		meetings, err := tx.Meetings(g.ID)
 		if err != nil {
 			return err
@@ -117,6 +114,9 @@ func (s *Service) SubmitFeedback(ctx context.Context, p Principal, meetingID str
 		opens, closes := feedbackWindow(m, meetings)
 		if now := s.now(); opens.IsZero() || now.Before(opens) || !now.Before(closes) {
 			return ErrFeedbackClosed
+		}
+		if len(m.Attendance[a.id()]) == 0 {
+			return wrapf(ErrForbidden, "only members who were at the meeting give feedback on it")
 		}
 		if score < 1 || score > 5 {
 			return invalid("score", "must be 1–5")

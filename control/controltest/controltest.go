@@ -49,6 +49,8 @@ func Run(t *testing.T, open Open) {
 		{"PhaseEdits", testPhaseEdits},
 		{"LiveStates", testLiveStates},
 		{"Observer", testObserver},
+		{"Tasks", testTasks},
+		{"Feedback", testFeedback},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, open) })
