@@ -60,9 +60,10 @@ type FeedbackSummary struct {
 	Average  float64  `json:"average,omitempty"` // to two decimals
 	Comments []string `json:"comments"`          // sorted
 	// Open: answers are taken now, from Opens until Closes.
-	Open   bool      `json:"open"`
-	Opens  time.Time `json:"opens,omitzero"`
-	Closes time.Time `json:"closes,omitzero"`
+	Open     bool      `json:"open"`
+	Opens    time.Time `json:"opens,omitzero"`
+	Closes   time.Time `json:"closes,omitzero"`
+	TimeZone string    `json:"timeZone"` // the meeting's
 	// CanAnswer: the viewer is a member who was at the meeting and has
 	// not answered, and feedback is open. Answered: they have answered.
 	CanAnswer bool `json:"canAnswer"`
@@ -196,7 +197,7 @@ func (s *Service) Feedback(ctx context.Context, p Principal, groupID string) (Gr
 
 // feedbackSummary; meetings are the group's, sorted.
 func (s *Service) feedbackSummary(m Meeting, meetings []Meeting, a actor) FeedbackSummary {
-	v := FeedbackSummary{MeetingID: m.ID, Comments: []string{}}
+	v := FeedbackSummary{MeetingID: m.ID, Comments: []string{}, TimeZone: m.TimeZone}
 	n := 0
 	for _, o := range meetings {
 		if o.State != StateCancelled {

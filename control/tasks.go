@@ -46,6 +46,7 @@ type TaskView struct {
 	Text      string    `json:"text"`
 	Set       time.Time `json:"set"`
 	By        string    `json:"by,omitempty"`
+	TimeZone  string    `json:"timeZone"` // the meeting's
 	// Current: the group's current task, which members may still write
 	// about.
 	Current bool `json:"current"`
@@ -177,7 +178,7 @@ func taskView(tx Tx, g Group, meetings []Meeting, m Meeting, a actor) (TaskView,
 	}
 	last := lastEnded(meetings)
 	v := TaskView{
-		MeetingID: m.ID, Number: number, Text: m.Task.Text, Set: m.Task.Set, By: m.Task.By,
+		MeetingID: m.ID, Number: number, Text: m.Task.Text, Set: m.Task.Set, By: m.Task.By, TimeZone: m.TimeZone,
 		Current: last != nil && last.ID == m.ID, Shared: sharedNotes(m, byID),
 	}
 	if v.Shared == nil {

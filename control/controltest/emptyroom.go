@@ -2,6 +2,7 @@ package controltest
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -362,6 +363,31 @@ func testObserver(t *testing.T, open Open) {
 	}
 	if got := f.roundString(now); got != "m0:done m1:skipped~ m2:current" {
 		t.Errorf("round %s", got)
+	}
+	// Concurrent changes each get their own version: none is lost.
+	base := f.live().Version
+	var wg sync.WaitGroup
+	versions := make([]int64, 20)
+	for i := range versions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := f.Svc.Extend(f.Ctx, f.Fac(), f.Meeting.ID, time.Minute)
+			if err != nil {
+				t.Error(err)
+			}
+			versions[i] = st.Version
+		}()
+	}
+	wg.Wait()
+	slices.Sort(versions)
+	for i, v := range versions {
+		if v != base+int64(i)+1 {
+			t.Fatalf("concurrent versions %v after %d", versions, base)
+		}
+	}
+	if st := f.live(); st.Phase.ExtendedSeconds != 20*60 {
+		t.Errorf("extended by %d s after 20 concurrent minutes", st.Phase.ExtendedSeconds)
 	}
 	// Refused operations are not reported.
 	n := len(rec.States)
