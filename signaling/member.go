@@ -39,6 +39,9 @@ type member struct {
 	audioMuted bool
 	videoMuted bool
 	speaking   bool
+	quality    string
+	// proto is the protocol version of the current connection.
+	proto      int
 	sess       *session
 	media      MediaParticipant
 	joinFailed bool
@@ -56,7 +59,7 @@ func (m *member) info() ParticipantInfo {
 	if role == RoleGuest {
 		role = "" // ad-hoc rooms have no roles to show
 	}
-	return ParticipantInfo{ID: m.id, Name: m.admitted.Name, Role: role, AudioMuted: m.audioMuted, VideoMuted: m.videoMuted, Speaking: m.speaking}
+	return ParticipantInfo{ID: m.id, Name: m.admitted.Name, Role: role, AudioMuted: m.audioMuted, VideoMuted: m.videoMuted, Speaking: m.speaking, Quality: m.quality}
 }
 
 // presence describes m for the Meeting hook.
@@ -129,6 +132,9 @@ func (m *member) setState(st *State) ParticipantInfo {
 	if st.VideoMuted != nil {
 		m.videoMuted = *st.VideoMuted
 	}
+	if st.Quality != nil {
+		m.quality = *st.Quality
+	}
 	m.mu.Unlock()
 	return m.info()
 }
@@ -140,6 +146,19 @@ func (m *member) setSpeaking(on bool) bool {
 	changed := m.speaking != on
 	m.speaking = on
 	return changed
+}
+
+// version is the protocol version of the member's current connection.
+func (m *member) version() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.proto
+}
+
+func (m *member) setVersion(v int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.proto = v
 }
 
 func (m *member) session() *session {
@@ -192,6 +211,17 @@ func (m *member) send(msg any) {
 // sendData queues an already marshalled message on the current session.
 func (m *member) sendData(data json.RawMessage) {
 	if sess := m.session(); sess != nil {
+		sess.sendData(data)
+	}
+}
+
+// sendDataSince queues data if the member speaks protocol version since
+// or newer.
+func (m *member) sendDataSince(since int, data json.RawMessage) {
+	m.mu.Lock()
+	sess, v := m.sess, m.proto
+	m.mu.Unlock()
+	if sess != nil && v >= since {
 		sess.sendData(data)
 	}
 }
