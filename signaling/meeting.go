@@ -1,6 +1,9 @@
 package signaling
 
-import "slices"
+import (
+	"context"
+	"slices"
+)
 
 // Meeting-room handlers (protocol version 2): raised hands, chat, and the
 // facilitator's requests about other participants.
@@ -9,7 +12,7 @@ func handleHand(s *session, req request) error {
 	h := req.(*Hand)
 	target := s.member.id
 	if h.ParticipantID != "" && h.ParticipantID != s.member.id {
-		if s.member.admitted.Role != RoleFacilitator {
+		if !s.member.facilitates() {
 			return errorf(CodeForbidden, "only the facilitator may lower someone else's hand")
 		}
 		target = h.ParticipantID
@@ -110,4 +113,33 @@ func (rm *room) bar(m *member) {
 		rm.removed = map[string]bool{}
 	}
 	rm.removed[m.admitted.PersonID] = true
+}
+
+// handleMeeting runs a request on the meeting's structure. The new state
+// goes to everyone through the meeting's change notices; the sender also
+// gets it as the reply.
+func handleMeeting(s *session, req request) error {
+	r := req.(*MeetingRequest)
+	st, err := s.member.meeting().Act(context.Background(), s.member.presence(), r)
+	if err != nil {
+		return err
+	}
+	s.send(&MeetingState{header: header{Type: TypeMeetingState, ID: r.ID}, State: st})
+	return nil
+}
+
+// MeetingChanged tells everyone in a private room (a meeting's, by the
+// name Admission gave it) the meeting's new state. The control plane calls
+// it after every change, from whatever goroutine made it.
+func (s *Server) MeetingChanged(room string, state []byte) {
+	key := Admitted{Room: room, Private: true}.roomKey()
+	s.mu.Lock()
+	rm := s.rooms[key]
+	s.mu.Unlock()
+	if rm == nil {
+		return
+	}
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	rm.broadcastSinceLocked(2, &MeetingState{header: header{Type: TypeMeetingState}, State: state})
 }

@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"sync"
@@ -86,6 +87,15 @@ func (m *member) meeting() Meeting {
 		return noMeeting{}
 	}
 	return m.admitted.Meeting
+}
+
+// facilitates reports whether the member runs the meeting now: the role
+// admission gave, or the meeting's say (the chair can change mid-meeting).
+func (m *member) facilitates() bool {
+	if m.admitted.Role == RoleFacilitator && m.admitted.Meeting == nil {
+		return true
+	}
+	return m.admitted.PersonID != "" && m.meeting().Facilitates(context.Background(), m.admitted.PersonID)
 }
 
 // reportJoined tells the Meeting hook m has joined, unless m has already

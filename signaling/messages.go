@@ -1,6 +1,9 @@
 package signaling
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Messages the server sends. Field names are camelCase like the browser's
 // own WebRTC dictionaries.
@@ -34,6 +37,9 @@ type RoomInfo struct {
 	Hands []string `json:"hands,omitempty"`
 	// Chat is the room's chat so far, oldest first (version 2).
 	Chat []ChatEntry `json:"chat,omitempty"`
+	// MeetingState is the meeting's live state, as in meeting_state
+	// (version 2, meeting rooms only).
+	MeetingState json.RawMessage `json:"meetingState,omitempty"`
 }
 
 // Hands tells everyone the queue of raised hands, after every change.
@@ -55,6 +61,15 @@ type ChatEntry struct {
 type ChatMessage struct {
 	header
 	Entry ChatEntry `json:"entry"`
+}
+
+// MeetingState carries the meeting's live state (phase, its deadline on
+// the server's clock, the round and whose turn it is, the task): to
+// everyone after every change, and as the reply to a meeting request
+// (with its id). State.version rises with every change; keep the highest.
+type MeetingState struct {
+	header
+	State json.RawMessage `json:"state"`
 }
 
 // MuteRequest tells a participant the facilitator asked them to mute.

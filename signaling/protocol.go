@@ -41,13 +41,88 @@ const (
 	TypeBye                = "bye"
 
 	// Version 2.
-	TypeHand        = "hand"         // client: raise or lower a hand
-	TypeHands       = "hands"        // server: the queue of raised hands
-	TypeChat        = "chat"         // both: a chat message
-	TypeMute        = "mute"         // client (facilitator): ask someone to mute
-	TypeMuteRequest = "mute_request" // server: the facilitator asks you to mute
-	TypeRemove      = "remove"       // client (facilitator): remove someone from the meeting
+	TypeHand         = "hand"          // client: raise or lower a hand
+	TypeHands        = "hands"         // server: the queue of raised hands
+	TypeChat         = "chat"          // both: a chat message
+	TypeMute         = "mute"          // client (facilitator): ask someone to mute
+	TypeMuteRequest  = "mute_request"  // server: the facilitator asks you to mute
+	TypeRemove       = "remove"        // client (facilitator): remove someone from the meeting
+	TypeMeeting      = "meeting"       // client: a request about the meeting's structure
+	TypeMeetingState = "meeting_state" // server: the meeting's live state
 )
+
+// Meeting requests (the action of a meeting message).
+const (
+	ActionStart         = "start"
+	ActionNextPhase     = "next_phase"
+	ActionPreviousPhase = "previous_phase"
+	ActionNextSpeaker   = "next_speaker"
+	ActionPass          = "pass"
+	ActionSkip          = "skip"
+	ActionExtraTurn     = "extra_turn"
+	ActionReorder       = "reorder"
+	ActionExtend        = "extend"
+	ActionSetTask       = "set_task"
+	ActionEnd           = "end"
+)
+
+// MeetingRequest asks the meeting to change: run its structure. Who may
+// ask what is the meeting's rule (the facilitator for most; the speaker
+// for pass).
+type MeetingRequest struct {
+	header
+	Action string `json:"action"`
+	// PersonID is the person for skip and extra_turn.
+	PersonID string `json:"personId,omitempty"`
+	// Order is the round's new order (person IDs) for reorder.
+	Order []string `json:"order,omitempty"`
+	// Minutes extend the phase (or the turn) for extend.
+	Minutes int `json:"minutes,omitempty"`
+	// Text is the task for set_task.
+	Text string `json:"text,omitempty"`
+}
+
+func (MeetingRequest) messageType() string { return TypeMeeting }
+
+const (
+	maxOrderLen    = 50
+	maxTaskTextLen = 2000
+)
+
+func (r *MeetingRequest) validate() error {
+	switch r.Action {
+	case "":
+		return errorf(CodeMissingField, "meeting: \"action\" is required")
+	case ActionStart, ActionNextPhase, ActionPreviousPhase, ActionNextSpeaker, ActionPass, ActionEnd:
+	case ActionSkip, ActionExtraTurn:
+		if err := needParticipantField("meeting", "personId", r.PersonID); err != nil {
+			return err
+		}
+	case ActionReorder:
+		if len(r.Order) == 0 {
+			return errorf(CodeMissingField, "meeting: \"order\" is required for reorder")
+		}
+		if len(r.Order) > maxOrderLen {
+			return errorf(CodeInvalidField, "meeting: \"order\" has %d entries, at most %d", len(r.Order), maxOrderLen)
+		}
+		for _, id := range r.Order {
+			if id == "" || len(id) > maxIDLen {
+				return errorf(CodeInvalidField, "meeting: \"order\" has an empty or overlong person id")
+			}
+		}
+	case ActionExtend:
+		if r.Minutes < 1 || r.Minutes > 60 {
+			return errorf(CodeInvalidField, "meeting: \"minutes\" must be from 1 to 60 for extend")
+		}
+	case ActionSetTask:
+		if utf8.RuneCountInString(r.Text) > maxTaskTextLen {
+			return errorf(CodeInvalidField, "meeting: \"text\" is longer than %d characters", maxTaskTextLen)
+		}
+	default:
+		return errorf(CodeInvalidField, "meeting: unknown action %q", truncate(r.Action, 32))
+	}
+	return nil
+}
 
 // Sources: what a publisher's media section carries.
 const (
@@ -251,12 +326,14 @@ func (c *Chat) validate() error {
 func (m *Mute) validate() error   { return needParticipant("mute", m.ParticipantID) }
 func (r *Remove) validate() error { return needParticipant("remove", r.ParticipantID) }
 
-func needParticipant(typ, id string) error {
+func needParticipant(typ, id string) error { return needParticipantField(typ, "participantId", id) }
+
+func needParticipantField(typ, field, id string) error {
 	if id == "" {
-		return errorf(CodeMissingField, "%s: \"participantId\" is required", typ)
+		return errorf(CodeMissingField, "%s: %q is required", typ, field)
 	}
 	if len(id) > maxIDLen {
-		return errorf(CodeInvalidField, "%s: \"participantId\" is longer than %d bytes", typ, maxIDLen)
+		return errorf(CodeInvalidField, "%s: %q is longer than %d bytes", typ, field, maxIDLen)
 	}
 	return nil
 }

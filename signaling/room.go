@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"slices"
@@ -72,7 +73,7 @@ func (rm *room) admit(m *member, sess *session, reply func(others []ParticipantI
 	others := rm.infosLocked(m)
 	rm.members = append(rm.members, m)
 	joined := reply(others)
-	rm.roomExtrasLocked(&joined.Room, m.version())
+	rm.roomExtrasLocked(&joined.Room, m, m.version())
 	sess.send(joined)
 	if !m.probe {
 		rm.broadcastLocked(m, &ParticipantJoined{header: header{Type: TypeParticipantJoined}, Participant: m.info()})
@@ -93,7 +94,7 @@ func (rm *room) resume(m *member, sess *session, version int, reply func(others 
 	}
 	m.setVersion(version)
 	joined := reply(rm.infosLocked(m))
-	rm.roomExtrasLocked(&joined.Room, version)
+	rm.roomExtrasLocked(&joined.Room, m, version)
 	sess.send(joined)
 	return old, true
 }
@@ -183,12 +184,17 @@ func (rm *room) broadcastSinceLocked(since int, msg any) {
 }
 
 // roomExtrasLocked fills in what a version 2 joined carries of the room.
-func (rm *room) roomExtrasLocked(info *RoomInfo, version int) {
+func (rm *room) roomExtrasLocked(info *RoomInfo, m *member, version int) {
 	if version < 2 {
 		return
 	}
 	info.Hands = slices.Clone(rm.hands)
 	info.Chat = slices.Clone(rm.chat)
+	if st, err := m.meeting().State(context.Background()); err != nil {
+		rm.log.Warn("meeting state for joined", "err", err)
+	} else {
+		info.MeetingState = st
+	}
 }
 
 // infosLocked describes every visible member but skip, in join order.

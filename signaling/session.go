@@ -320,7 +320,7 @@ func (s *session) handle(req Request) error {
 	if s.member != nil && spec.since > s.member.version() {
 		return errorf(CodeUnsupportedVersion, "%s is part of protocol version %d; this connection joined with version %d", req.messageType(), spec.since, s.member.version())
 	}
-	if spec.facilitator && s.member.admitted.Role != RoleFacilitator {
+	if spec.facilitator && !s.member.facilitates() {
 		return errorf(CodeForbidden, "only the meeting's facilitator may send %s", req.messageType())
 	}
 	return spec.handle(s, req.(request))

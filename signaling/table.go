@@ -31,8 +31,9 @@ var messages = map[string]messageSpec{
 	TypeCandidate: {decodeInto: func() request { return &Candidate{} }, needsJoin: true, handle: handleCandidate},
 
 	// Version 2: the meeting room.
-	TypeHand:   {decodeInto: func() request { return &Hand{} }, needsJoin: true, since: 2, handle: handleHand},
-	TypeChat:   {decodeInto: func() request { return &Chat{} }, needsJoin: true, since: 2, handle: handleChat},
-	TypeMute:   {decodeInto: func() request { return &Mute{} }, needsJoin: true, since: 2, facilitator: true, handle: handleMute},
-	TypeRemove: {decodeInto: func() request { return &Remove{} }, needsJoin: true, since: 2, facilitator: true, handle: handleRemove},
+	TypeHand:    {decodeInto: func() request { return &Hand{} }, needsJoin: true, since: 2, handle: handleHand},
+	TypeChat:    {decodeInto: func() request { return &Chat{} }, needsJoin: true, since: 2, handle: handleChat},
+	TypeMute:    {decodeInto: func() request { return &Mute{} }, needsJoin: true, since: 2, facilitator: true, handle: handleMute},
+	TypeRemove:  {decodeInto: func() request { return &Remove{} }, needsJoin: true, since: 2, facilitator: true, handle: handleRemove},
+	TypeMeeting: {decodeInto: func() request { return &MeetingRequest{} }, needsJoin: true, since: 2, handle: handleMeeting},
 }
