@@ -142,6 +142,28 @@ func docSteps() []docStep {
 				}
 			}
 		}},
+		{key: "GET /api/v1/meetings/{meeting}/live", role: rMember, method: "GET", path: m("/live")},
+		{key: "POST /api/v1/meetings/{meeting}/live/pass", role: rMember, method: "POST", path: m("/live/pass")},
+		{key: "PUT /api/v1/meetings/{meeting}/live/order", role: rFac, method: "PUT", path: m("/live/order"), body: func(s *docState) any {
+			order := []string{}
+			for _, t := range docLive(s).Round.Turns {
+				if t.Status == control.TurnWaiting {
+					order = append([]string{t.PersonID}, order...)
+				}
+			}
+			return map[string]any{"order": order}
+		}},
+		{key: "POST /api/v1/meetings/{meeting}/live/extend", role: rChair, method: "POST", path: m("/live/extend"), body: val(map[string]any{"minutes": 3})},
+		{key: "POST /api/v1/meetings/{meeting}/live/next-speaker", role: rChair, method: "POST", path: m("/live/next-speaker")},
+		{key: "POST /api/v1/meetings/{meeting}/live/skip", role: rFac, method: "POST", path: m("/live/skip"), body: func(s *docState) any {
+			return map[string]any{"person": docLive(s).Round.Speaker}
+		}},
+		{key: "POST /api/v1/meetings/{meeting}/live/extra-turn", role: rFac, method: "POST", path: m("/live/extra-turn"), body: func(s *docState) any {
+			return map[string]any{"person": s.h.f.Members[1].ID}
+		}},
+		{key: "POST /api/v1/meetings/{meeting}/live/next-phase", role: rChair, method: "POST", path: m("/live/next-phase")},
+		{key: "POST /api/v1/meetings/{meeting}/live/previous-phase", role: rChair, method: "POST", path: m("/live/previous-phase")},
+		{key: "PUT /api/v1/meetings/{meeting}/task", role: rChair, method: "PUT", path: m("/task"), body: val(map[string]any{"text": "Huomaa yksi kuormittava hetki ja se, mikä auttoi."})},
 		{key: "GET /api/v1/meetings/{meeting}/attendance", role: rFac, method: "GET", path: m("/attendance"), setup: func(s *docState) {
 			f := s.h.f
 			f.Clock.Advance(50 * time.Minute)
@@ -151,6 +173,26 @@ func docSteps() []docStep {
 			f.Clock.Advance(40 * time.Minute)
 		}},
 		{key: "POST /api/v1/meetings/{meeting}/end", role: rChair, method: "POST", path: m("/end")},
+		{key: "PUT /api/v1/meetings/{meeting}/task/note", role: rMember, method: "PUT", path: m("/task/note"), body: val(map[string]any{"done": true, "note": "Maanantait ja puhelin. Kävely auttoi.", "shared": false}),
+			setup: func(s *docState) {
+				f := s.h.f
+				if _, err := f.Svc.WriteTaskNote(f.Ctx, f.As(f.Members[2]), f.Meeting.ID, control.TaskNoteInput{Done: true, Note: "Pyysin kollegalta apua.", Shared: true}); err != nil {
+					s.h.t.Fatal(err)
+				}
+			}},
+		{key: "GET /api/v1/groups/{group}/task", role: rMember, method: "GET", path: g("/task")},
+		{key: "GET /api/v1/meetings/{meeting}/task", role: rFac, method: "GET", path: m("/task")},
+		{key: "POST /api/v1/meetings/{meeting}/feedback", role: rMember, method: "POST", path: m("/feedback"), body: val(map[string]any{"score": 4, "comment": "Kierros auttoi."}),
+			setup: func(s *docState) {
+				f := s.h.f
+				for i, p := range []control.Person{f.Members[0], f.Members[2]} {
+					if err := f.Svc.SubmitFeedback(f.Ctx, f.As(p), f.Meeting.ID, 3+2*i, ""); err != nil {
+						s.h.t.Fatal(err)
+					}
+				}
+			}},
+		{key: "GET /api/v1/meetings/{meeting}/feedback", role: rFac, method: "GET", path: m("/feedback")},
+		{key: "GET /api/v1/groups/{group}/feedback", role: rFac, method: "GET", path: g("/feedback")},
 		{key: "GET /api/v1/groups/{group}/report", role: rFac, method: "GET", path: g("/report")},
 		{key: "GET /api/v1/groups/{group}/report.csv", role: rFac, method: "GET", path: g("/report.csv?table=people&sep=semicolon")},
 		{key: "GET /api/v1/report", role: rAdmin, method: "GET", path: fixed("/api/v1/report")},
@@ -173,6 +215,15 @@ func docSteps() []docStep {
 		{key: "POST /api/v1/admin/token", role: rAdmin, method: "POST", path: fixed("/api/v1/admin/token")},
 		{key: "error", role: rMember, method: "PATCH", status: 400, path: g(""), body: val(map[string]any{"maxMembers": "eleven"})},
 	}
+}
+
+// docLive is the fixture's meeting's live state, for bodies made from it.
+func docLive(s *docState) control.LiveState {
+	st, err := s.h.f.Svc.LiveState(s.h.f.Ctx, s.h.f.Admin(), s.h.f.Meeting.ID)
+	if err != nil {
+		s.h.t.Fatal(err)
+	}
+	return st
 }
 
 // docExamples runs the scenario and renders each example.

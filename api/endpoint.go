@@ -23,6 +23,7 @@ const (
 	whoAnyPerson   = "any person (not the admin), for their own group"
 	whoProposer    = "the group's facilitators and members"
 	whoFacilitator = "the group's facilitators (not the admin)"
+	whoMember      = "the group's members"
 	whoFeed        = "the personal link in the URL"
 )
 

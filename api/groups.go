@@ -39,6 +39,7 @@ type GroupPatch struct {
 	MeetingMinutes    *Minutes `json:"meetingMinutes"`
 	MinHeldMinutes    *Minutes `json:"minHeldMinutes"`
 	Phases            *[]Phase `json:"phases"`
+	RoundOrder        *string  `json:"roundOrder"` // shuffled or alphabetical
 }
 
 // AgreementRequest sets the agreement's text (a new version if it
@@ -197,6 +198,10 @@ func (a *API) updateGroup(c *call, in *GroupPatch) (Group, error) {
 		cd := control.Cadence(*in.Cadence)
 		patch.Cadence = &cd
 	}
+	if in.RoundOrder != nil {
+		o := control.RoundOrder(*in.RoundOrder)
+		patch.RoundOrder = &o
+	}
 	var err error
 	if patch.MeetingDuration, err = optMinutes("meetingMinutes", in.MeetingMinutes); err != nil {
 		return Group{}, err
@@ -222,7 +227,7 @@ func phasesIn(ps []Phase) ([]control.Phase, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, control.Phase{Name: textIn(p.Name), Timebox: d, Description: textIn(p.Description), Round: p.Round})
+		out = append(out, control.Phase{Name: textIn(p.Name), Timebox: d, Description: textIn(p.Description), Round: p.Round, Kind: control.PhaseKind(p.Kind)})
 	}
 	return out, nil
 }

@@ -15,17 +15,59 @@ import (
 // The roles each "who" of routes.go means toward the fixture's group,
 // acting (for whoSelf) on rMember's own record.
 var whoRoles = map[string][]string{
-	whoAnyone:      {rAdmin, rFac, rChair, rMember, rObserver, rOtherFac, rOtherMem},
-	whoAdmin:       {rAdmin},
-	whoGroup:       {rAdmin, rFac, rChair, rMember, rObserver},
-	whoManage:      {rAdmin, rFac},
-	whoRun:         {rAdmin, rFac, rChair},
-	whoSelf:        {rAdmin, rFac, rMember},
-	whoPerson:      {rFac, rChair, rMember, rObserver},
-	whoAnyPerson:   {rFac, rChair, rMember, rObserver, rOtherFac, rOtherMem},
-	whoProposer:    {rFac, rChair, rMember},
-	whoFacilitator: {rFac},
-	whoFeed:        {rFac, rChair, rMember, rObserver},
+	whoAnyone:                              {rAdmin, rFac, rChair, rMember, rObserver, rOtherFac, rOtherMem},
+	whoAdmin:                               {rAdmin},
+	whoGroup:                               {rAdmin, rFac, rChair, rMember, rObserver},
+	whoManage:                              {rAdmin, rFac},
+	whoRun:                                 {rAdmin, rFac, rChair},
+	whoSelf:                                {rAdmin, rFac, rMember},
+	whoPerson:                              {rFac, rChair, rMember, rObserver},
+	whoAnyPerson:                           {rFac, rChair, rMember, rObserver, rOtherFac, rOtherMem},
+	whoProposer:                            {rFac, rChair, rMember},
+	whoFacilitator:                         {rFac},
+	whoFeed:                                {rFac, rChair, rMember, rObserver},
+	whoMember + " (their own turn)":        {rChair, rMember},
+	whoMember + " (their own note)":        {rChair, rMember},
+	whoMember + " who were at the meeting": {rChair, rMember},
+}
+
+// running starts the fixture's meeting with everyone but the revoked
+// member in the room: the opening round.
+func running(h *harness) {
+	h.t.Helper()
+	f := h.f
+	f.Open()
+	for _, p := range []control.Person{f.Facilitator, f.Observer, f.Members[0], f.Members[1], f.Members[2], f.Members[3]} {
+		if err := f.Svc.Joined(f.Ctx, f.Meeting.ID, p.ID, f.Clock.Now()); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	if _, err := f.Svc.StartMeeting(f.Ctx, f.Fac(), f.Meeting.ID); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// ended runs the fixture's meeting for an hour, sets its task and ends it.
+func ended(h *harness) {
+	h.t.Helper()
+	running(h)
+	f := h.f
+	f.Clock.Advance(time.Hour)
+	if _, err := f.Svc.SetTask(f.Ctx, f.Fac(), f.Meeting.ID, "Notice one moment of overload."); err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := f.Svc.EndMeeting(f.Ctx, f.Fac(), f.Meeting.ID); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func liveOf(h *harness) control.LiveState {
+	h.t.Helper()
+	st, err := h.f.Svc.LiveState(h.f.Ctx, h.f.Admin(), h.f.Meeting.ID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return st
 }
 
 // permCase is one endpoint tried with every role. Its route is found by
@@ -106,6 +148,40 @@ func permCases() []permCase {
 		{pattern: "PUT /api/v1/meetings/{meeting}/rsvps/{person}", body: body(map[string]any{"answer": "coming"})},
 		{pattern: "PUT /api/v1/meetings/{meeting}/rsvps/{person}", path: other, body: body(map[string]any{"answer": "maybe"}), allowed: whoRoles[whoManage]},
 		{pattern: "GET /api/v1/meetings/{meeting}/attendance"},
+		{pattern: "GET /api/v1/meetings/{meeting}/live", setup: running},
+		{pattern: "POST /api/v1/meetings/{meeting}/live/next-phase", setup: running},
+		{pattern: "POST /api/v1/meetings/{meeting}/live/previous-phase", setup: func(h *harness) {
+			running(h)
+			if _, err := h.f.Svc.NextPhase(h.f.Ctx, h.f.Fac(), h.f.Meeting.ID); err != nil {
+				h.t.Fatal(err)
+			}
+		}},
+		{pattern: "POST /api/v1/meetings/{meeting}/live/next-speaker", setup: running},
+		{pattern: "POST /api/v1/meetings/{meeting}/live/pass", setup: running},
+		{pattern: "POST /api/v1/meetings/{meeting}/live/skip", setup: running, body: func(h *harness) any { return map[string]any{"person": h.f.Members[2].ID} }},
+		{pattern: "POST /api/v1/meetings/{meeting}/live/extra-turn", setup: func(h *harness) {
+			running(h)
+			if _, err := h.f.Svc.Pass(h.f.Ctx, h.f.As(h.f.Members[2]), h.f.Meeting.ID); err != nil {
+				h.t.Fatal(err)
+			}
+		}, body: func(h *harness) any { return map[string]any{"person": h.f.Members[2].ID} }},
+		{pattern: "PUT /api/v1/meetings/{meeting}/live/order", setup: running, body: func(h *harness) any {
+			order := []string{}
+			for _, t := range liveOf(h).Round.Turns {
+				if t.Status == control.TurnWaiting {
+					order = append([]string{t.PersonID}, order...)
+				}
+			}
+			return map[string]any{"order": order}
+		}},
+		{pattern: "POST /api/v1/meetings/{meeting}/live/extend", setup: running, body: body(map[string]any{"minutes": 3})},
+		{pattern: "PUT /api/v1/meetings/{meeting}/task", setup: running, body: body(map[string]any{"text": "Say no once."})},
+		{pattern: "GET /api/v1/meetings/{meeting}/task", setup: ended},
+		{pattern: "PUT /api/v1/meetings/{meeting}/task/note", setup: ended, body: body(map[string]any{"done": true, "note": "Did it.", "shared": true})},
+		{pattern: "GET /api/v1/groups/{group}/task", setup: ended},
+		{pattern: "POST /api/v1/meetings/{meeting}/feedback", setup: ended, body: body(map[string]any{"score": 4, "comment": "Useful."})},
+		{pattern: "GET /api/v1/meetings/{meeting}/feedback", setup: ended},
+		{pattern: "GET /api/v1/groups/{group}/feedback", setup: ended},
 		{pattern: "POST /api/v1/meetings/{meeting}/poll", body: func(h *harness) any { return map[string]any{"starts": []string{later(h, 300), later(h, 301)}} }},
 		{pattern: "DELETE /api/v1/meetings/{meeting}/poll", setup: proposePoll},
 		{pattern: "PUT /api/v1/meetings/{meeting}/poll/marks", setup: proposePoll, body: body(map[string]any{"suits": []int{0}})},

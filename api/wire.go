@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"time"
 
 	"piiri/control"
@@ -27,6 +28,7 @@ type Group struct {
 	MeetingMinutes    Minutes   `json:"meetingMinutes"`
 	MinHeldMinutes    Minutes   `json:"minHeldMinutes"` // 0: the server's default
 	Phases            []Phase   `json:"phases"`
+	RoundOrder        string    `json:"roundOrder"` // shuffled or alphabetical
 	Agreement         Agreement `json:"agreement"`
 	Themes            []Theme   `json:"themes"`
 	Created           string    `json:"created"`
@@ -45,6 +47,9 @@ type Phase struct {
 	TimeboxMinutes Minutes           `json:"timeboxMinutes"`
 	Description    map[string]string `json:"description,omitempty"`
 	Round          bool              `json:"round,omitempty"`
+	// Kind is review (the task review) or closing (where the next task
+	// is set), or absent.
+	Kind string `json:"kind,omitempty"`
 }
 
 // Agreement is the group's ground rules.
@@ -103,7 +108,7 @@ func groupOut(g control.Group) Group {
 		MinMembers: g.MinMembers, MaxMembers: g.MaxMembers, Quorum: g.Quorum, CountFacilitators: g.CountFacilitators,
 		PlannedMeetings: g.PlannedMeetings, Cadence: Cadence(g.Cadence),
 		MeetingMinutes: minutes(g.MeetingDuration), MinHeldMinutes: minutes(g.MinHeld),
-		Phases:    phasesOut(g.Phases),
+		Phases: phasesOut(g.Phases), RoundOrder: string(cmp.Or(g.RoundOrder, control.RoundShuffled)),
 		Agreement: Agreement{Text: g.Agreement.Text, Version: g.Agreement.Version, Changed: ts(g.Agreement.Changed, loc)},
 		Themes:    []Theme{},
 		Created:   ts(g.Created, loc), Updated: ts(g.Updated, loc),
@@ -117,7 +122,7 @@ func groupOut(g control.Group) Group {
 func phasesOut(ps []control.Phase) []Phase {
 	out := make([]Phase, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, Phase{Name: textOut(p.Name), TimeboxMinutes: minutes(p.Timebox), Description: textOut(p.Description), Round: p.Round})
+		out = append(out, Phase{Name: textOut(p.Name), TimeboxMinutes: minutes(p.Timebox), Description: textOut(p.Description), Round: p.Round, Kind: string(p.Kind)})
 	}
 	return out
 }

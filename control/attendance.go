@@ -114,7 +114,14 @@ func (s *Service) presence(ctx context.Context, meetingID, personID string, at t
 		return invalid("at", "must be given")
 	}
 	at = norm(at)
-	return s.update(ctx, func(tx Tx) error {
+	if in {
+		// A room empty for the grace period has ended (live.go).
+		if err := s.settle(ctx, meetingID); err != nil {
+			return err
+		}
+	}
+	var ch changes
+	err := s.update(ctx, func(tx Tx) error {
 		m, err := tx.Meeting(meetingID)
 		if err != nil {
 			return err
@@ -128,7 +135,10 @@ func (s *Service) presence(ctx context.Context, meetingID, personID string, at t
 			last := &ivs[len(ivs)-1]
 			last.To = maxTime(at, last.From)
 			m.Attendance[personID] = ivs
-			return tx.PutMeeting(m)
+			if err := s.presenceLive(tx, &m, personID, false, at); err != nil {
+				return err
+			}
+			return s.putLive(tx, &m, &ch)
 		}
 		if !m.State.RoomOpen() {
 			return wrapf(ErrMeetingNotOpen, "the meeting is %s", m.State)
@@ -158,8 +168,13 @@ func (s *Service) presence(ctx context.Context, meetingID, personID string, at t
 			m.Attendance = map[string][]Interval{}
 		}
 		m.Attendance[personID] = append(ivs, Interval{From: at})
-		return tx.PutMeeting(m)
+		if err := s.presenceLive(tx, &m, personID, true, at); err != nil {
+			return err
+		}
+		return s.putLive(tx, &m, &ch)
 	})
+	s.tell(err, &ch)
+	return err
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -2,7 +2,10 @@
 // them, personal links, templates, the programme of meetings, the meeting
 // lifecycle, RSVPs and the quorum forecast, time polls, agreement
 // acceptance, handing the facilitator role over, attendance and the
-// decision whether a meeting counts as held, and the rows of reports.
+// decision whether a meeting counts as held, the running structure of a
+// meeting (phases, their clocks and rounds of turns: structure.go,
+// live.go) with the live state signalling sends to the room, tasks between
+// meetings, anonymous feedback, and the rows of reports.
 //
 // It is pure Go: it imports no network package, no pion and no bbolt. Time
 // comes from an injected clock.Clock and identifiers and tokens from an

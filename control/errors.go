@@ -86,6 +86,40 @@ var (
 	// ErrLastFacilitator: the step would leave the group without a
 	// facilitator; hand the role over first. Is ErrConflict.
 	ErrLastFacilitator = newError("last_facilitator", "the group would have no facilitator", ErrConflict)
+
+	// The running structure (structure.go, live.go).
+
+	// ErrLastPhase: there is no phase after the current one (end the
+	// meeting instead), or the meeting has no phases. Is ErrTransition.
+	ErrLastPhase = newError("last_phase", "there is no next phase", ErrTransition)
+	// ErrFirstPhase: there is no phase before the current one. Is
+	// ErrTransition.
+	ErrFirstPhase = newError("first_phase", "there is no previous phase", ErrTransition)
+	// ErrNoPhase: the meeting is running without a current phase (it
+	// has none). Is ErrConflict.
+	ErrNoPhase = newError("no_phase", "the meeting has no current phase", ErrConflict)
+	// ErrNotRound: the current phase is not a round. Is ErrConflict.
+	ErrNotRound = newError("not_round", "the current phase is not a round", ErrConflict)
+	// ErrRoundOver: no turn is running and none is waiting. Is
+	// ErrConflict.
+	ErrRoundOver = newError("round_over", "no turn is running or waiting in this round", ErrConflict)
+	// ErrNoTurn: the person has no turn running or waiting in this
+	// round (or, for an extra turn, already has one coming). Is
+	// ErrConflict.
+	ErrNoTurn = newError("no_turn", "no turn of this person to act on", ErrConflict)
+	// ErrNotPresent: the person is not in the meeting's room. Is
+	// ErrConflict.
+	ErrNotPresent = newError("not_present", "the person is not in the room", ErrConflict)
+	// ErrTaskClosed: the task can no longer be set or written about: a
+	// later meeting has ended since (tasks.go). Is ErrConflict.
+	ErrTaskClosed = newError("task_closed", "the task is no longer the current one", ErrConflict)
+	// ErrFeedbackClosed: the meeting's feedback is not open: the meeting
+	// has not ended, or the next meeting has started, or 14 days have
+	// passed (feedback.go). Is ErrConflict.
+	ErrFeedbackClosed = newError("feedback_closed", "feedback for this meeting is not open", ErrConflict)
+	// ErrAlreadyAnswered: the person already gave feedback for the
+	// meeting. Is ErrConflict.
+	ErrAlreadyAnswered = newError("already_answered", "feedback already given for this meeting", ErrConflict)
 )
 
 // FieldError is bad input in one named field. It is ErrInvalid.

@@ -38,6 +38,7 @@ type GroupPatch struct {
 	MeetingDuration   *time.Duration
 	MinHeld           *time.Duration // 0: the server's default
 	Phases            *[]Phase
+	RoundOrder        *RoundOrder // "": shuffled
 }
 
 // Progress is the programme's count: "meeting Held of Planned held".
@@ -208,6 +209,12 @@ func applyGroupPatch(g *Group, patch GroupPatch) error {
 	}
 	if patch.Phases != nil {
 		g.Phases = slices.Clone(*patch.Phases)
+	}
+	if patch.RoundOrder != nil {
+		if !patch.RoundOrder.valid() {
+			return invalid("roundOrder", "must be shuffled or alphabetical")
+		}
+		g.RoundOrder = *patch.RoundOrder
 	}
 	err = validateSettings(settings{
 		min: g.MinMembers, max: g.MaxMembers, quorum: g.Quorum, meetings: g.PlannedMeetings,

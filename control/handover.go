@@ -11,6 +11,7 @@ import "context"
 // open or running meeting; "" takes the role back. Facilitator or admin.
 func (s *Service) HandOverMeeting(ctx context.Context, p Principal, meetingID, toPersonID string) (Meeting, error) {
 	var m Meeting
+	var ch changes
 	err := s.update(ctx, func(tx Tx) error {
 		var a actor
 		var err error
@@ -36,8 +37,9 @@ func (s *Service) HandOverMeeting(ctx context.Context, p Principal, meetingID, t
 			}
 		}
 		m.Chair = toPersonID
-		return tx.PutMeeting(m)
+		return s.putLive(tx, &m, &ch)
 	})
+	s.tell(err, &ch)
 	return m, err
 }
 

@@ -31,12 +31,8 @@ func (s *Service) OpenMeeting(ctx context.Context, p Principal, meetingID string
 // StartMeeting moves an open meeting to running. The facilitator, the
 // meeting's chair, or an admin.
 func (s *Service) StartMeeting(ctx context.Context, p Principal, meetingID string) (Meeting, error) {
-	return s.step(ctx, p, meetingID, func(_ Tx, m *Meeting, _ Group) error {
-		if m.State != StateOpen {
-			return wrapf(ErrTransition, "only an open meeting can start; this one is %s", m.State)
-		}
-		m.State, m.Started = StateRunning, s.now()
-		return nil
+	return s.step(ctx, p, meetingID, func(tx Tx, m *Meeting, g Group) error {
+		return s.startTx(tx, m, g) // live.go: and into its first phase
 	})
 }
 
@@ -45,29 +41,17 @@ func (s *Service) StartMeeting(ctx context.Context, p Principal, meetingID strin
 // The facilitator, the meeting's chair, or an admin.
 func (s *Service) EndMeeting(ctx context.Context, p Principal, meetingID string) (Meeting, error) {
 	return s.step(ctx, p, meetingID, func(tx Tx, m *Meeting, g Group) error {
-		if !m.State.RoomOpen() {
-			return wrapf(ErrTransition, "only an open or running meeting can end; this one is %s", m.State)
-		}
-		now := s.now()
-		for id, ivs := range m.Attendance {
-			if n := len(ivs); n > 0 && ivs[n-1].To.IsZero() {
-				ivs[n-1].To = maxTime(now, ivs[n-1].From)
-				m.Attendance[id] = ivs
-			}
-		}
-		people, err := tx.People(g.ID)
-		if err != nil {
-			return err
-		}
-		r := countHeld(*m, countingIDs(g, people), quorumOf(g, people), s.minHeldOf(g), now)
-		m.State, m.Ended, m.Result = StateEnded, now, &r
-		return nil
+		return s.finishTx(tx, m, g, s.now(), false) // live.go
 	})
 }
 
 // step runs a lifecycle step on a meeting that p may run.
 func (s *Service) step(ctx context.Context, p Principal, meetingID string, fn func(Tx, *Meeting, Group) error) (Meeting, error) {
+	if err := s.settle(ctx, meetingID); err != nil {
+		return Meeting{}, err
+	}
 	var m Meeting
+	var ch changes
 	err := s.update(ctx, func(tx Tx) error {
 		var g Group
 		var a actor
@@ -81,7 +65,8 @@ func (s *Service) step(ctx context.Context, p Principal, meetingID string, fn fu
 		if err := fn(tx, &m, g); err != nil {
 			return err
 		}
-		return tx.PutMeeting(m)
+		return s.putLive(tx, &m, &ch)
 	})
+	s.tell(err, &ch)
 	return m, err
 }

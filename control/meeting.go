@@ -129,6 +129,13 @@ type Meeting struct {
 	// Reminded is, by person ID, the start the day-before reminder was
 	// sent for (reminders.go): a meeting that moves is reminded anew.
 	Reminded map[string]time.Time `json:"reminded,omitempty"`
+	// Live is the running structure: the current phase, its clock and
+	// the rounds (structure.go); nil until the meeting first opens.
+	Live *Live `json:"live,omitempty"`
+	// Task is the task set in this meeting for the next (tasks.go).
+	Task *Task `json:"task,omitempty"`
+	// Feedback is the members' anonymous feedback (feedback.go).
+	Feedback *Feedback `json:"feedback,omitempty"`
 
 	Created   time.Time `json:"created"`
 	Opened    time.Time `json:"opened,omitzero"`

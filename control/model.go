@@ -64,14 +64,17 @@ type Cadence struct {
 
 func (c Cadence) zero() bool { return c.Months == 0 && c.Days == 0 }
 
-// Phase is one step of a meeting's structure (used from the next issue on:
-// the room shows and times it). A round gives each present member a turn;
-// for a round Timebox is the time per turn, otherwise for the whole phase.
+// Phase is one step of a meeting's structure: the room shows and times it
+// (structure.go). A round gives each present member a turn; for a round
+// Timebox is the time per turn, otherwise for the whole phase.
 type Phase struct {
 	Name        LocalText     `json:"name" yaml:"name"`
 	Timebox     time.Duration `json:"timebox" yaml:"timebox"`
 	Description LocalText     `json:"description,omitempty" yaml:"description,omitempty"`
 	Round       bool          `json:"round,omitempty" yaml:"round,omitempty"`
+	// Kind says what the phase is for, so the room shows the right
+	// panel: the task review, or the closing where the next task is set.
+	Kind PhaseKind `json:"kind,omitempty" yaml:"kind,omitempty"`
 }
 
 // Agreement is a group's ground rules (confidentiality, respect, how
@@ -123,6 +126,9 @@ type Group struct {
 	MinHeld time.Duration `json:"minHeld,omitempty"`
 	// Phases is the phase template new meetings start from.
 	Phases []Phase `json:"phases,omitempty"`
+	// RoundOrder is how a round's turns are ordered: shuffled (the
+	// default, "") or alphabetical.
+	RoundOrder RoundOrder `json:"roundOrder,omitempty"`
 
 	Agreement Agreement       `json:"agreement"`
 	Themes    []ThemeProposal `json:"themes,omitempty"`

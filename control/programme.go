@@ -165,6 +165,7 @@ func (s *Service) PlanProgramme(ctx context.Context, p Principal, groupID string
 // calendar shows raises Sequence.
 func (s *Service) UpdateMeeting(ctx context.Context, p Principal, meetingID string, patch MeetingPatch) (Meeting, error) {
 	var m Meeting
+	var ch changes
 	err := s.update(ctx, func(tx Tx) error {
 		var a actor
 		var err error
@@ -200,13 +201,18 @@ func (s *Service) UpdateMeeting(ctx context.Context, p Principal, meetingID stri
 			if err := validatePhases(*patch.Phases); err != nil {
 				return err
 			}
+			old := m.Phases
 			m.Phases = slices.Clone(*patch.Phases)
+			if err := s.restructure(tx, &m, old); err != nil { // live.go
+				return err
+			}
 		}
 		if changed {
 			m.Sequence++
 		}
-		return tx.PutMeeting(m)
+		return s.putLive(tx, &m, &ch)
 	})
+	s.tell(err, &ch)
 	return m, err
 }
 
@@ -266,6 +272,7 @@ func (s *Service) move(m *Meeting, a actor, start time.Time, timeZone string) er
 // cancelled).
 func (s *Service) CancelMeeting(ctx context.Context, p Principal, meetingID string) (Meeting, error) {
 	var m Meeting
+	var ch changes
 	err := s.update(ctx, func(tx Tx) error {
 		var a actor
 		var err error
@@ -288,9 +295,10 @@ func (s *Service) CancelMeeting(ctx context.Context, p Principal, meetingID stri
 			m.Poll.Closed, m.Poll.Picked = s.now(), -1
 		}
 		m.Sequence++
-		return tx.PutMeeting(m)
+		return s.putLive(tx, &m, &ch)
 	})
 	s.notifyCancelled(ctx, err, m)
+	s.tell(err, &ch)
 	return m, err
 }
 

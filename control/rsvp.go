@@ -48,6 +48,7 @@ func forecast(g Group, people []Person, m Meeting) Forecast {
 // people's answers make the forecast.
 func (s *Service) SetRSVP(ctx context.Context, p Principal, meetingID, personID string, answer Answer) (Meeting, error) {
 	var m Meeting
+	var ch changes
 	err := s.update(ctx, func(tx Tx) error {
 		var a actor
 		var err error
@@ -74,8 +75,9 @@ func (s *Service) SetRSVP(ctx context.Context, p Principal, meetingID, personID 
 			m.RSVPs = map[string]RSVP{}
 		}
 		m.RSVPs[personID] = RSVP{Answer: answer, ForStart: m.Start, At: s.now()}
-		return tx.PutMeeting(m)
+		return s.putLive(tx, &m, &ch)
 	})
+	s.tell(err, &ch)
 	return m, err
 }
 

@@ -17,6 +17,9 @@ const (
 	DefaultTimeZone = "Europe/Helsinki"
 	// DefaultTemplate is the template of a group created without one.
 	DefaultTemplate = "peer-group"
+	// DefaultEmptyGrace is how long a running meeting may stay empty
+	// before it ends by itself.
+	DefaultEmptyGrace = 10 * time.Minute
 )
 
 // Options configure a Service. The zero value of every field means its
@@ -43,6 +46,14 @@ type Options struct {
 	// Log takes what an operation cannot return: a notice whose data
 	// could not be read after its change committed. Default: discard.
 	Log *slog.Logger
+	// Observer, when set, hears of every committed change of a
+	// meeting's live state and of the events metrics count
+	// (observer.go). Default: none.
+	Observer Observer
+	// EmptyGrace is how long a running meeting may stay with nobody in
+	// its room before it ends by itself (EndEmptyMeetings). Default
+	// 10 min.
+	EmptyGrace time.Duration
 }
 
 // Service is the mentoring domain over a Store. It is safe for concurrent
@@ -60,6 +71,8 @@ type Service struct {
 	configured []Template // from Options
 	notifier   Notifier
 	log        *slog.Logger
+	observer   Observer
+	emptyGrace time.Duration
 }
 
 // New returns a Service over st.
@@ -82,6 +95,12 @@ func New(st Store, opt Options) (*Service, error) {
 	}
 	if s.tz == "" {
 		s.tz = DefaultTimeZone
+	}
+	if s.observer, s.emptyGrace = opt.Observer, opt.EmptyGrace; s.emptyGrace == 0 {
+		s.emptyGrace = DefaultEmptyGrace
+	}
+	if s.emptyGrace < 0 || s.emptyGrace > maxMeetingLen {
+		return nil, invalid("emptyGrace", "must be 0 (10 min) to %v", maxMeetingLen)
 	}
 	if _, err := time.LoadLocation(s.tz); err != nil {
 		return nil, invalid("timeZone", "unknown time zone %q", s.tz)

@@ -155,6 +155,9 @@ func validatePhases(phases []Phase) error {
 		if p.Timebox <= 0 || p.Timebox > maxMeetingLen {
 			return invalid(f+".timebox", "must be more than 0 and at most %v", maxMeetingLen)
 		}
+		if !p.Kind.valid() {
+			return invalid(f+".kind", "must be review, closing or absent")
+		}
 	}
 	return nil
 }

@@ -36,6 +36,7 @@ func (s *Service) ProposeTheme(ctx context.Context, p Principal, groupID, text s
 // Facilitator or admin. Sequence rises when the theme changes.
 func (s *Service) ChooseTheme(ctx context.Context, p Principal, meetingID, proposalID string) (Meeting, error) {
 	var m Meeting
+	var ch changes
 	err := s.update(ctx, func(tx Tx) error {
 		var g Group
 		var a actor
@@ -61,7 +62,8 @@ func (s *Service) ChooseTheme(ctx context.Context, p Principal, meetingID, propo
 		if err := tx.PutGroup(g); err != nil {
 			return err
 		}
-		return tx.PutMeeting(m)
+		return s.putLive(tx, &m, &ch)
 	})
+	s.tell(err, &ch)
 	return m, err
 }

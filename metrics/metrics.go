@@ -32,8 +32,12 @@ type Metrics struct {
 	Resumes           prometheus.Counter
 	Disconnects       *prometheus.CounterVec // by reason
 	Probes            prometheus.Gauge       // network checks in their own hidden rooms
-	AuthFailures      *prometheus.CounterVec // wrong credentials, by credential
-	AuthRateLimited   *prometheus.CounterVec // attempts refused after too many failures, by endpoint
+
+	MeetingsRunning  prometheus.Gauge       // mentoring meetings running now
+	MeetingsEnded    *prometheus.CounterVec // ended meetings, by held (true/false)
+	PhaseTransitions prometheus.Counter     // running meetings entering a phase
+	AuthFailures     *prometheus.CounterVec // wrong credentials, by credential
+	AuthRateLimited  *prometheus.CounterVec // attempts refused after too many failures, by endpoint
 
 	SharedPortConnections *prometheus.CounterVec // by classifier outcome
 	ConnectionPaths       *prometheus.CounterVec // peer connections connected, by path
@@ -157,6 +161,15 @@ func New() *Metrics {
 		Probes: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "piiri_netcheck_probes", Help: "Network checks currently connected; they are not participants.",
 		}),
+		MeetingsRunning: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "piiri_meetings_running", Help: "Mentoring meetings running now.",
+		}),
+		MeetingsEnded: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_meetings_ended_total", Help: "Mentoring meetings that ended, by whether they counted as held (held=true) or not.",
+		}, []string{"held"}),
+		PhaseTransitions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "piiri_meeting_phase_transitions_total", Help: "Times a running meeting entered a phase (opening round, theme, ...).",
+		}),
 		AuthFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "piiri_auth_failures_total", Help: "Wrong credentials presented, by credential: room_key, resume_token, link_token.",
 		}, []string{"credential"}),
@@ -214,6 +227,7 @@ func New() *Metrics {
 		m.MediaEventsDropped,
 		m.SignalingMessages, m.SignalingErrors, m.Resumes, m.Disconnects,
 		m.Probes, m.AuthFailures, m.AuthRateLimited,
+		m.MeetingsRunning, m.MeetingsEnded, m.PhaseTransitions,
 		m.SharedPortConnections, m.ConnectionPaths, m.ConnectionPathChanges,
 		m.TURNAllocations, m.TURNAuthFailures, m.TURNRefused, m.TURNRelayedBytes,
 		m.BuildInfo,
@@ -234,6 +248,8 @@ func New() *Metrics {
 	for _, e := range []string{EventTrackPublished, EventTrackEnded, EventSpeaking} {
 		m.MediaEventsDropped.WithLabelValues(e)
 	}
+	m.MeetingsEnded.WithLabelValues("true")
+	m.MeetingsEnded.WithLabelValues("false")
 	for _, c := range []string{CredentialRoomKey, CredentialResumeToken, CredentialLinkToken} {
 		m.AuthFailures.WithLabelValues(c)
 	}

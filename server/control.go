@@ -27,7 +27,9 @@ func (s *Server) openControl() error {
 		_ = db.Close()
 		return err
 	}
+	s.observer = &meetingObserver{metrics: s.metrics}
 	svc, err := control.New(db, control.Options{
+		Observer:   s.observer,
 		MinHeld:    s.cfg.Meetings.MinHeld,
 		TimeZone:   s.cfg.Meetings.TimeZone,
 		AdminToken: s.cfg.Admin.Token,
@@ -41,6 +43,9 @@ func (s *Server) openControl() error {
 	if err != nil {
 		_ = db.Close()
 		return fmt.Errorf("server: the admin token: %w", err)
+	}
+	if running, err := svc.RunningMeetings(context.Background()); err == nil {
+		s.metrics.MeetingsRunning.Set(float64(len(running)))
 	}
 	s.db, s.control = db, svc
 	s.adminToken, s.adminTokenCreated = token, created

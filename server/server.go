@@ -44,17 +44,18 @@ import (
 
 // Server is a piiri server with its listeners open.
 type Server struct {
-	cfg     config.Config
-	log     *slog.Logger
-	metrics *metrics.Metrics
-	tls     *tls.Config // nil when TLS is off
-	mux     *portmux.Mux
-	media   *sfu.SFU
-	turn    *turn.Server   // nil when TURN is off
-	turnUDP net.PacketConn // nil when TURN over UDP is off
-	signal  *signaling.Server
-	db      *store.DB
-	control *control.Service
+	cfg      config.Config
+	log      *slog.Logger
+	metrics  *metrics.Metrics
+	tls      *tls.Config // nil when TLS is off
+	mux      *portmux.Mux
+	media    *sfu.SFU
+	turn     *turn.Server   // nil when TURN is off
+	turnUDP  net.PacketConn // nil when TURN over UDP is off
+	signal   *signaling.Server
+	db       *store.DB
+	control  *control.Service
+	observer *meetingObserver
 	// adminToken is the admin's token; adminTokenCreated is set when this
 	// start generated it.
 	adminToken        string
@@ -182,6 +183,8 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Logger:             log.With("component", "signaling"),
 		Metrics:            s.metrics,
 	}, signaling.SFU(s.media))
+	toRooms := signaling.MeetingNotices(s.signal)
+	s.observer.room.Store(&toRooms)
 
 	apiHandler, err := api.New(api.Config{
 		Control:    s.control,
@@ -394,6 +397,9 @@ func (s *Server) redirectToHTTPS(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Run(ctx context.Context) error {
 	errc := make(chan error, 4)
 	go func() { errc <- s.mux.Serve() }()
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go s.endEmptyMeetings(sweepCtx)
 	go func() { errc <- serve(s.app, s.mux.HTTPS) }()
 	if s.redirect != nil {
 		go func() { errc <- serve(s.redirect, s.mux.HTTP) }()

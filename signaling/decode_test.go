@@ -159,7 +159,7 @@ func TestDecodeInvalid(t *testing.T) {
 		{"id too long", `{"type":"ping","id":"` + strings.Repeat("i", 65) + `"}`, CodeInvalidField, ""},
 		{"join version missing", `{"type":"join","id":"x","room":"r","name":"n"}`, CodeMissingField, "x"},
 		{"join version 0", `{"type":"join","id":"x","version":0,"room":"r","name":"n"}`, CodeMissingField, "x"},
-		{"join version 2", `{"type":"join","id":"x","version":2,"room":"r","name":"n"}`, CodeUnsupportedVersion, "x"},
+		{"join version 3", `{"type":"join","id":"x","version":3,"room":"r","name":"n"}`, CodeUnsupportedVersion, "x"},
 		{"join version huge", `{"type":"join","id":"x","version":1e100,"room":"r","name":"n"}`, CodeInvalidField, "x"},
 		{"join room missing", `{"type":"join","id":"x","version":1,"name":"n"}`, CodeMissingField, "x"},
 		{"join room not a string", `{"type":"join","id":"x","version":1,"room":7,"name":"n"}`, CodeInvalidField, "x"},

@@ -34,6 +34,7 @@ const (
 	CodeMeetingNotOpen     Code = "meeting_not_open"    // a personal link's meeting room is not open
 	CodeAgreementRequired  Code = "agreement_required"  // the person must accept the group's agreement first
 	CodeForbidden          Code = "forbidden"           // the participant's role does not allow this
+	CodeNotPossible        Code = "not_possible"        // the meeting's state does not allow this request now
 	CodeInternal           Code = "internal"            // a server fault; the message is logged
 )
 

@@ -128,7 +128,7 @@ func badCases() []badCase {
 		{name: "id longer than 64 bytes", send: jsonMsg(map[string]any{"type": "ping", "id": strings.Repeat("x", maxIDLen+1)}), code: CodeInvalidField},
 
 		// unsupported_version
-		{name: "version 2", send: jsonMsg(joinMsg(map[string]any{"id": "v1", "version": 2})), code: CodeUnsupportedVersion, id: "v1"},
+		{name: "version 3", send: jsonMsg(joinMsg(map[string]any{"id": "v1", "version": 3})), code: CodeUnsupportedVersion, id: "v1"},
 		{name: "negative version", send: jsonMsg(joinMsg(map[string]any{"id": "v2", "version": -1})), code: CodeUnsupportedVersion, id: "v2"},
 
 		// not_joined

@@ -17,7 +17,7 @@ func ExampleDecode() {
 	join := req.(*signaling.Join)
 	fmt.Printf("join %q as %q (request %s)\n", join.Room, join.Name, join.RequestID())
 
-	_, err = signaling.Decode([]byte(`{"type":"join","version":2,"room":"r","name":"Anna"}`))
+	_, err = signaling.Decode([]byte(`{"type":"join","version":3,"room":"r","name":"Anna"}`))
 	var pe *signaling.Error
 	if errors.As(err, &pe) {
 		fmt.Println(pe.Code)

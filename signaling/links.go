@@ -2,9 +2,11 @@ package signaling
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"piiri/control"
 )
@@ -84,6 +86,98 @@ func (m meetingPresence) Resumed(p Presence) {
 
 func (m meetingPresence) Left(p Presence, _ string) {
 	m.report("left", m.c.Left(context.Background(), m.meetingID, p.PersonID, p.At))
+}
+
+// State implements Meeting.
+func (m meetingPresence) State(ctx context.Context) (json.RawMessage, error) {
+	st, err := m.c.LiveState(ctx, control.AdminPrincipal(), m.meetingID)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(st)
+}
+
+// Facilitates implements Meeting.
+func (m meetingPresence) Facilitates(ctx context.Context, personID string) bool {
+	st, err := m.c.LiveState(ctx, control.AdminPrincipal(), m.meetingID)
+	if err != nil {
+		return false
+	}
+	for _, p := range st.People {
+		if p.PersonID == personID {
+			return p.Facilitating
+		}
+	}
+	return false
+}
+
+// Act implements Meeting: the request runs as the person who sent it, so
+// control's rules decide what they may do.
+func (m meetingPresence) Act(ctx context.Context, p Presence, r *MeetingRequest) (json.RawMessage, error) {
+	who := control.PersonPrincipal(p.PersonID)
+	var (
+		st  control.LiveState
+		err error
+	)
+	switch r.Action {
+	case ActionStart:
+		st, err = m.c.Start(ctx, who, m.meetingID)
+	case ActionNextPhase:
+		st, err = m.c.NextPhase(ctx, who, m.meetingID)
+	case ActionPreviousPhase:
+		st, err = m.c.PreviousPhase(ctx, who, m.meetingID)
+	case ActionNextSpeaker:
+		st, err = m.c.NextSpeaker(ctx, who, m.meetingID)
+	case ActionPass:
+		st, err = m.c.Pass(ctx, who, m.meetingID)
+	case ActionSkip:
+		st, err = m.c.Skip(ctx, who, m.meetingID, r.PersonID)
+	case ActionExtraTurn:
+		st, err = m.c.ExtraTurn(ctx, who, m.meetingID, r.PersonID)
+	case ActionReorder:
+		st, err = m.c.Reorder(ctx, who, m.meetingID, r.Order)
+	case ActionExtend:
+		st, err = m.c.Extend(ctx, who, m.meetingID, time.Duration(r.Minutes)*time.Minute)
+	case ActionSetTask:
+		st, err = m.c.SetTask(ctx, who, m.meetingID, r.Text)
+	case ActionEnd:
+		st, err = m.c.End(ctx, who, m.meetingID)
+	default:
+		return nil, errorf(CodeInvalidField, "meeting: unknown action %q", r.Action)
+	}
+	if err != nil {
+		return nil, meetingError(err)
+	}
+	return json.Marshal(st)
+}
+
+// meetingError turns control's refusal into a protocol error that says why.
+func meetingError(err error) error {
+	var fe *control.FieldError
+	switch {
+	case errors.As(err, &fe):
+		return errorf(CodeInvalidField, "meeting: %s: %s", fe.Field, fe.Problem)
+	case errors.Is(err, control.ErrForbidden):
+		return errorf(CodeForbidden, "%v", err)
+	case errors.Is(err, control.ErrNotFound):
+		return errorf(CodeInvalidField, "%v", err)
+	case errors.Is(err, control.ErrConflict):
+		return errorf(CodeNotPossible, "%v", err)
+	}
+	return fmt.Errorf("signaling: meeting request: %w", err)
+}
+
+// MeetingNotices returns what the control plane's observer calls with each
+// meeting change: the new live state goes to everyone in that meeting's
+// room.
+func MeetingNotices(s *Server) func(meetingID string, st control.LiveState) {
+	return func(meetingID string, st control.LiveState) {
+		data, err := json.Marshal(st)
+		if err != nil {
+			return
+		}
+		s.MeetingChanged(control.Meeting{ID: meetingID}.RoomName(), data)
+	}
 }
 
 func (m meetingPresence) report(what string, err error) {

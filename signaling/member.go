@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"sync"
@@ -39,6 +40,9 @@ type member struct {
 	audioMuted bool
 	videoMuted bool
 	speaking   bool
+	quality    string
+	// proto is the protocol version of the current connection.
+	proto      int
 	sess       *session
 	media      MediaParticipant
 	joinFailed bool
@@ -56,7 +60,7 @@ func (m *member) info() ParticipantInfo {
 	if role == RoleGuest {
 		role = "" // ad-hoc rooms have no roles to show
 	}
-	return ParticipantInfo{ID: m.id, Name: m.admitted.Name, Role: role, AudioMuted: m.audioMuted, VideoMuted: m.videoMuted, Speaking: m.speaking}
+	return ParticipantInfo{ID: m.id, Name: m.admitted.Name, Role: role, AudioMuted: m.audioMuted, VideoMuted: m.videoMuted, Speaking: m.speaking, Quality: m.quality}
 }
 
 // presence describes m for the Meeting hook.
@@ -83,6 +87,15 @@ func (m *member) meeting() Meeting {
 		return noMeeting{}
 	}
 	return m.admitted.Meeting
+}
+
+// facilitates reports whether the member runs the meeting now: the role
+// admission gave, or the meeting's say (the chair can change mid-meeting).
+func (m *member) facilitates() bool {
+	if m.admitted.Role == RoleFacilitator && m.admitted.Meeting == nil {
+		return true
+	}
+	return m.admitted.PersonID != "" && m.meeting().Facilitates(context.Background(), m.admitted.PersonID)
 }
 
 // reportJoined tells the Meeting hook m has joined, unless m has already
@@ -129,6 +142,9 @@ func (m *member) setState(st *State) ParticipantInfo {
 	if st.VideoMuted != nil {
 		m.videoMuted = *st.VideoMuted
 	}
+	if st.Quality != nil {
+		m.quality = *st.Quality
+	}
 	m.mu.Unlock()
 	return m.info()
 }
@@ -140,6 +156,19 @@ func (m *member) setSpeaking(on bool) bool {
 	changed := m.speaking != on
 	m.speaking = on
 	return changed
+}
+
+// version is the protocol version of the member's current connection.
+func (m *member) version() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.proto
+}
+
+func (m *member) setVersion(v int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.proto = v
 }
 
 func (m *member) session() *session {
@@ -192,6 +221,17 @@ func (m *member) send(msg any) {
 // sendData queues an already marshalled message on the current session.
 func (m *member) sendData(data json.RawMessage) {
 	if sess := m.session(); sess != nil {
+		sess.sendData(data)
+	}
+}
+
+// sendDataSince queues data if the member speaks protocol version since
+// or newer.
+func (m *member) sendDataSince(since int, data json.RawMessage) {
+	m.mu.Lock()
+	sess, v := m.sess, m.proto
+	m.mu.Unlock()
+	if sess != nil && v >= since {
 		sess.sendData(data)
 	}
 }

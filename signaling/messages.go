@@ -1,5 +1,10 @@
 package signaling
 
+import (
+	"encoding/json"
+	"time"
+)
+
 // Messages the server sends. Field names are camelCase like the browser's
 // own WebRTC dictionaries.
 
@@ -15,6 +20,9 @@ type ParticipantInfo struct {
 	// Speaking is whether the participant is speaking now, so that a
 	// newcomer sees who is talking before the next speaking message.
 	Speaking bool `json:"speaking"`
+	// Quality is the connection quality the participant reported (good,
+	// fair, poor); absent until it reports one.
+	Quality string `json:"quality,omitempty"`
 }
 
 // RoomInfo is the room as a newly joined participant sees it.
@@ -25,6 +33,49 @@ type RoomInfo struct {
 	// Meeting describes the meeting of a group's room; nil for ad-hoc
 	// rooms.
 	Meeting *MeetingInfo `json:"meeting,omitempty"`
+	// Hands is the queue of raised hands, first raised first (version 2).
+	Hands []string `json:"hands,omitempty"`
+	// Chat is the room's chat so far, oldest first (version 2).
+	Chat []ChatEntry `json:"chat,omitempty"`
+	// MeetingState is the meeting's live state, as in meeting_state
+	// (version 2, meeting rooms only).
+	MeetingState json.RawMessage `json:"meetingState,omitempty"`
+}
+
+// Hands tells everyone the queue of raised hands, after every change.
+type Hands struct {
+	header
+	Queue []string `json:"queue"` // participant IDs, first raised first
+}
+
+// ChatEntry is one chat message as everyone sees it.
+type ChatEntry struct {
+	Seq           int       `json:"seq"` // 1, 2, ... within the room
+	ParticipantID string    `json:"participantId"`
+	Name          string    `json:"name"`
+	Text          string    `json:"text"`
+	At            time.Time `json:"at"`
+}
+
+// ChatMessage tells everyone a chat message, the sender included.
+type ChatMessage struct {
+	header
+	Entry ChatEntry `json:"entry"`
+}
+
+// MeetingState carries the meeting's live state (phase, its deadline on
+// the server's clock, the round and whose turn it is, the task): to
+// everyone after every change, and as the reply to a meeting request
+// (with its id). State.version rises with every change; keep the highest.
+type MeetingState struct {
+	header
+	State json.RawMessage `json:"state"`
+}
+
+// MuteRequest tells a participant the facilitator asked them to mute.
+type MuteRequest struct {
+	header
+	By string `json:"by"` // the facilitator's participant ID
 }
 
 // MeetingInfo is what a participant in a meeting's room is shown of it:
@@ -87,6 +138,7 @@ const (
 	ReasonSlowConsumer   = "slow_consumer" // the client did not read its messages
 	ReasonJoinIncomplete = "join_failed"
 	ReasonReplaced       = "joined_elsewhere" // the same person joined again from another tab or device
+	ReasonRemovedByHost  = "removed_by_facilitator"
 )
 
 // ParticipantLeft tells the others that someone is gone for good.

@@ -83,6 +83,7 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 		ready:      make(chan struct{}),
 		audioMuted: j.AudioMuted,
 		videoMuted: j.VideoMuted,
+		proto:      j.Version,
 	}
 	if m.probe {
 		// A network check goes to a room of its own: it meets nobody and
@@ -94,7 +95,7 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 	reply := func(others []ParticipantInfo) *Joined {
 		return &Joined{
 			header:        header{Type: TypeJoined, ID: j.ID},
-			Version:       ProtocolVersion,
+			Version:       j.Version,
 			Participant:   m.info(),
 			Room:          RoomInfo{Name: m.admitted.Room, Participants: others, MaxParticipants: s.cfg.MaxParticipants, Meeting: m.admitted.MeetingInfo},
 			ResumeToken:   m.token,
@@ -131,6 +132,10 @@ func (s *Server) join(sess *session, j *Join) (*member, error) {
 			s.forget(m, nil, false)
 			close(m.ready)
 			return nil, errorf(CodeRoomFull, "room %q already has its maximum of %d participants", m.admitted.Room, s.cfg.MaxParticipants)
+		case admitRemoved:
+			s.forget(m, nil, false)
+			close(m.ready)
+			return nil, errorf(CodeForbidden, "the facilitator removed you from this meeting")
 		}
 		break
 	}
@@ -215,13 +220,13 @@ func (s *Server) resume(sess *session, j *Join) (*member, error) {
 		return nil, errorf(CodeResumeFailed, "the participant has already left; join again")
 	}
 	iceServers := s.iceServers(m.id)
-	old, ok := m.room.resume(m, sess, func(others []ParticipantInfo) *Joined {
+	old, ok := m.room.resume(m, sess, j.Version, func(others []ParticipantInfo) *Joined {
 		if m.probe {
 			others = []ParticipantInfo{}
 		}
 		return &Joined{
 			header:        header{Type: TypeJoined, ID: j.ID},
-			Version:       ProtocolVersion,
+			Version:       j.Version,
 			Participant:   m.info(),
 			Room:          RoomInfo{Name: m.admitted.Room, Participants: others, MaxParticipants: s.cfg.MaxParticipants, Meeting: m.admitted.MeetingInfo},
 			Resumed:       true,

@@ -12,7 +12,12 @@ import (
 // ProtocolVersion is the version of the signalling protocol this server
 // speaks; a client states the version it speaks in join. PROTOCOL.md
 // documents it.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
+
+// MinProtocolVersion is the oldest version this server still speaks:
+// version 1 clients (ad-hoc rooms, media and presence only) keep working
+// and are simply not sent what version 2 added.
+const MinProtocolVersion = 1
 
 // Message types. Client to server: join, offer (publisher), answer
 // (subscriber), candidate, state, leave, ping. Server to client: joined,
@@ -34,7 +39,90 @@ const (
 	TypeSpeaking           = "speaking"
 	TypeError              = "error"
 	TypeBye                = "bye"
+
+	// Version 2.
+	TypeHand         = "hand"          // client: raise or lower a hand
+	TypeHands        = "hands"         // server: the queue of raised hands
+	TypeChat         = "chat"          // both: a chat message
+	TypeMute         = "mute"          // client (facilitator): ask someone to mute
+	TypeMuteRequest  = "mute_request"  // server: the facilitator asks you to mute
+	TypeRemove       = "remove"        // client (facilitator): remove someone from the meeting
+	TypeMeeting      = "meeting"       // client: a request about the meeting's structure
+	TypeMeetingState = "meeting_state" // server: the meeting's live state
 )
+
+// Meeting requests (the action of a meeting message).
+const (
+	ActionStart         = "start"
+	ActionNextPhase     = "next_phase"
+	ActionPreviousPhase = "previous_phase"
+	ActionNextSpeaker   = "next_speaker"
+	ActionPass          = "pass"
+	ActionSkip          = "skip"
+	ActionExtraTurn     = "extra_turn"
+	ActionReorder       = "reorder"
+	ActionExtend        = "extend"
+	ActionSetTask       = "set_task"
+	ActionEnd           = "end"
+)
+
+// MeetingRequest asks the meeting to change: run its structure. Who may
+// ask what is the meeting's rule (the facilitator for most; the speaker
+// for pass).
+type MeetingRequest struct {
+	header
+	Action string `json:"action"`
+	// PersonID is the person for skip and extra_turn.
+	PersonID string `json:"personId,omitempty"`
+	// Order is the round's new order (person IDs) for reorder.
+	Order []string `json:"order,omitempty"`
+	// Minutes extend the phase (or the turn) for extend.
+	Minutes int `json:"minutes,omitempty"`
+	// Text is the task for set_task.
+	Text string `json:"text,omitempty"`
+}
+
+func (MeetingRequest) messageType() string { return TypeMeeting }
+
+const (
+	maxOrderLen    = 50
+	maxTaskTextLen = 2000
+)
+
+func (r *MeetingRequest) validate() error {
+	switch r.Action {
+	case "":
+		return errorf(CodeMissingField, "meeting: \"action\" is required")
+	case ActionStart, ActionNextPhase, ActionPreviousPhase, ActionNextSpeaker, ActionPass, ActionEnd:
+	case ActionSkip, ActionExtraTurn:
+		if err := needParticipantField("meeting", "personId", r.PersonID); err != nil {
+			return err
+		}
+	case ActionReorder:
+		if len(r.Order) == 0 {
+			return errorf(CodeMissingField, "meeting: \"order\" is required for reorder")
+		}
+		if len(r.Order) > maxOrderLen {
+			return errorf(CodeInvalidField, "meeting: \"order\" has %d entries, at most %d", len(r.Order), maxOrderLen)
+		}
+		for _, id := range r.Order {
+			if id == "" || len(id) > maxIDLen {
+				return errorf(CodeInvalidField, "meeting: \"order\" has an empty or overlong person id")
+			}
+		}
+	case ActionExtend:
+		if r.Minutes < 1 || r.Minutes > 60 {
+			return errorf(CodeInvalidField, "meeting: \"minutes\" must be from 1 to 60 for extend")
+		}
+	case ActionSetTask:
+		if utf8.RuneCountInString(r.Text) > maxTaskTextLen {
+			return errorf(CodeInvalidField, "meeting: \"text\" is longer than %d characters", maxTaskTextLen)
+		}
+	default:
+		return errorf(CodeInvalidField, "meeting: unknown action %q", truncate(r.Action, 32))
+	}
+	return nil
+}
 
 // Sources: what a publisher's media section carries.
 const (
@@ -160,6 +248,9 @@ type State struct {
 	header
 	AudioMuted *bool `json:"audioMuted,omitempty"`
 	VideoMuted *bool `json:"videoMuted,omitempty"`
+	// Quality is the client's own judgement of its connection (from its
+	// getStats): good, fair or poor. Version 2.
+	Quality *string `json:"quality,omitempty"`
 }
 
 // Leave ends the participant's presence at once, without a grace period.
@@ -167,6 +258,85 @@ type Leave struct{ header }
 
 // Ping asks for a pong; clients use it to measure the signalling round trip.
 type Ping struct{ header }
+
+// Hand raises or lowers the sender's hand; a facilitator may lower
+// another participant's (ParticipantID).
+type Hand struct {
+	header
+	Raised        *bool  `json:"raised"`
+	ParticipantID string `json:"participantId,omitempty"`
+}
+
+// Chat sends a message to everyone in the room. Chat is kept only while
+// the room exists, never stored.
+type Chat struct {
+	header
+	Text string `json:"text"`
+}
+
+// Mute asks a participant to turn their microphone off.
+type Mute struct {
+	header
+	ParticipantID string `json:"participantId"`
+}
+
+// Remove takes a participant out of the meeting; the same person cannot
+// come back into this room until it closes.
+type Remove struct {
+	header
+	ParticipantID string `json:"participantId"`
+}
+
+func (Hand) messageType() string   { return TypeHand }
+func (Chat) messageType() string   { return TypeChat }
+func (Mute) messageType() string   { return TypeMute }
+func (Remove) messageType() string { return TypeRemove }
+
+const maxChatLen = 1000
+
+func (h *Hand) validate() error {
+	if h.Raised == nil {
+		return errorf(CodeMissingField, "hand: \"raised\" is required")
+	}
+	if len(h.ParticipantID) > maxIDLen {
+		return errorf(CodeInvalidField, "hand: \"participantId\" is longer than %d bytes", maxIDLen)
+	}
+	if h.ParticipantID != "" && *h.Raised {
+		return errorf(CodeInvalidField, "hand: only one's own hand can be raised; leave out \"participantId\"")
+	}
+	return nil
+}
+
+func (c *Chat) validate() error {
+	c.Text = strings.TrimSpace(c.Text)
+	if c.Text == "" {
+		return errorf(CodeMissingField, "chat: \"text\" is required")
+	}
+	if utf8.RuneCountInString(c.Text) > maxChatLen {
+		return errorf(CodeInvalidField, "chat: \"text\" is longer than %d characters", maxChatLen)
+	}
+	for _, r := range c.Text {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return errorf(CodeInvalidField, "chat: \"text\" contains a control character")
+		}
+	}
+	return nil
+}
+
+func (m *Mute) validate() error   { return needParticipant("mute", m.ParticipantID) }
+func (r *Remove) validate() error { return needParticipant("remove", r.ParticipantID) }
+
+func needParticipant(typ, id string) error { return needParticipantField(typ, "participantId", id) }
+
+func needParticipantField(typ, field, id string) error {
+	if id == "" {
+		return errorf(CodeMissingField, "%s: %q is required", typ, field)
+	}
+	if len(id) > maxIDLen {
+		return errorf(CodeInvalidField, "%s: %q is longer than %d bytes", typ, field, maxIDLen)
+	}
+	return nil
+}
 
 func (Join) messageType() string      { return TypeJoin }
 func (Offer) messageType() string     { return TypeOffer }
@@ -228,10 +398,10 @@ func decodeBody(h header, data []byte) (Request, error) {
 
 func (j *Join) validate() error {
 	if j.Version == 0 {
-		return errorf(CodeMissingField, "join: \"version\" is required (this server speaks version %d)", ProtocolVersion)
+		return errorf(CodeMissingField, "join: \"version\" is required (this server speaks versions %d to %d)", MinProtocolVersion, ProtocolVersion)
 	}
-	if j.Version != ProtocolVersion {
-		return errorf(CodeUnsupportedVersion, "join: protocol version %d is not supported; this server speaks version %d", j.Version, ProtocolVersion)
+	if j.Version < MinProtocolVersion || j.Version > ProtocolVersion {
+		return errorf(CodeUnsupportedVersion, "join: protocol version %d is not supported; this server speaks versions %d to %d", j.Version, MinProtocolVersion, ProtocolVersion)
 	}
 	// With a personal link the server knows the room and the name.
 	byLink := j.Token != "" && j.Resume == ""
@@ -318,11 +488,21 @@ func (c *Candidate) validate() error {
 }
 
 func (st *State) validate() error {
-	if st.AudioMuted == nil && st.VideoMuted == nil {
-		return errorf(CodeMissingField, "state: give \"audioMuted\", \"videoMuted\" or both")
+	if st.AudioMuted == nil && st.VideoMuted == nil && st.Quality == nil {
+		return errorf(CodeMissingField, "state: give \"audioMuted\", \"videoMuted\", \"quality\" or some of them")
+	}
+	if q := st.Quality; q != nil && *q != QualityGood && *q != QualityFair && *q != QualityPoor {
+		return errorf(CodeInvalidField, "state: \"quality\" must be %q, %q or %q", QualityGood, QualityFair, QualityPoor)
 	}
 	return nil
 }
+
+// Connection qualities a client reports in state.
+const (
+	QualityGood = "good"
+	QualityFair = "fair"
+	QualityPoor = "poor"
+)
 
 func (*Leave) validate() error { return nil }
 func (*Ping) validate() error  { return nil }

@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"slices"
@@ -22,7 +23,17 @@ type room struct {
 	mu      sync.Mutex
 	members []*member // join order
 	closed  bool      // the last member left; a join must find a new room
+	// Version 2: the meeting room's raised hands (participant IDs, first
+	// raised first), its chat (only while the room exists), and the
+	// people the facilitator removed, who may not come back into it.
+	hands   []string
+	chat    []ChatEntry
+	chatSeq int
+	removed map[string]bool // person IDs
 }
+
+// maxChatHistory bounds the chat kept for newcomers.
+const maxChatHistory = 200
 
 // newRoom makes a room with its registry key and the name clients see.
 func newRoom(s *Server, key, shown string) *room {
@@ -37,6 +48,7 @@ const (
 	admitRoomClosed
 	admitFull
 	admitShuttingDown
+	admitRemoved
 )
 
 // admit makes m a member and queues its joined reply and the others'
@@ -55,10 +67,14 @@ func (rm *room) admit(m *member, sess *session, reply func(others []ParticipantI
 		return admitShuttingDown
 	case !m.probe && rm.visibleCount() >= rm.srv.cfg.MaxParticipants:
 		return admitFull
+	case m.admitted.PersonID != "" && rm.removed[m.admitted.PersonID]:
+		return admitRemoved
 	}
 	others := rm.infosLocked(m)
 	rm.members = append(rm.members, m)
-	sess.send(reply(others))
+	joined := reply(others)
+	rm.roomExtrasLocked(&joined.Room, m, m.version())
+	sess.send(joined)
 	if !m.probe {
 		rm.broadcastLocked(m, &ParticipantJoined{header: header{Type: TypeParticipantJoined}, Participant: m.info()})
 	}
@@ -69,14 +85,17 @@ func (rm *room) admit(m *member, sess *session, reply func(others []ParticipantI
 // lock as every broadcast, so the client neither misses a change nor
 // hears of one before its joined. It returns the session replaced, and
 // false if m has left meanwhile.
-func (rm *room) resume(m *member, sess *session, reply func(others []ParticipantInfo) *Joined) (old *session, ok bool) {
+func (rm *room) resume(m *member, sess *session, version int, reply func(others []ParticipantInfo) *Joined) (old *session, ok bool) {
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
 	old, ok = m.attach(sess)
 	if !ok {
 		return nil, false
 	}
-	sess.send(reply(rm.infosLocked(m)))
+	m.setVersion(version)
+	joined := reply(rm.infosLocked(m))
+	rm.roomExtrasLocked(&joined.Room, m, version)
+	sess.send(joined)
 	return old, true
 }
 
@@ -91,6 +110,7 @@ func (rm *room) leave(m *member, reason string) (closed bool) {
 		return false
 	}
 	rm.members = slices.Delete(rm.members, i, i+1)
+	rm.lowerHandLocked(m.id)
 	if !m.probe {
 		rm.broadcastLocked(nil, &ParticipantLeft{
 			header:        header{Type: TypeParticipantLeft},
@@ -145,6 +165,35 @@ func (rm *room) broadcastLocked(skip *member, msg any) {
 		if m != skip && !m.probe {
 			m.sendData(data)
 		}
+	}
+}
+
+// broadcastSinceLocked is broadcastLocked for members whose connection
+// speaks protocol version since or newer.
+func (rm *room) broadcastSinceLocked(since int, msg any) {
+	data, err := json.Marshal(msg)
+	if err != nil {
+		rm.log.Error("marshal broadcast", "err", err)
+		return
+	}
+	for _, m := range rm.members {
+		if !m.probe {
+			m.sendDataSince(since, data)
+		}
+	}
+}
+
+// roomExtrasLocked fills in what a version 2 joined carries of the room.
+func (rm *room) roomExtrasLocked(info *RoomInfo, m *member, version int) {
+	if version < 2 {
+		return
+	}
+	info.Hands = slices.Clone(rm.hands)
+	info.Chat = slices.Clone(rm.chat)
+	if st, err := m.meeting().State(context.Background()); err != nil {
+		rm.log.Warn("meeting state for joined", "err", err)
+	} else {
+		info.MeetingState = st
 	}
 }
 

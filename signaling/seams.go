@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"time"
@@ -133,6 +134,16 @@ type Meeting interface {
 	Joined(p Presence)
 	Resumed(p Presence)
 	Left(p Presence, reason string)
+	// State is the meeting's live state as the wire carries it (phase,
+	// round, task: protocol version 2), or nil when there is none.
+	State(ctx context.Context) (json.RawMessage, error)
+	// Act runs a participant's request on the meeting (start, next
+	// phase, ...) and returns the new state; the meeting decides who may
+	// do what, and its errors say why not.
+	Act(ctx context.Context, p Presence, req *MeetingRequest) (json.RawMessage, error)
+	// Facilitates reports whether the person runs the meeting now (the
+	// facilitator, or the member it was handed to).
+	Facilitates(ctx context.Context, personID string) bool
 }
 
 // Presence is one participant at one moment.
@@ -147,6 +158,11 @@ type Presence struct {
 // noMeeting is the Meeting of ad-hoc rooms: nothing is kept.
 type noMeeting struct{}
 
-func (noMeeting) Joined(Presence)       {}
-func (noMeeting) Resumed(Presence)      {}
-func (noMeeting) Left(Presence, string) {}
+func (noMeeting) State(context.Context) (json.RawMessage, error) { return nil, nil }
+func (noMeeting) Act(context.Context, Presence, *MeetingRequest) (json.RawMessage, error) {
+	return nil, errorf(CodeForbidden, "this room has no meeting to run")
+}
+func (noMeeting) Facilitates(context.Context, string) bool { return false }
+func (noMeeting) Joined(Presence)                          {}
+func (noMeeting) Resumed(Presence)                         {}
+func (noMeeting) Left(Presence, string)                    {}

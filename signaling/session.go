@@ -317,5 +317,11 @@ func (s *session) handle(req Request) error {
 	if spec.needsJoin && s.member == nil {
 		return errorf(CodeNotJoined, "%s before join; the first message must be join", req.messageType())
 	}
+	if s.member != nil && spec.since > s.member.version() {
+		return errorf(CodeUnsupportedVersion, "%s is part of protocol version %d; this connection joined with version %d", req.messageType(), spec.since, s.member.version())
+	}
+	if spec.facilitator && !s.member.facilitates() {
+		return errorf(CodeForbidden, "only the meeting's facilitator may send %s", req.messageType())
+	}
 	return spec.handle(s, req.(request))
 }

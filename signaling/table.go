@@ -13,7 +13,11 @@ type request interface {
 type messageSpec struct {
 	decodeInto func() request
 	needsJoin  bool
-	handle     func(s *session, req request) error
+	// since is the protocol version that brought the message (0: 1).
+	since int
+	// facilitator messages are refused (forbidden) from anyone else.
+	facilitator bool
+	handle      func(s *session, req request) error
 }
 
 // messages is the table of every client message; it is never changed.
@@ -25,4 +29,11 @@ var messages = map[string]messageSpec{
 	TypeOffer:     {decodeInto: func() request { return &Offer{} }, needsJoin: true, handle: handleOffer},
 	TypeAnswer:    {decodeInto: func() request { return &Answer{} }, needsJoin: true, handle: handleAnswer},
 	TypeCandidate: {decodeInto: func() request { return &Candidate{} }, needsJoin: true, handle: handleCandidate},
+
+	// Version 2: the meeting room.
+	TypeHand:    {decodeInto: func() request { return &Hand{} }, needsJoin: true, since: 2, handle: handleHand},
+	TypeChat:    {decodeInto: func() request { return &Chat{} }, needsJoin: true, since: 2, handle: handleChat},
+	TypeMute:    {decodeInto: func() request { return &Mute{} }, needsJoin: true, since: 2, facilitator: true, handle: handleMute},
+	TypeRemove:  {decodeInto: func() request { return &Remove{} }, needsJoin: true, since: 2, facilitator: true, handle: handleRemove},
+	TypeMeeting: {decodeInto: func() request { return &MeetingRequest{} }, needsJoin: true, since: 2, handle: handleMeeting},
 }

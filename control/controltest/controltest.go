@@ -42,6 +42,15 @@ func Run(t *testing.T, open Open) {
 		{"Reports", testReports},
 		{"Validation", testValidation},
 		{"Permissions", testPermissions},
+		{"Phases", testPhases},
+		{"Rounds", testRounds},
+		{"EmptyRoom", testEmptyRoom},
+		{"LivePersistence", testLivePersistence},
+		{"PhaseEdits", testPhaseEdits},
+		{"LiveStates", testLiveStates},
+		{"Observer", testObserver},
+		{"Tasks", testTasks},
+		{"Feedback", testFeedback},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, open) })

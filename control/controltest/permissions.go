@@ -70,6 +70,20 @@ func permOps() []permOp {
 	mid := func(f *permFixture) string { return f.Meeting.ID }
 	later := func(f *permFixture, h int) time.Time { return f.Clock.Now().Add(time.Duration(h) * time.Hour) }
 	openIt := func(f *permFixture) { f.Open() }
+	running := func(f *permFixture) {
+		f.Open()
+		f.enter("f", "o", "m0", "m1", "m2", "m3", "m4")
+		must(f.T, f.liveStep("start"))
+	}
+	ended := func(f *permFixture) {
+		running(f)
+		must(f.T, f.liveStep("task Write down one thing that helped."))
+		must(f.T, f.liveStep("end"))
+	}
+	turns := []string{rChair, rMember} // members take turns and write notes
+	live := func(fn func(f *permFixture, p control.Principal) (control.LiveState, error)) func(f *permFixture, p control.Principal) error {
+		return func(f *permFixture, p control.Principal) error { return err1(fn(f, p)) }
+	}
 	poll := func(f *permFixture) {
 		must(f.T, err1(f.Svc.ProposeTimes(f.Ctx, f.Fac(), f.Meeting.ID, []time.Time{later(f, 300), later(f, 301)})))
 	}
@@ -162,6 +176,60 @@ func permOps() []permOp {
 		}},
 		{"PickTime", manage, poll, func(f *permFixture, p control.Principal) error { return err1(f.Svc.PickTime(f.Ctx, p, mid(f), 1)) }},
 		{"WithdrawPoll", manage, poll, func(f *permFixture, p control.Principal) error { return err1(f.Svc.WithdrawPoll(f.Ctx, p, mid(f))) }},
+		{"LiveState", group, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+			return f.Svc.LiveState(f.Ctx, p, mid(f))
+		})},
+		{"Start", run, openIt, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+			return f.Svc.Start(f.Ctx, p, mid(f))
+		})},
+		{"End", run, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+			return f.Svc.End(f.Ctx, p, mid(f))
+		})},
+		{"NextPhase", run, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+			return f.Svc.NextPhase(f.Ctx, p, mid(f))
+		})},
+		{"PreviousPhase", run, func(f *permFixture) { running(f); must(f.T, f.liveStep("next-phase")) },
+			live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+				return f.Svc.PreviousPhase(f.Ctx, p, mid(f))
+			})},
+		{"NextSpeaker", run, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+			return f.Svc.NextSpeaker(f.Ctx, p, mid(f))
+		})},
+		{"Pass", turns, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+			return f.Svc.Pass(f.Ctx, p, mid(f))
+		})},
+		{"Skip", run, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+			return f.Svc.Skip(f.Ctx, p, mid(f), f.Members[2].ID)
+		})},
+		{"ExtraTurn", run, func(f *permFixture) { running(f); must(f.T, f.liveStep("pass m2")) },
+			live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+				return f.Svc.ExtraTurn(f.Ctx, p, mid(f), f.Members[2].ID)
+			})},
+		{"Reorder", run, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+			var waiting []string
+			for _, t := range f.live().Round.Turns {
+				if t.Status == control.TurnWaiting {
+					waiting = append([]string{t.PersonID}, waiting...)
+				}
+			}
+			return f.Svc.Reorder(f.Ctx, p, mid(f), waiting)
+		})},
+		{"Extend", run, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+			return f.Svc.Extend(f.Ctx, p, mid(f), 5*time.Minute)
+		})},
+		{"SetTask", run, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+			return f.Svc.SetTask(f.Ctx, p, mid(f), "Say no once.")
+		})},
+		{"CurrentTask", group, ended, func(f *permFixture, p control.Principal) error { return err1(f.Svc.CurrentTask(f.Ctx, p, f.Group.ID)) }},
+		{"MeetingTask", group, ended, func(f *permFixture, p control.Principal) error { return err1(f.Svc.MeetingTask(f.Ctx, p, mid(f))) }},
+		{"WriteTaskNote", turns, ended, func(f *permFixture, p control.Principal) error {
+			return err1(f.Svc.WriteTaskNote(f.Ctx, p, mid(f), control.TaskNoteInput{Done: true, Note: "Did it.", Shared: true}))
+		}},
+		{"SubmitFeedback", turns, ended, func(f *permFixture, p control.Principal) error {
+			return f.Svc.SubmitFeedback(f.Ctx, p, mid(f), 4, "Useful.")
+		}},
+		{"MeetingFeedback", group, ended, func(f *permFixture, p control.Principal) error { return err1(f.Svc.MeetingFeedback(f.Ctx, p, mid(f))) }},
+		{"Feedback", group, ended, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Feedback(f.Ctx, p, f.Group.ID)) }},
 		{"Attendance", group, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Attendance(f.Ctx, p, mid(f))) }},
 		{"Report", manage, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Report(f.Ctx, p, f.Group.ID)) }},
 		{"Overview", []string{rAdmin}, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Overview(f.Ctx, p)) }},

@@ -20,10 +20,11 @@ func RunStore(t *testing.T, open Open) {
 		ID: "g1", Name: "Ryhmä ÅÄÖ", Language: control.Swedish, TimeZone: "Europe/Helsinki",
 		MinMembers: 4, MaxMembers: 11, Quorum: 3, PlannedMeetings: 8, Cadence: control.Cadence{Months: 1},
 		MeetingDuration: 90 * time.Minute, MinHeld: 20 * time.Minute,
-		Phases:    []control.Phase{{Name: control.LocalText{control.Finnish: "Avaus"}, Timebox: 2 * time.Minute, Round: true}},
-		Agreement: control.Agreement{Text: "rules\nmore", Version: 3, Changed: at},
-		Themes:    []control.ThemeProposal{{ID: "t1", Text: "Työkuorma", By: "p1", Proposed: at, ChosenFor: "m1"}},
-		Created:   at, Updated: at,
+		Phases:     []control.Phase{{Name: control.LocalText{control.Finnish: "Avaus"}, Timebox: 2 * time.Minute, Round: true, Kind: control.PhaseClosing}},
+		RoundOrder: control.RoundAlphabetical,
+		Agreement:  control.Agreement{Text: "rules\nmore", Version: 3, Changed: at},
+		Themes:     []control.ThemeProposal{{ID: "t1", Text: "Työkuorma", By: "p1", Proposed: at, ChosenFor: "m1"}},
+		Created:    at, Updated: at,
 	}
 	person := control.Person{ID: "p1", GroupID: "g1", Name: "Aino", Organisation: "Espoo", Email: "a@example.fi", Language: control.Finnish,
 		Role: control.RoleMember, Accepted: []control.Acceptance{{Version: 3, Accepted: at}}, Added: at}
@@ -34,7 +35,15 @@ func RunStore(t *testing.T, open Open) {
 		Poll:       &control.TimePoll{Options: []control.PollOption{{Start: at, Suits: []string{"p1"}}, {Start: at.Add(time.Hour)}}, Proposed: at, Picked: -1},
 		Moves:      []control.Move{{From: at, To: at.Add(time.Hour), Moved: at, By: "p1"}},
 		Result:     &control.HeldResult{Held: true, Quorum: 3, MinHeld: 30 * time.Minute, Longest: time.Hour, MostTogether: 4, Decided: at},
-		Created:    at, Opened: at, Started: at, Ended: at,
+		Live: &control.Live{Version: 7, Phase: 2, PhaseStarted: at, Extended: 3 * time.Minute,
+			Rounds: map[int]*control.Round{0: {Turns: []control.Turn{
+				{PersonID: "p1", Status: control.TurnDone, Started: at, Ended: at.Add(time.Minute)},
+				{PersonID: "p2", Status: control.TurnSkipped, Away: true, Ended: at},
+				{PersonID: "p1", Status: control.TurnCurrent, Extra: true, Started: at}}}},
+			History: []control.PhaseSpan{{Phase: 0, Name: control.LocalText{control.Finnish: "Avaus"}, From: at, To: at.Add(time.Minute)}, {Phase: 2, From: at}}},
+		Task:     &control.Task{Text: "Tehtävä\nrivi", Set: at, By: "p1", Notes: map[string]control.TaskNote{"p1": {Done: true, Note: "ok", Shared: true, Updated: at}, "p2": {Updated: at}}},
+		Feedback: &control.Feedback{Answered: []string{"p1", "p2"}, Answers: []control.FeedbackAnswer{{Score: 2}, {Score: 5, Comment: "hyvä"}}},
+		Created:  at, Opened: at, Started: at, Ended: at,
 	}
 	tmpl := control.Template{ID: "tp", Name: control.LocalText{control.English: "T"}, MinMembers: 1, MaxMembers: 2, Meetings: 3, Duration: time.Hour, Phases: group.Phases}
 	link := control.Link{PersonID: "p1", Token: "token-aaaaaaaaaaaaaaaaaaaaaaaa", Issued: at}

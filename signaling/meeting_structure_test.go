@@ -1,0 +1,138 @@
+package signaling
+
+import (
+	"encoding/json"
+	"sync/atomic"
+	"testing"
+
+	"piiri/control"
+	"piiri/control/controltest"
+	"piiri/control/memstore"
+)
+
+// lateObserver forwards control's changes to a signalling server made
+// after the control service (the fixture makes the service first).
+type lateObserver struct{ srv atomic.Pointer[Server] }
+
+func (o *lateObserver) MeetingChanged(meetingID string, st control.LiveState) {
+	if s := o.srv.Load(); s != nil {
+		MeetingNotices(s)(meetingID, st)
+	}
+}
+func (o *lateObserver) Counted(control.Event) {}
+
+// structureHarness is linksHarness with control's changes wired to the
+// server, as the server package wires them.
+func structureHarness(t *testing.T) (*harness, *controltest.Fixture) {
+	t.Helper()
+	obs := &lateObserver{}
+	f := controltest.NewFixture(t, func(*testing.T) control.Store { return memstore.New() },
+		controltest.FixtureOptions{Service: control.Options{Observer: obs}})
+	h, _ := newFakeHarness(t, func(c *Config) {
+		c.RoomKey = "ad-hoc-key-0123456789"
+		c.Admission = Links{Control: f.Svc, AdHoc: RoomKey(c.RoomKey)}
+		c.Clock = f.Clock
+	})
+	obs.srv.Store(h.srv)
+	return h, f
+}
+
+func (c *client) joinByLinkV2(token string) inbound {
+	c.t.Helper()
+	c.sendJSON(map[string]any{"type": "join", "id": "link2", "version": 2, "token": token})
+	msg := c.expectReply("link2")
+	if msg.Type != TypeJoined {
+		c.t.Fatalf("join: %s", msg.Raw)
+	}
+	return msg
+}
+
+// liveOf decodes the state a meeting_state (or joined) carries.
+func liveOf(t *testing.T, raw json.RawMessage) control.LiveState {
+	t.Helper()
+	var st control.LiveState
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatalf("meeting state %s: %v", raw, err)
+	}
+	return st
+}
+
+// meetingStateWhere reads meeting_state messages until one satisfies ok
+// (earlier ones, such as those sent as people came in, are passed over);
+// it fails when none does before the read deadline.
+func (c *client) meetingStateWhere(ok func(control.LiveState) bool) control.LiveState {
+	c.t.Helper()
+	for {
+		var msg struct {
+			State json.RawMessage `json:"state"`
+		}
+		if err := json.Unmarshal(c.expect(TypeMeetingState).Raw, &msg); err != nil {
+			c.t.Fatal(err)
+		}
+		if st := liveOf(c.t, msg.State); ok(st) {
+			return st
+		}
+	}
+}
+
+// TestMeetingRequests: the facilitator runs the meeting's structure over
+// signalling; a member may not; everyone in the room gets the same new
+// state; a late joiner gets it in joined.
+func TestMeetingRequests(t *testing.T) {
+	h, f := structureHarness(t)
+	f.Open()
+	chair := h.dial()
+	jc := chair.joinByLinkV2(f.Tokens[f.Members[0].ID])
+	if jc.Participant.Role != RoleFacilitator {
+		t.Fatalf("the chair joined as %q", jc.Participant.Role)
+	}
+	if st := liveOf(t, jc.Room.MeetingState); st.MeetingID != f.Meeting.ID || st.State != control.StateOpen {
+		t.Errorf("joined's meeting state %s: want the open meeting", jc.Room.MeetingState)
+	}
+	member := h.dial()
+	member.joinByLinkV2(f.Tokens[f.Members[1].ID])
+
+	member.sendJSON(map[string]any{"type": "meeting", "id": "m1", "action": "start"})
+	if r := member.expectReply("m1"); r.Type != TypeError || r.Code != CodeForbidden {
+		t.Errorf("a member starting the meeting: %s, want forbidden", r.Raw)
+	}
+	member.sendJSON(map[string]any{"type": "meeting", "id": "m2", "action": "fly"})
+	if r := member.expectReply("m2"); r.Type != TypeError || r.Code != CodeInvalidField {
+		t.Errorf("an unknown action: %s, want invalid_field", r.Raw)
+	}
+
+	chair.sendJSON(map[string]any{"type": "meeting", "id": "c1", "action": "start"})
+	r := chair.expectReply("c1")
+	if r.Type != TypeMeetingState {
+		t.Fatalf("start: %s", r.Raw)
+	}
+	started := member.meetingStateWhere(func(st control.LiveState) bool { return st.State == control.StateRunning })
+	if started.Phase == nil || started.Phase.Index != 0 {
+		t.Fatalf("the member saw phase %+v after start: want the first", started.Phase)
+	}
+
+	chair.sendJSON(map[string]any{"type": "meeting", "id": "c2", "action": "next_phase"})
+	if r := chair.expectReply("c2"); r.Type != TypeMeetingState {
+		t.Fatalf("next_phase: %s", r.Raw)
+	}
+	next := member.meetingStateWhere(func(st control.LiveState) bool { return st.Phase != nil && st.Phase.Index == 1 })
+	if next.Version <= started.Version {
+		t.Errorf("the next phase's state has version %d, not above %d", next.Version, started.Version)
+	}
+
+	late := h.dial()
+	jl := late.joinByLinkV2(f.Tokens[f.Members[2].ID])
+	if st := liveOf(t, jl.Room.MeetingState); st.State != control.StateRunning || st.Phase == nil || st.Phase.Index != 1 {
+		t.Errorf("a late joiner's meeting state %s: want running in phase 1", jl.Room.MeetingState)
+	}
+
+	chair.sendJSON(map[string]any{"type": "meeting", "id": "c3", "action": "extend", "minutes": 0})
+	if r := chair.expectReply("c3"); r.Type != TypeError || r.Code != CodeInvalidField {
+		t.Errorf("extend by 0 minutes: %s, want invalid_field", r.Raw)
+	}
+	chair.sendJSON(map[string]any{"type": "meeting", "id": "c4", "action": "end"})
+	if r := chair.expectReply("c4"); r.Type != TypeMeetingState {
+		t.Fatalf("end: %s", r.Raw)
+	}
+	late.meetingStateWhere(func(st control.LiveState) bool { return st.State == control.StateEnded })
+}
