@@ -33,6 +33,7 @@ type Config struct {
 	Log       Log       `yaml:"log"`
 	Data      Data      `yaml:"data"`
 	Meetings  Meetings  `yaml:"meetings"`
+	Mail      Mail      `yaml:"mail"`
 }
 
 // Server configures the public HTTP/websocket listener.
@@ -180,6 +181,34 @@ type Meetings struct {
 	TemplatesFile string `yaml:"templates_file"`
 }
 
+// Mail configures the SMTP relay piiri sends its e-mail through:
+// invitations with the personal link, notices when a meeting moves or is
+// cancelled, and reminders the day before. With no Host, no e-mail is
+// sent and facilitators hand out the links themselves.
+type Mail struct {
+	// Host is the relay's host name; empty: no e-mail.
+	Host string `yaml:"host"`
+	// Port is the relay's port; 0: 587 for starttls, 465 for tls, 25 for
+	// none.
+	Port int `yaml:"port"`
+	// Security is starttls (upgrade, required), tls (from the first
+	// byte) or none (a relay on this host or a trusted network only).
+	Security string `yaml:"security"`
+	// Username and Password authenticate (AUTH PLAIN, only over TLS).
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	// PasswordFile names a file holding Password; Load reads it.
+	PasswordFile string `yaml:"password_file"`
+	// CAFile names PEM certificates that verify the relay, when its
+	// certificate is not from a CA the system trusts.
+	CAFile string `yaml:"ca_file"`
+	// From is the sender: "Piiri <piiri@example.fi>".
+	From string `yaml:"from"`
+	// ReplyTo, optional, is where replies go: the programme's
+	// coordinator.
+	ReplyTo string `yaml:"reply_to"`
+}
+
 // Default returns the configuration used for every key that is not set.
 //
 // Server.PublicURL and Media.UDPListen are left empty because they are
@@ -214,6 +243,7 @@ func Default() Config {
 		Log:      Log{Format: "text", Level: "info"},
 		Data:     Data{Dir: "piiri-data"},
 		Meetings: Meetings{TimeZone: "Europe/Helsinki", MinHeld: 30 * time.Minute},
+		Mail:     Mail{Security: "starttls"},
 	}
 }
 

@@ -107,6 +107,10 @@ func TestFullFile(t *testing.T) {
 	if err := os.WriteFile(secret, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	mailPassword := filepath.Join(t.TempDir(), "mail-password")
+	if err := os.WriteFile(mailPassword, []byte("relay-pass\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	doc := `
 server:
   listen: "0.0.0.0:8443"
@@ -152,6 +156,14 @@ data:
 meetings:
   time_zone: Europe/Stockholm
   min_held: 45m
+mail:
+  host: smtp.example.fi
+  port: 2525
+  security: tls
+  username: piiri
+  password_file: ` + mailPassword + `
+  from: "Piiri <piiri@example.fi>"
+  reply_to: coordinator@example.fi
 `
 	want := Config{
 		Server: Server{Listen: "0.0.0.0:8443", PublicURL: "https://meet.example.com/piiri/", ShutdownTimeout: 10 * time.Second,
@@ -167,6 +179,8 @@ meetings:
 		Log:       Log{Format: "json", Level: "debug", PersonalData: true},
 		Data:      Data{Dir: "/var/lib/piiri"},
 		Meetings:  Meetings{TimeZone: "Europe/Stockholm", MinHeld: 45 * time.Minute},
+		Mail: Mail{Host: "smtp.example.fi", Port: 2525, Security: "tls", Username: "piiri", Password: "relay-pass",
+			PasswordFile: mailPassword, From: "Piiri <piiri@example.fi>", ReplyTo: "coordinator@example.fi"},
 	}
 	cfg := mustParse(t, doc)
 	if !reflect.DeepEqual(cfg, want) {
@@ -238,7 +252,7 @@ func TestFileProblems(t *testing.T) {
 		{"no close key", "rooms:\n  colour: blue\n",
 			[]string{`piiri.yaml:2: rooms.colour: unknown key; valid keys in rooms are key, key_file, max_participants`}},
 		{"no close section", "video:\n  codec: x\n",
-			[]string{`piiri.yaml:1: video: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data, meetings`}},
+			[]string{`piiri.yaml:1: video: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data, meetings, mail`}},
 		{"no close key in new section", "tls:\n  cert: x\n",
 			[]string{`piiri.yaml:2: tls.cert: unknown key; valid keys in tls are mode, cert_file, key_file, acme_email, acme_cache_dir, acme_directory`}},
 		{"typo in new key", "turn:\n  max_allocations: 4\n",
@@ -269,7 +283,7 @@ func TestFileProblems(t *testing.T) {
 			[]string{`piiri.yaml:2: invalid YAML: did not find expected node content`}},
 		{"merge key", "base: &b {level: info}\nlog:\n  <<: *b\n",
 			[]string{
-				`piiri.yaml:1: base: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data, meetings`,
+				`piiri.yaml:1: base: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data, meetings, mail`,
 				`piiri.yaml:3: log: merge keys (<<) are not supported; write the keys out in full`,
 			}},
 		{"mapping as key", "? [a, b]\n: 1\n",

@@ -235,4 +235,33 @@ meetings:
   # that add to the shipped ones or replace them by id; empty: the
   # shipped ones only. See docs/admin.md for the format.
   templates_file: ""
+
+mail:
+  # The SMTP relay piiri sends e-mail through: invitations with each
+  # person's link, notices when a meeting moves or is cancelled, and a
+  # reminder the day before. Empty: no e-mail; facilitators hand out the
+  # links themselves.
+  host: ""
+
+  # The relay's port; 0 picks 587 for starttls, 465 for tls, 25 for none.
+  port: 0
+
+  # starttls (upgrade, required: never a silent downgrade), tls (TLS from
+  # the first byte) or none (a relay on this host or a trusted network;
+  # no password then).
+  security: "starttls"
+
+  # AUTH PLAIN, only ever over TLS. Keep the password out of this file
+  # with password_file (a systemd credential, %d/mail-password).
+  username: ""
+  password: ""
+  password_file: ""
+
+  # PEM certificates that verify the relay, when its certificate is not
+  # from a CA the system trusts (a municipality's own CA).
+  ca_file: ""
+
+  # The sender, and optionally where replies go (the coordinator).
+  from: ""
+  reply_to: ""
 `

@@ -202,3 +202,21 @@ func TestMeetingsAndAdminToken(t *testing.T) {
 		t.Errorf("admin.token from its file: %q", got)
 	}
 }
+
+// TestMailProblems: a configured relay is checked, each problem naming
+// its key; without a host the section is not required.
+func TestMailProblems(t *testing.T) {
+	if got := mustParse(t, "").Mail; got.Host != "" || got.Security != "starttls" {
+		t.Errorf("defaults %+v", got)
+	}
+	relay := "mail:\n  host: smtp.example.fi\n  from: piiri@example.fi\n"
+	mustParse(t, relay)
+	checkProblems(t, "mail:\n  host: smtp.example.fi\n", nil, []keyProblem{{"mail.from", "is required when mail.host is set"}})
+	checkProblems(t, "mail:\n  host: smtp.example.fi\n  from: not an address\n", nil, []keyProblem{{"mail.from", "is not an e-mail address"}})
+	checkProblems(t, relay+"  security: ssl\n", nil, []keyProblem{{"mail.security", `"ssl"`}})
+	checkProblems(t, relay+"  port: 70000\n", nil, []keyProblem{{"mail.port", "70000"}})
+	checkProblems(t, relay+"  username: piiri\n", nil, []keyProblem{{"mail.username", "set both or neither"}})
+	checkProblems(t, relay+"  security: none\n  username: piiri\n  password: secret\n", nil, []keyProblem{{"mail.security", "never sends a password without TLS"}})
+	checkProblems(t, relay+"  ca_file: /nonexistent/ca.pem\n", nil, []keyProblem{{"mail.ca_file", "cannot read"}})
+	checkProblems(t, relay+"  reply_to: \"<>\"\n", nil, []keyProblem{{"mail.reply_to", "is not an e-mail address"}})
+}

@@ -31,6 +31,7 @@ func readSecrets(c *Config, file string, from origins) Errors {
 		{"rooms.key", "rooms.key_file", &c.Rooms.Key, &c.Rooms.KeyFile},
 		{"turn.secret", "turn.secret_file", &c.TURN.Secret, &c.TURN.SecretFile},
 		{"admin.token", "admin.token_file", &c.Admin.Token, &c.Admin.TokenFile},
+		{"mail.password", "mail.password_file", &c.Mail.Password, &c.Mail.PasswordFile},
 	} {
 		if *s.path == "" {
 			continue

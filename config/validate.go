@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"math"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -115,7 +116,43 @@ func validate(c *Config, file string, from origins) Errors {
 
 	ch.dataDir(c.Data.Dir)
 	ch.meetings(c)
+	ch.mail(c.Mail)
 	return ch.probs
+}
+
+// mail checks the mail section. Only a configured relay is checked: with
+// no host, the other keys are ignored.
+func (ch *checker) mail(m Mail) {
+	ch.oneOf("mail.security", m.Security, "starttls", "tls", "none")
+	if m.Host == "" {
+		return
+	}
+	if m.Port != 0 {
+		ch.intRange("mail.port", m.Port, 1, 65535)
+	}
+	if m.From == "" {
+		ch.add("mail.from", "is required when mail.host is set; write the sender, such as \"Piiri <piiri@example.fi>\"")
+	} else if _, err := mail.ParseAddress(m.From); err != nil {
+		ch.add("mail.from", "%s is not an e-mail address (%v); write one such as \"Piiri <piiri@example.fi>\"", quote(m.From), err)
+	}
+	if m.ReplyTo != "" {
+		if _, err := mail.ParseAddress(m.ReplyTo); err != nil {
+			ch.add("mail.reply_to", "%s is not an e-mail address (%v)", quote(m.ReplyTo), err)
+		}
+	}
+	if (m.Username == "") != (m.Password == "") {
+		ch.add("mail.username", "mail.username and mail.password (or mail.password_file) go together; set both or neither")
+	}
+	if m.Password != "" && m.Security == "none" {
+		ch.add("mail.security", "is none, but a password is set; piiri never sends a password without TLS, so use starttls or tls")
+	}
+	if f := m.CAFile; f != "" {
+		if fi, err := os.Stat(f); err != nil {
+			ch.add("mail.ca_file", "cannot read %s: %v; give the path of a PEM file of the relay's CA certificates", quote(f), err)
+		} else if !fi.Mode().IsRegular() {
+			ch.add("mail.ca_file", "%s is not a regular file; give the path of a PEM file", quote(f))
+		}
+	}
 }
 
 // meetings checks the meetings section and the admin token.

@@ -8,6 +8,7 @@ import (
 
 	"piiri/config"
 	"piiri/control"
+	"piiri/notify"
 	"piiri/store"
 )
 
@@ -27,8 +28,19 @@ func (s *Server) openControl() error {
 		_ = db.Close()
 		return err
 	}
+	mailer, err := s.newMailer()
+	if err != nil {
+		_ = db.Close()
+		return err
+	}
+	var notifier control.Notifier
+	if mailer != nil {
+		notifier = mailer
+	}
 	s.observer = &meetingObserver{metrics: s.metrics}
 	svc, err := control.New(db, control.Options{
+		Notifier:   notifier,
+		Log:        s.log.With("component", "control"),
 		Observer:   s.observer,
 		MinHeld:    s.cfg.Meetings.MinHeld,
 		TimeZone:   s.cfg.Meetings.TimeZone,
@@ -36,20 +48,60 @@ func (s *Server) openControl() error {
 		Templates:  templates,
 	})
 	if err != nil {
+		closeMailer(mailer)
 		_ = db.Close()
 		return fmt.Errorf("server: control: %w", err)
 	}
 	token, created, err := svc.EnsureAdminToken(context.Background())
 	if err != nil {
+		closeMailer(mailer)
 		_ = db.Close()
 		return fmt.Errorf("server: the admin token: %w", err)
 	}
 	if running, err := svc.RunningMeetings(context.Background()); err == nil {
 		s.metrics.MeetingsRunning.Set(float64(len(running)))
 	}
-	s.db, s.control = db, svc
+	if mailer != nil {
+		mailer.StartReminders(svc)
+	}
+	s.db, s.control, s.mailer = db, svc, mailer
 	s.adminToken, s.adminTokenCreated = token, created
 	return nil
+}
+
+// newMailer makes the e-mail sender from the mail section; nil, with no
+// error, when no relay is configured.
+func (s *Server) newMailer() (*notify.Mailer, error) {
+	m := s.cfg.Mail
+	if m.Host == "" {
+		return nil, nil
+	}
+	cfg := notify.Config{
+		Host: m.Host, Port: m.Port, Security: notify.Security(m.Security),
+		Username: m.Username, Password: m.Password,
+		From: m.From, ReplyTo: m.ReplyTo,
+		BaseURL: s.BaseURL(),
+	}
+	if m.CAFile != "" {
+		roots, err := notify.LoadRoots(m.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("server: mail.ca_file: %w", err)
+		}
+		cfg.RootCAs = roots
+	}
+	mailer, err := notify.New(cfg, notify.Options{Log: s.log.With("component", "mail"), Metrics: s.metrics})
+	if err != nil {
+		return nil, fmt.Errorf("server: mail: %w", err)
+	}
+	s.log.Info("e-mail goes through the relay", "host", m.Host, "security", m.Security)
+	return mailer, nil
+}
+
+// closeMailer stops a mailer that never served.
+func closeMailer(m *notify.Mailer) {
+	if m != nil {
+		_ = m.Close(context.Background())
+	}
 }
 
 // loadTemplates reads meetings.templates_file, if set.

@@ -33,6 +33,7 @@ import (
 	"piiri/internal/logfilter"
 	"piiri/internal/ratelimit"
 	"piiri/metrics"
+	"piiri/notify"
 	"piiri/sfu"
 	"piiri/sfu/portmux"
 	"piiri/sfu/turn"
@@ -56,6 +57,7 @@ type Server struct {
 	db       *store.DB
 	control  *control.Service
 	observer *meetingObserver
+	mailer   *notify.Mailer // nil without a relay
 	// adminToken is the admin's token; adminTokenCreated is set when this
 	// start generated it.
 	adminToken        string
@@ -159,7 +161,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	if err := s.openControl(); err != nil {
 		return nil, err
 	}
-	cleanup = append(cleanup, func() { _ = s.db.Close() })
+	cleanup = append(cleanup, func() { _ = s.db.Close() }, func() { closeMailer(s.mailer) })
 	// One limit on wrong secrets for every door: the websocket, the API
 	// and the network check.
 	failedAuth := ratelimit.NewFailedAuth(nil)
@@ -467,6 +469,13 @@ func (s *Server) shutdown() error {
 	}
 	if err := s.media.Close(); err != nil {
 		errs = append(errs, err)
+	}
+	// Before the store: a reminder sent while the queue drains is marked
+	// in it.
+	if s.mailer != nil {
+		if err := s.mailer.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("server: stop mail: %w", err))
+		}
 	}
 	// After signalling: removing the participants records their leaves.
 	if err := s.db.Close(); err != nil {
