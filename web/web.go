@@ -95,6 +95,10 @@ func Handler(opts Options) http.Handler {
 			return
 		}
 		p := r.URL.Path
+		if token, ok := strings.CutPrefix(p, linkPrefix); ok {
+			personalLink(w, r, token)
+			return
+		}
 		if p == "/index.html" {
 			// One URL per page: the page is "/", as the links say.
 			http.Redirect(w, r, "/"+queryOf(r), http.StatusMovedPermanently)
@@ -125,6 +129,40 @@ func Handler(opts Options) http.Handler {
 		// ServeContent answers If-None-Match (304), ranges and HEAD.
 		http.ServeContent(w, r, p, time.Time{}, bytes.NewReader(body))
 	})
+}
+
+// linkPrefix starts a personal link's path: BASE/g/TOKEN, the link people
+// are given (by the API, in their e-mail and calendar).
+const linkPrefix = "/g/"
+
+// personalLink sends a personal link on to the page, with the token
+// moved into the fragment: the page reads it there, and from then on the
+// browser never sends it to the server again (not in a reload, not in a
+// Referer). The redirect is relative, so a server under a path prefix
+// works too. Anything that cannot be a token is not found.
+func personalLink(w http.ResponseWriter, r *http.Request, token string) {
+	if !tokenLike(token) {
+		http.NotFound(w, r)
+		return
+	}
+	// Set by hand: http.Redirect would make the location absolute.
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Location", "../#g="+token)
+	w.WriteHeader(http.StatusFound)
+}
+
+// tokenLike reports whether s could be a link token: base64url, of a
+// sane length.
+func tokenLike(s string) bool {
+	if len(s) < 16 || len(s) > 256 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func queryOf(r *http.Request) string {

@@ -1,9 +1,13 @@
-// piiri browser client: the entry point. It reads the room link, checks
-// it (room name, room key) and the network, runs the pre-join page, and
-// hands over to the meeting. No build step; standard APIs only, so every
+// piiri browser client: the entry point. It reads the link: a room link
+// (room name and key) goes to the pre-join page; a personal link (its
+// token, moved into the fragment by the server's /g/TOKEN redirect) goes
+// to the person's group page first, and from there into the meeting room
+// when it is open. It checks the link and the network, runs the pre-join
+// page, and hands over to the meeting. No build step; standard APIs only, so every
 // current browser runs it as it is.
 import { LANGUAGES, apply, has, init as initI18n, lang, setLang, show } from './i18n.js';
 import { askServer, probeServers } from './netcheck.js';
+import { GroupPage } from './group.js';
 import { Prejoin } from './prejoin.js';
 import { RoomView } from './room.js';
 import { ENDED_REASONS, Session } from './session.js';
@@ -11,8 +15,11 @@ import { ENDED_REASONS, Session } from './session.js';
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const room = params.get('room') || '';
-// The room key travels in the fragment, which browsers never send to the server.
-const key = new URLSearchParams(location.hash.slice(1)).get('key') || '';
+// The room key and a personal link's token travel in the fragment, which
+// browsers never send to the server.
+const fragment = new URLSearchParams(location.hash.slice(1));
+const key = fragment.get('key') || '';
+const linkToken = fragment.get('g') || '';
 const NAME_KEY = 'piiri.name';
 
 // The limits of signaling/PROTOCOL.md ("join"), checked here so that a
@@ -39,6 +46,39 @@ function init() {
   menu.value = lang();
   menu.addEventListener('change', (e) => setLang(e.target.value));
   apply(document);
+  // Leaving the page leaves the meeting at once: the others do not wait
+  // out the resume grace period for someone who is not coming back.
+  addEventListener('pagehide', () => window.piiri.session?.leave());
+  // A page restored from the back-forward cache has left: start again.
+  addEventListener('pageshow', (e) => { if (e.persisted && window.piiri.session) location.reload(); });
+  if (linkToken) return initGroup();
+  startPrejoin();
+}
+
+// initGroup shows a personal link's group page; its Join opens the
+// pre-join page for the open meeting, with the name the group has for
+// the person.
+async function initGroup() {
+  const page = new GroupPage(document, linkToken, {
+    onJoin: (meeting, me) => {
+      $('group').hidden = true;
+      show($('room-label'), meeting.theme ? 'group.meetingTheme' : 'group.meeting', { n: meeting.number, of: meeting.of, theme: meeting.theme || '' });
+      const name = $('name');
+      name.value = me.person.name;
+      name.readOnly = true;
+      show($('name-hint'), 'prejoin.nameFromLink');
+      startPrejoin();
+      $('join-button').focus();
+    },
+  });
+  window.piiri.group = page;
+  await page.load();
+}
+
+// startPrejoin shows the pre-join page: devices, the network check and
+// Join.
+function startPrejoin() {
+  $('prejoin').hidden = false;
   if (room) show($('room-label'), 'prejoin.room', { room });
   linkProblem = checkLink();
   if (linkProblem) {
@@ -54,7 +94,9 @@ function init() {
     $('join-button').disabled = true;
     return;
   }
-  try { $('name').value = localStorage.getItem(NAME_KEY) || ''; } catch { /* private mode */ }
+  if (!linkToken) {
+    try { $('name').value = localStorage.getItem(NAME_KEY) || ''; } catch { /* private mode */ }
+  }
   $('name').addEventListener('input', () => showNameError(null));
   // No camera for a link that cannot join. The answer comes from the
   // server that served the page, so the camera starts a moment later.
@@ -71,16 +113,12 @@ function init() {
   // Join is disabled in the page until now: pressed before, it would
   // have sent the form off as a plain web form.
   $('join-button').disabled = false;
-  // Leaving the page leaves the meeting at once: the others do not wait
-  // out the resume grace period for someone who is not coming back.
-  addEventListener('pagehide', () => window.piiri.session?.leave());
-  // A page restored from the back-forward cache has left: start again.
-  addEventListener('pageshow', (e) => { if (e.persisted && window.piiri.session) location.reload(); });
 }
 
 // checkLink says what is wrong with the link's room name or key, if
 // anything the server would refuse.
 function checkLink() {
+  if (linkToken) return null; // the server knows the room and checks the token
   if (!room) return { key: 'prejoin.noRoom' };
   if ([...room].length > MAX_ROOM_CHARS) return { key: 'link.roomTooLong', params: { max: MAX_ROOM_CHARS } };
   if (CONTROL.test(room)) return { key: 'link.roomInvalid' };
@@ -93,7 +131,7 @@ function checkLink() {
 // then runs beside the device check, and joining does not wait for it.
 // Rate limited, it asks again when the server says.
 async function checkServer() {
-  const answer = await askServer(key);
+  const answer = await askServer({ key, token: linkToken });
   if (answer.status === 'rate_limited') {
     if (!linkProblem) showJoinMessage('link.rateLimited');
     setTimeout(checkServer, answer.retryAfterMs);
@@ -102,7 +140,7 @@ async function checkServer() {
   if ($('join-message').dataset.i18n === 'link.rateLimited') showJoinMessage(null);
   if (answer.status === 'unauthorized') {
     if (!linkProblem) {
-      linkProblem = { key: key ? 'link.wrongKey' : 'link.noKey' };
+      linkProblem = { key: linkToken ? 'group.badLink' : key ? 'link.wrongKey' : 'link.noKey' };
       showJoinMessage(linkProblem.key);
       $('join-button').disabled = true;
     }
@@ -164,7 +202,9 @@ async function join(prejoinReady) {
     $('name').focus();
     return;
   }
-  try { localStorage.setItem(NAME_KEY, name); } catch { /* private mode */ }
+  if (!linkToken) {
+    try { localStorage.setItem(NAME_KEY, name); } catch { /* private mode */ }
+  }
   const button = $('join-button');
   button.disabled = true;
   show(button, 'prejoin.joining');
@@ -172,7 +212,7 @@ async function join(prejoinReady) {
   window.piiri.timing.joinClicked = performance.now();
 
   const local = await prejoin.finish();
-  const session = new Session({ room, key, name, audioMuted: !local.micOn, videoMuted: !local.cameraOn });
+  const session = new Session({ room, key, link: linkToken, name, audioMuted: !local.micOn, videoMuted: !local.cameraOn });
   window.piiri.session = session;
   session.addEventListener('status', (e) => window.piiri.statusLog.push(e.detail.state));
   try {
@@ -206,7 +246,7 @@ async function join(prejoinReady) {
 // language by code; the server's message is English and meant for
 // developers, and only tells which field it did not accept.
 function joinError(err) {
-  if (err.code === 'unauthorized') return key ? 'link.wrongKey' : 'link.noKey';
+  if (err.code === 'unauthorized') return linkToken ? 'group.badLink' : key ? 'link.wrongKey' : 'link.noKey';
   if (err.code === 'invalid_field' && /"room"/.test(err.message)) return 'link.roomInvalid';
   if (err.code === 'invalid_field' && /"name"/.test(err.message)) return 'prejoin.nameInvalid';
   return has(`error.${err.code}`) ? `error.${err.code}` : 'error.generic';

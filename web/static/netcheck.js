@@ -11,13 +11,16 @@ const PROBE_TIMEOUT_MS = 6000;
 const KEY_HEADER = 'X-Piiri-Key';
 
 // askServer resolves to {status: 'ok', servers}, or {status} with
-// 'unauthorized' (the server refused the room key: HTTP 403),
+// 'unauthorized' (the server refused the room key or the link: HTTP 403),
 // 'rate_limited' (too many attempts from this address: HTTP 429, with
 // retryAfterMs) or 'unknown' (the check could not run).
-export async function askServer(key) {
+export async function askServer({ key, token }) {
+  // A personal link is checked as the API checks it; a room link by its
+  // key.
+  const headers = token ? { Authorization: `Bearer ${token}` } : { [KEY_HEADER]: key };
   let resp;
   try {
-    resp = await fetch('/api/netcheck', { headers: { [KEY_HEADER]: key }, cache: 'no-store' });
+    resp = await fetch('/api/netcheck', { headers, cache: 'no-store' });
   } catch {
     return { status: 'unknown' };
   }

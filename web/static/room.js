@@ -134,7 +134,8 @@ export class RoomView {
   renderText() {
     const s = this.session;
     show(this.el.title, 'room.title');
-    show(this.el.heading, 'room.heading', { room: s.room });
+    if (s.meeting) show(this.el.heading, 'room.headingMeeting', { group: s.meeting.groupName, n: s.meeting.number, of: s.meeting.of });
+    else show(this.el.heading, 'room.heading', { room: s.room });
     for (const [key, tile] of this.tiles) {
       const self = key === 'self';
       const p = self ? { name: s.name, audioMuted: !this.local.micOn, videoMuted: !this.local.cameraOn } : s.participants.get(key);

@@ -24,7 +24,7 @@ const PUBLISHER_DISCONNECTED_RESTART_MS = 4000;
 // errors that retrying cannot cure. The page has an ended.<reason> string
 // for each; every other reason is reconnected (PROTOCOL.md, "How a
 // connection ends").
-export const ENDED_REASONS = ['left', 'resumed_elsewhere', 'joined_elsewhere', 'room_full', 'unauthorized'];
+export const ENDED_REASONS = ['left', 'resumed_elsewhere', 'joined_elsewhere', 'room_full', 'unauthorized', 'removed_by_facilitator'];
 
 const noSources = () => ({ mic: null, camera: null, screen: null });
 
@@ -37,10 +37,14 @@ function failure(code, message = code) {
 }
 
 export class Session extends EventTarget {
-  constructor({ room, key, name, audioMuted = false, videoMuted = false, url }) {
+  // A room link gives room and key; a personal link gives link (its
+  // token) instead, and the server says which room and name it is.
+  constructor({ room, key, link = '', name, audioMuted = false, videoMuted = false, url }) {
     super();
     this.room = room;
     this.key = key;
+    this.link = link;
+    this.meeting = null; // a meeting room's group, number and theme (joined's room.meeting)
     this.name = name;
     this.audioMuted = audioMuted;
     this.videoMuted = videoMuted;
@@ -169,7 +173,12 @@ export class Session extends EventTarget {
       type: 'join', version: PROTOCOL_VERSION, room: this.room, name: this.name,
       audioMuted: this.audioMuted, videoMuted: this.videoMuted,
     };
-    if (!fresh && this.token) msg.resume = this.token; else msg.key = this.key;
+    if (!fresh && this.token) msg.resume = this.token;
+    else if (this.link) {
+      msg.token = this.link;
+      delete msg.room; // the link says which room
+    }
+    else msg.key = this.key;
     try {
       await Promise.race([new Promise((resolve) => { ws.onopen = resolve; }), failed]);
       const reply = this.request(msg);
@@ -293,6 +302,9 @@ export class Session extends EventTarget {
 
   onJoined(msg) {
     this.id = msg.participant.id;
+    // A personal link's room is the meeting's: a resume names it.
+    if (msg.room?.name) this.room = msg.room.name;
+    this.meeting = msg.room?.meeting || null;
     this.token = msg.resumeToken;
     this.graceMs = msg.resumeGraceMs;
     this.iceServers = msg.iceServers || [];
