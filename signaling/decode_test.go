@@ -13,11 +13,13 @@ var allCodes = []Code{
 	CodeTooLarge, CodeRateLimited, CodeUnsupportedVersion, CodeNotJoined,
 	CodeAlreadyJoined, CodeUnauthorized, CodeResumeFailed, CodeRoomFull,
 	CodeInvalidSDP, CodeInvalidCandidate, CodeNoOfferPending,
-	CodeShuttingDown, CodeInternal,
+	CodeShuttingDown, CodeGone, CodeMeetingNotOpen, CodeAgreementRequired,
+	CodeForbidden, CodeNotPossible, CodeInternal,
 }
 
 // clientTypes are the message types a client may send.
-var clientTypes = []string{TypeJoin, TypeOffer, TypeAnswer, TypeCandidate, TypeState, TypeLeave, TypePing}
+var clientTypes = []string{TypeJoin, TypeOffer, TypeAnswer, TypeCandidate, TypeState, TypeLeave, TypePing,
+	TypeHand, TypeChat, TypeMute, TypeRemove, TypeMeeting}
 
 func ptr[T any](v T) *T { return &v }
 

@@ -54,7 +54,8 @@ func TestProtocolExamples(t *testing.T) {
 			t.Errorf("no example of client message %q", typ)
 		}
 	}
-	for _, typ := range []string{TypeJoined, TypeAnswer, TypeOffer, TypeCandidate, TypeParticipantJoined, TypeParticipantUpdated, TypeParticipantLeft, TypeSpeaking, TypePong, TypeError, TypeBye} {
+	for _, typ := range []string{TypeJoined, TypeAnswer, TypeOffer, TypeCandidate, TypeParticipantJoined, TypeParticipantUpdated, TypeParticipantLeft, TypeSpeaking, TypePong, TypeError, TypeBye,
+		TypeHands, TypeChat, TypeMuteRequest, TypeMeetingState} {
 		if examples["## Server-to-client messages "+typ] == 0 {
 			t.Errorf("no example of server message %q", typ)
 		}
@@ -88,11 +89,11 @@ func checkExample(t *testing.T, line int, section, typ, example string) {
 				t.Errorf("PROTOCOL.md:%d: undocumented code %v", line, msg["code"])
 			}
 		case TypeBye:
-			if r, _ := msg["reason"].(string); !slices.Contains([]string{ReasonLeft, ReasonTooManyErrors, ReasonShutdown, ReasonResumed, ReasonRemoved}, r) {
+			if r, _ := msg["reason"].(string); !slices.Contains([]string{ReasonLeft, ReasonTooManyErrors, ReasonShutdown, ReasonResumed, ReasonReplaced, ReasonRemoved, ReasonRemovedByHost}, r) {
 				t.Errorf("PROTOCOL.md:%d: unknown bye reason %v", line, msg["reason"])
 			}
 		case TypeParticipantLeft:
-			if r, _ := msg["reason"].(string); !slices.Contains([]string{ReasonLeft, ReasonTimeout, ReasonShutdown, ReasonJoinIncomplete}, r) {
+			if r, _ := msg["reason"].(string); !slices.Contains([]string{ReasonLeft, ReasonTimeout, ReasonShutdown, ReasonJoinIncomplete, ReasonReplaced, ReasonRemovedByHost}, r) {
 				t.Errorf("PROTOCOL.md:%d: unknown participant_left reason %v", line, msg["reason"])
 			}
 		}
