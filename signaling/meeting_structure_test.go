@@ -135,4 +135,8 @@ func TestMeetingRequests(t *testing.T) {
 		t.Fatalf("end: %s", r.Raw)
 	}
 	late.meetingStateWhere(func(st control.LiveState) bool { return st.State == control.StateEnded })
+	chair.sendJSON(map[string]any{"type": "meeting", "id": "c5", "action": "next_phase"})
+	if r := chair.expectReply("c5"); r.Type != TypeError || r.Code != CodeNotPossible {
+		t.Errorf("next_phase after the end: %s, want not_possible", r.Raw)
+	}
 }

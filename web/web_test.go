@@ -36,18 +36,26 @@ func keys(t *testing.T, file string) []string {
 	return out
 }
 
-// TestLanguagesHaveTheSameStrings: Finnish and English have exactly the
-// same keys, and every key the page or the code uses exists.
+// TestLanguagesHaveTheSameStrings: Finnish, Swedish and English have
+// exactly the same keys, and every key the page or the code uses exists.
 func TestLanguagesHaveTheSameStrings(t *testing.T) {
-	en, fi := keys(t, "lang/en.js"), keys(t, "lang/fi.js")
+	en, fi, sv := keys(t, "lang/en.js"), keys(t, "lang/fi.js"), keys(t, "lang/sv.js")
 	for _, k := range en {
 		if !slices.Contains(fi, k) {
 			t.Errorf("lang/fi.js lacks %q", k)
+		}
+		if !slices.Contains(sv, k) {
+			t.Errorf("lang/sv.js lacks %q", k)
 		}
 	}
 	for _, k := range fi {
 		if !slices.Contains(en, k) {
 			t.Errorf("lang/en.js lacks %q", k)
+		}
+	}
+	for _, k := range sv {
+		if !slices.Contains(en, k) {
+			t.Errorf("lang/en.js lacks %q (lang/sv.js has it)", k)
 		}
 	}
 	used := map[string]string{}
@@ -135,6 +143,7 @@ func TestHandler(t *testing.T) {
 		"/room.js":    "javascript",
 		"/i18n.js":    "javascript",
 		"/lang/en.js": "javascript",
+		"/lang/sv.js": "javascript",
 		"/index.html": "", // redirects to /
 	} {
 		resp, err := http.Get(srv.URL + path)

@@ -15,6 +15,7 @@
 // its file and its line here.
 export const LANGUAGES = {
   fi: 'Suomi',
+  sv: 'Svenska',
   en: 'English',
 };
 
