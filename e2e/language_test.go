@@ -39,13 +39,14 @@ func TestTranslationsComplete(t *testing.T) {
   if (menu !== Object.keys(LANGUAGES).join()) problems.push('the language menu offers ' + menu);
   // Keys named in the page and as string literals in its code; the
   // keys code builds (net.RESULT, ended.REASON, error.CODE) are listed.
-  const sources = await Promise.all(['index.html', 'app.js', 'prejoin.js', 'room.js', 'session.js', 'netcheck.js', 'i18n.js'].map((f) => fetch(f).then((r) => r.text())));
+  const sources = await Promise.all(['index.html', 'app.js', 'group.js', 'prejoin.js', 'room.js', 'session.js', 'netcheck.js', 'i18n.js'].map((f) => fetch(f).then((r) => r.text())));
   const named = new Set();
   for (const src of sources) {
-    for (const m of src.matchAll(/['"]((?:lang|prejoin|link|net|control|room|error|ended)\.[A-Za-z_]+)['"]/g)) named.add(m[1]);
+    for (const m of src.matchAll(/['"]((?:lang|prejoin|link|net|control|room|error|ended|group)\.[A-Za-z_]+)['"]/g)) named.add(m[1]);
   }
   for (const r of ['checking', 'good', 'tcp', 'tls', 'blocked', 'unknown']) named.add('net.' + r);
   for (const r of ENDED_REASONS) named.add('ended.' + r);
+  for (const a of ['coming', 'maybe', 'not_coming']) named.add('group.answer.' + a);
   for (const k of named) if (!(k in en)) problems.push('the page names ' + k + ', which en lacks');
   for (const k of Object.keys(en)) if (!named.has(k) && !k.startsWith('error.')) problems.push(k + ' is not used');
   return problems;
