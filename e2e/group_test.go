@@ -53,10 +53,10 @@ func enterGroupPage(t *testing.T, b *chrome.Browser, link string) {
 
 // TestPersonalLinkToMeeting: a member opens their personal link (the
 // server moves the token out of the path), accepts the agreement, says
-// they are coming (the control plane has the answer), and once the room
-// is open goes from the group page into the meeting, under the name the
-// group has for them; the facilitator does the same, and each decodes the
-// other's video and receives their audio. The group page passes axe-core
+// they are coming (the control plane has the answer); the facilitator
+// opens the room from their own group page; both go from the group page
+// into the meeting, under the names the group has for them, and each
+// decodes the other's video and receives their audio. The group page passes axe-core
 // and is written to artifacts/.
 func TestPersonalLinkToMeeting(t *testing.T) {
 	srv := startServer(t, nil)
@@ -93,8 +93,16 @@ func TestPersonalLinkToMeeting(t *testing.T) {
 		t.Error("the way into the room shows before the room is open")
 	}
 
-	if _, err := svc.OpenMeeting(context.Background(), control.AdminPrincipal(), meetingID); err != nil {
-		t.Fatal(err)
+	if chrome.Eval[bool](t, anna, `!!document.querySelector('.open-room')`) {
+		t.Error("a member is offered to open the room")
+	}
+
+	// The facilitator opens the room from their own group page.
+	enterGroupPage(t, fia, links["Fia Ohjaaja"])
+	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(".open-room")))
+	chrome.Poll(t, fia, 10*time.Second, "the room open on the facilitator's page", `!document.getElementById('group-open').hidden`)
+	if v, err := svc.Meeting(context.Background(), control.AdminPrincipal(), meetingID); err != nil || v.Meeting.State != control.StateOpen {
+		t.Fatalf("after Open the room the meeting is %q (%v), want open", v.Meeting.State, err)
 	}
 	ids := map[*chrome.Browser]string{}
 	for _, p := range []struct {
@@ -104,8 +112,6 @@ func TestPersonalLinkToMeeting(t *testing.T) {
 		if p.b == anna {
 			anna.Do(t, 30*time.Second, chromedp.Reload())
 			chrome.Poll(t, anna, 10*time.Second, "the way into the room", `!document.getElementById('group-open').hidden`)
-		} else {
-			enterGroupPage(t, fia, links[p.name])
 		}
 		p.b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#group-join")), chromedp.WaitVisible(chromedp.CSS("#name")))
 		chrome.Poll(t, p.b, 10*time.Second, "the page is set up", chrome.ReadyJS+` && !document.getElementById('join-button').disabled`)

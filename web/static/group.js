@@ -143,7 +143,37 @@ export class GroupPage {
       li.append(f);
     }
     if (m.state !== 'running') li.append(this.rsvpFieldset(m, h.id));
+    // A facilitator opens the room of the next meeting from here: one
+    // open meeting per group at a time.
+    if (this.me.manage && m.state === 'planned' && !this.openMeeting() && m.id === this.nextPlanned()?.id) {
+      const open = doc.createElement('button');
+      open.type = 'button';
+      open.className = 'primary open-room';
+      open.setAttribute('aria-describedby', h.id);
+      show(open, 'group.openRoom');
+      open.addEventListener('click', () => this.openRoom(m, open));
+      li.append(open);
+    }
     return li;
+  }
+
+  nextPlanned() {
+    return this.meetings.find((m) => m.state === 'planned') || null;
+  }
+
+  async openRoom(meeting, button) {
+    button.disabled = true;
+    try {
+      await this.call('POST', `/api/v1/meetings/${encodeURIComponent(meeting.id)}/open`);
+      await this.loadMeetings();
+      this.say(null);
+      this.render();
+      this.el.join.focus();
+    } catch (err) {
+      console.warn('piiri: open the room', err.code, err.message);
+      this.say('group.openFailed');
+      button.disabled = false;
+    }
   }
 
   // rsvpFieldset is the person's answer as three radio buttons: one tab

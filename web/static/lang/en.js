@@ -121,5 +121,7 @@ export default {
   'group.saving': 'Saving…',
   'group.saved': 'Saved.',
   'group.saveFailed': 'Your answer was not saved. Try again.',
+  'group.openRoom': 'Open the room',
+  'group.openFailed': 'The room could not be opened. Reload the page and try again.',
   'group.calendar': "Add the group's meetings to your calendar",
 };

@@ -120,5 +120,7 @@ export default {
   'group.saving': 'Tallennetaan…',
   'group.saved': 'Tallennettu.',
   'group.saveFailed': 'Vastaustasi ei tallennettu. Yritä uudelleen.',
+  'group.openRoom': 'Avaa huone',
+  'group.openFailed': 'Huonetta ei saatu avattua. Lataa sivu uudelleen ja yritä uudelleen.',
   'group.calendar': 'Lisää ryhmän tapaamiset kalenteriisi',
 };

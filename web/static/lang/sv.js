@@ -120,5 +120,7 @@ export default {
   'group.saving': 'Sparar…',
   'group.saved': 'Sparat.',
   'group.saveFailed': 'Ditt svar sparades inte. Försök igen.',
+  'group.openRoom': 'Öppna rummet',
+  'group.openFailed': 'Rummet kunde inte öppnas. Ladda om sidan och försök igen.',
   'group.calendar': 'Lägg till gruppens möten i din kalender',
 };
