@@ -99,6 +99,8 @@ func TestPersonalLinkToMeeting(t *testing.T) {
 
 	// The facilitator opens the room from their own group page.
 	enterGroupPage(t, fia, links["Fia Ohjaaja"])
+	chrome.CheckAccessibility(t, fia, "facilitator's group page")
+	chrome.Screenshot(t, fia, "group-page-facilitator")
 	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(".open-room")))
 	chrome.Poll(t, fia, 10*time.Second, "the room open on the facilitator's page", `!document.getElementById('group-open').hidden`)
 	if v, err := svc.Meeting(context.Background(), control.AdminPrincipal(), meetingID); err != nil || v.Meeting.State != control.StateOpen {
