@@ -600,29 +600,13 @@ func (s *Service) emptyDue(m Meeting) (time.Time, bool) {
 // say); how often changes only how soon, never the recorded end. It
 // returns the IDs of the meetings it ended.
 func (s *Service) EndEmptyMeetings(ctx context.Context) ([]string, error) {
-	var due []string
-	err := s.view(ctx, func(tx Tx) error {
-		groups, err := tx.Groups()
-		if err != nil {
-			return err
-		}
-		for _, g := range groups {
-			ms, err := tx.Meetings(g.ID)
-			if err != nil {
-				return err
-			}
-			for _, m := range ms {
-				if _, ok := s.emptyDue(m); ok {
-					due = append(due, m.ID)
-				}
-			}
-		}
-		return nil
+	due, err := s.meetingIDsWhere(ctx, func(m Meeting) bool {
+		_, ok := s.emptyDue(m)
+		return ok
 	})
 	if err != nil {
 		return nil, err
 	}
-	slices.Sort(due)
 	var out []string
 	for _, id := range due {
 		ended, err := s.settled(ctx, id)
@@ -639,6 +623,12 @@ func (s *Service) EndEmptyMeetings(ctx context.Context) ([]string, error) {
 // RunningMeetings lists the IDs of the meetings running now, sorted: for
 // the server to set its "meetings running" gauge at start.
 func (s *Service) RunningMeetings(ctx context.Context) ([]string, error) {
+	return s.meetingIDsWhere(ctx, func(m Meeting) bool { return m.State == StateRunning })
+}
+
+// meetingIDsWhere lists, sorted, the IDs of every group's meetings for
+// which keep is true, read in one view.
+func (s *Service) meetingIDsWhere(ctx context.Context, keep func(Meeting) bool) ([]string, error) {
 	var out []string
 	err := s.view(ctx, func(tx Tx) error {
 		groups, err := tx.Groups()
@@ -651,7 +641,7 @@ func (s *Service) RunningMeetings(ctx context.Context) ([]string, error) {
 				return err
 			}
 			for _, m := range ms {
-				if m.State == StateRunning {
+				if keep(m) {
 					out = append(out, m.ID)
 				}
 			}
