@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"piiri/e2e/chrome"
+	"piiri/e2e/nsrun"
 	"piiri/tlsconf"
 )
 
@@ -178,65 +178,14 @@ func outside(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "abuse: certificates: %v\n", err)
 		return 1
 	}
-	bin := filepath.Join(dir, "piiri")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/piiri")
-	build.Dir = chrome.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "abuse: build piiri: %v\n%s", err, out)
-		return 1
-	}
-	cfgPath := filepath.Join(dir, "piiri.yaml")
-	if err := os.WriteFile(cfgPath, []byte(serverConfig(dir)), 0o600); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	logPath := filepath.Join(dir, "server.log")
-	logFile, err := os.Create(logPath)
+	server, err := nsrun.StartServer(ctx, chrome.RepoRoot(), dir, serverNS, serverConfig(dir), 15*time.Second)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintf(os.Stderr, "abuse: %v\n", err)
 		return 1
 	}
-	defer logFile.Close()
-	server := exec.Command("ip", "netns", "exec", serverNS, bin, "serve", "-config", cfgPath)
-	server.Stdout, server.Stderr = logFile, logFile
-	server.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := server.Start(); err != nil {
-		fmt.Fprintf(os.Stderr, "abuse: start piiri: %v\n", err)
-		return 1
-	}
-	defer func() {
-		_ = server.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = server.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = server.Process.Kill()
-		}
-	}()
-
-	args := append([]string{"netns", "exec", clientNS, os.Args[0]}, os.Args[1:]...)
-	tests := exec.CommandContext(ctx, "ip", args...)
-	tests.Cancel = func() error { return tests.Process.Signal(os.Interrupt) }
-	tests.WaitDelay = 15 * time.Second
-	tests.Env = append(os.Environ(), envInClient+"=1", envCertFile+"="+cert, envServerLog+"="+logPath)
-	tests.Stdin, tests.Stdout, tests.Stderr = os.Stdin, os.Stdout, os.Stderr
-	tests.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	err = tests.Run()
-	var exit *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		fmt.Fprintln(os.Stderr, "abuse: interrupted")
-		return 1
-	case err == nil:
-		return 0
-	case errors.As(err, &exit):
-		dumpLog(logPath)
-		return exit.ExitCode()
-	default:
-		fmt.Fprintf(os.Stderr, "abuse: run the tests in the client namespace: %v\n", err)
-		return 1
-	}
+	defer server.Stop()
+	env := []string{envInClient + "=1", envCertFile + "=" + cert, envServerLog + "=" + server.LogPath}
+	return nsrun.RerunIn(ctx, "abuse", clientNS, env, func() { dumpLog(server.LogPath) })
 }
 
 func serverConfig(dir string) string {

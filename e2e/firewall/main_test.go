@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"piiri/e2e/chrome"
+	"piiri/e2e/nsrun"
 	"piiri/tlsconf"
 )
 
@@ -119,71 +119,18 @@ func outside(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "firewall: certificates: %v\n", err)
 		return 1
 	}
-	bin := filepath.Join(dir, "piiri")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/piiri")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "firewall: build piiri: %v\n%s", err, out)
-		return 1
-	}
-	cfgPath := filepath.Join(dir, "piiri.yaml")
-	if err := os.WriteFile(cfgPath, []byte(serverConfig(dir)), 0o600); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	logPath := filepath.Join(dir, "server.log")
-	logFile, err := os.Create(logPath)
+	server, err := nsrun.StartServer(ctx, root, dir, serverNS, serverConfig(dir), 10*time.Second)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintf(os.Stderr, "firewall: %v\n", err)
 		return 1
 	}
-	defer logFile.Close()
-	server := exec.Command("ip", "netns", "exec", serverNS, bin, "serve", "-config", cfgPath)
-	server.Stdout, server.Stderr = logFile, logFile
-	server.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := server.Start(); err != nil {
-		fmt.Fprintf(os.Stderr, "firewall: start piiri: %v\n", err)
-		return 1
-	}
-	defer func() {
-		_ = server.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = server.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = server.Process.Kill()
-		}
-	}()
-
-	args := append([]string{"netns", "exec", clientNS, os.Args[0]}, os.Args[1:]...)
-	tests := exec.CommandContext(ctx, "ip", args...)
-	tests.Cancel = func() error { return tests.Process.Signal(os.Interrupt) }
-	tests.WaitDelay = 15 * time.Second
-	tests.Env = append(os.Environ(), envInClient+"=1", envSPKI+"="+leafSPKI, envServerLog+"="+logPath,
-		envServerPID+"="+strconv.Itoa(server.Process.Pid),
+	defer server.Stop()
+	env := []string{envInClient + "=1", envSPKI + "=" + leafSPKI, envServerLog + "=" + server.LogPath,
+		envServerPID + "=" + strconv.Itoa(server.PID()),
 		// Go clients (bots, websocket dialers, netcheck) trust the
 		// server's certificate.
-		"SSL_CERT_FILE="+certFile)
-	tests.Stdin, tests.Stdout, tests.Stderr = os.Stdin, os.Stdout, os.Stderr
-	tests.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	err = tests.Run()
-	var exit *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		fmt.Fprintln(os.Stderr, "firewall: interrupted")
-		return 1
-	case err == nil:
-		return 0
-	case errors.As(err, &exit):
-		if exit.ExitCode() != 0 {
-			dumpLog(logPath)
-		}
-		return exit.ExitCode()
-	default:
-		fmt.Fprintf(os.Stderr, "firewall: run the tests in the client namespace: %v\n", err)
-		return 1
-	}
+		"SSL_CERT_FILE=" + certFile}
+	return nsrun.RerunIn(ctx, "firewall", clientNS, env, func() { dumpLog(server.LogPath) })
 }
 
 // dumpLog shows the end of the server's log after a failure.
