@@ -39,14 +39,19 @@ func TestTranslationsComplete(t *testing.T) {
   if (menu !== Object.keys(LANGUAGES).join()) problems.push('the language menu offers ' + menu);
   // Keys named in the page and as string literals in its code; the
   // keys code builds (net.RESULT, ended.REASON, error.CODE) are listed.
-  const sources = await Promise.all(['index.html', 'app.js', 'group.js', 'prejoin.js', 'room.js', 'session.js', 'netcheck.js', 'i18n.js'].map((f) => fetch(f).then((r) => r.text())));
+  const sources = await Promise.all(['index.html', 'app.js', 'group.js', 'manage.js', 'admin.js', 'dom.js', 'api.js', 'prejoin.js', 'room.js', 'session.js', 'netcheck.js', 'i18n.js'].map((f) => fetch(f).then((r) => r.text())));
   const named = new Set();
   for (const src of sources) {
-    for (const m of src.matchAll(/['"]((?:lang|prejoin|link|net|control|room|error|ended|group)\.[A-Za-z_]+)['"]/g)) named.add(m[1]);
+    for (const m of src.matchAll(/['"]((?:lang|prejoin|link|net|control|room|error|ended|group|manage|admin|invite)\.[A-Za-z_.]+)['"]/g)) named.add(m[1]);
   }
   for (const r of ['checking', 'good', 'tcp', 'tls', 'blocked', 'unknown']) named.add('net.' + r);
   for (const r of ENDED_REASONS) named.add('ended.' + r);
   for (const a of ['coming', 'maybe', 'not_coming']) named.add('group.answer.' + a);
+  for (const n of [1, 2, 3, 4, 5]) named.add('group.score.' + n);
+  for (const s of ['planned', 'open', 'running', 'cancelled', 'ended', 'held', 'notHeld']) named.add('manage.state.' + s);
+  for (const r of ['member', 'observer', 'facilitator']) named.add('manage.role.' + r);
+  for (const r of ['meetings', 'people', 'organisations']) named.add('manage.report.' + r);
+  for (const l of ['fi', 'sv', 'en']) named.add('admin.language.' + l);
   for (const k of named) if (!(k in en)) problems.push('the page names ' + k + ', which en lacks');
   for (const k of Object.keys(en)) if (!named.has(k) && !k.startsWith('error.')) problems.push(k + ' is not used');
   return problems;

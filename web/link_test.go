@@ -33,3 +33,27 @@ func TestPersonalLinkRedirect(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminPage: the admin link's path serves the client's page (which
+// opens its admin half there), under the same security headers; nothing
+// below it exists.
+func TestAdminPage(t *testing.T) {
+	h := Handler(Options{})
+	index := httptest.NewRecorder()
+	h.ServeHTTP(index, httptest.NewRequest("GET", "/", nil))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/admin", nil))
+	if rec.Code != http.StatusOK || rec.Body.String() != index.Body.String() {
+		t.Fatalf("GET /admin: %d, %d bytes; want 200 and the page of /", rec.Code, rec.Body.Len())
+	}
+	if rec.Header().Get("Content-Security-Policy") == "" || rec.Header().Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("GET /admin lacks the page's security headers: %v", rec.Header())
+	}
+	for _, p := range []string{"/admin/", "/admin/x", "/adminx"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", p, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", p, rec.Code)
+		}
+	}
+}

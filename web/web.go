@@ -104,7 +104,7 @@ func Handler(opts Options) http.Handler {
 			http.Redirect(w, r, "/"+queryOf(r), http.StatusMovedPermanently)
 			return
 		}
-		if p == "/" {
+		if p == "/" || p == adminPage {
 			p = "/index.html"
 		}
 		f := byPath[p]
@@ -130,6 +130,10 @@ func Handler(opts Options) http.Handler {
 		http.ServeContent(w, r, p, time.Time{}, bytes.NewReader(body))
 	})
 }
+
+// adminPage is the admin link's path (BASE/admin#TOKEN): the one page
+// of the client, which opens its admin half there.
+const adminPage = "/admin"
 
 // linkPrefix starts a personal link's path: BASE/g/TOKEN, the link people
 // are given (by the API, in their e-mail and calendar).

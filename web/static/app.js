@@ -2,11 +2,13 @@
 // (room name and key) goes to the pre-join page; a personal link (its
 // token, moved into the fragment by the server's /g/TOKEN redirect) goes
 // to the person's group page first, and from there into the meeting room
-// when it is open. It checks the link and the network, runs the pre-join
+// when it is open; the admin link (BASE/admin#TOKEN) goes to the admin
+// page. It checks the link and the network, runs the pre-join
 // page, and hands over to the meeting. No build step; standard APIs only, so every
 // current browser runs it as it is.
 import { LANGUAGES, apply, has, init as initI18n, lang, setLang, show } from './i18n.js';
 import { askServer, probeServers } from './netcheck.js';
+import { AdminPage } from './admin.js';
 import { GroupPage } from './group.js';
 import { Prejoin } from './prejoin.js';
 import { RoomView } from './room.js';
@@ -20,6 +22,9 @@ const room = params.get('room') || '';
 const fragment = new URLSearchParams(location.hash.slice(1));
 const key = fragment.get('key') || '';
 const linkToken = fragment.get('g') || '';
+// The admin page is BASE/admin, with the admin token as the whole
+// fragment.
+const adminToken = /\/admin$/.test(location.pathname) ? location.hash.slice(1) : '';
 const NAME_KEY = 'piiri.name';
 
 // The limits of signaling/PROTOCOL.md ("join"), checked here so that a
@@ -51,6 +56,7 @@ function init() {
   addEventListener('pagehide', () => window.piiri.session?.leave());
   // A page restored from the back-forward cache has left: start again.
   addEventListener('pageshow', (e) => { if (e.persisted && window.piiri.session) location.reload(); });
+  if (/\/admin$/.test(location.pathname)) return initAdmin();
   if (linkToken) return initGroup();
   startPrejoin();
 }
@@ -72,6 +78,12 @@ async function initGroup() {
     },
   });
   window.piiri.group = page;
+  await page.load();
+}
+
+async function initAdmin() {
+  const page = new AdminPage(document, adminToken);
+  window.piiri.admin = page;
   await page.load();
 }
 

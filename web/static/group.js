@@ -1,36 +1,41 @@
 // The page of a personal link: the person's group, its agreement to
-// accept, the meetings with the person's answer (coming, maybe, not
-// coming), a calendar feed, and the way into the meeting room while a
-// meeting is open. Everything comes from the API with the link's token;
-// the server alone says who the person is and what they may do.
-import { lang, show } from './i18n.js';
+// accept, the count of meetings held, the meetings with the person's
+// answer (coming, maybe, not coming) and any time poll, the task for
+// next time with the person's note, the feedback question after a
+// meeting, a calendar feed, and the way into the meeting room while a
+// meeting is open. A facilitator also gets the managing half
+// (manage.js). Everything comes from the API with the link's token; the
+// server alone says who the person is and what they may do.
+import { show } from './i18n.js';
+import { Api, ApiError, path } from './api.js';
+import { formatStart, formatWhen, h } from './dom.js';
+import { ManagePage } from './manage.js';
 
 // The meetings a person can still answer for or join.
 const UPCOMING = new Set(['planned', 'open', 'running']);
 const ANSWERS = ['coming', 'maybe', 'not_coming'];
-
-// ApiError is a refused API call: its code is the API's error code.
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
+const SCORES = [1, 2, 3, 4, 5];
+// How often the page asks again, so that "the room is open" shows
+// without a reload.
+const REFRESH_MS = 15000;
 
 export class GroupPage {
   constructor(doc, token, { onJoin }) {
     this.doc = doc;
-    this.token = token;
+    this.api = new Api(token);
     this.onJoin = onJoin;
     this.me = null;
-    this.meetings = [];
+    this.page = null; // GET /api/v1/groups/{group}
+    this.task = null;
+    this.feedback = null; // the feedback of the last ended meeting
+    this.manage = null;
     const $ = (id) => doc.getElementById(id);
     this.el = {
       section: $('group'), heading: $('group-heading'), who: $('group-who'), message: $('group-message'),
       agreement: $('agreement'), agreementText: $('agreement-text'), accept: $('agreement-accept'),
       open: $('group-open'), openText: $('group-open-text'), join: $('group-join'),
-      list: $('meetings'), none: $('meetings-none'), calendar: $('calendar-link'),
+      progress: $('group-progress'), task: $('group-task'), feedback: $('group-feedback'),
+      list: $('meetings'), none: $('meetings-none'), calendar: $('calendar-link'), manage: $('manage'),
     };
     this.el.accept.addEventListener('click', () => this.accept());
     this.el.join.addEventListener('click', () => {
@@ -39,7 +44,7 @@ export class GroupPage {
     });
     // Dates and the state of each meeting are composed text: write them
     // again in the new language.
-    addEventListener('piiri:lang', () => { if (this.me) this.render(); });
+    addEventListener('piiri:lang', () => { if (this.page) this.render(); });
   }
 
   // load asks who the link's person is and shows their group; it resolves
@@ -48,32 +53,82 @@ export class GroupPage {
     show(this.doc.querySelector('title'), 'group.title');
     this.el.section.hidden = false;
     try {
-      this.me = await this.call('GET', '/api/v1/me');
+      this.me = await this.api.call('GET', '/api/v1/me');
       if (this.me.role === 'admin') throw new ApiError(403, 'admin_link', 'the admin token is not a personal link');
-      if (this.me.agreement?.accepted !== false) await this.loadMeetings();
+      if (this.me.agreement?.accepted !== false) await this.loadGroup();
     } catch (err) {
       this.fail(err);
       return false;
     }
     this.render();
+    this.startManaging();
+    this.schedule();
     return true;
   }
 
-  async loadMeetings() {
-    const list = await this.call('GET', `/api/v1/groups/${encodeURIComponent(this.me.group.id)}/meetings`);
-    this.meetings = list.meetings || [];
+  async loadGroup() {
+    const gid = this.me.group.id;
+    const [page, task] = await Promise.all([
+      this.api.call('GET', path`/api/v1/groups/${gid}`),
+      this.api.call('GET', path`/api/v1/groups/${gid}/task`),
+    ]);
+    this.page = page;
+    this.task = task.task;
+    const last = [...page.meetings].reverse().find((m) => m.state === 'ended');
+    this.feedback = last ? await this.api.call('GET', path`/api/v1/meetings/${last.id}/feedback`).catch(() => null) : null;
+  }
+
+  get meetings() { return this.page?.meetings || []; }
+
+  // startManaging adds the facilitator's half below the person's own.
+  startManaging() {
+    if (!this.me.manage || this.manage || this.mustAccept()) return;
+    this.el.manage.hidden = false;
+    this.manage = new ManagePage(this.el.manage.querySelector('.manage-body'), this.api, this.me.group.id, {
+      headingLevel: 3,
+      onChange: async () => {
+        const wasOpen = !!this.openMeeting();
+        await this.loadGroup().catch((err) => this.fail(err));
+        this.render();
+        if (!wasOpen && this.openMeeting()) this.el.join.focus();
+      },
+    });
+    this.manage.load().catch((err) => this.fail(err));
+  }
+
+  // schedule asks again in a while; an answer that changed nothing, or
+  // one that comes while the person is typing, is not rendered.
+  schedule() {
+    setTimeout(async () => {
+      if (this.doc.visibilityState === 'visible' && !this.el.section.hidden && !this.mustAccept()) {
+        const before = JSON.stringify([this.page, this.task, this.feedback]);
+        try {
+          await this.loadGroup();
+          const active = this.doc.activeElement;
+          const typing = this.el.section.contains(active) && active.matches('input[type=text], textarea') && !this.el.manage.contains(active);
+          if (!typing && JSON.stringify([this.page, this.task, this.feedback]) !== before) this.render();
+        } catch (err) {
+          console.warn('piiri: refresh the group page', err.code);
+        }
+      }
+      if (!this.el.section.hidden) this.schedule();
+    }, REFRESH_MS);
+  }
+
+  mustAccept() {
+    return !!(this.me?.agreement && !this.me.agreement.accepted);
   }
 
   async accept() {
     this.el.accept.disabled = true;
     try {
-      this.me = await this.call('POST', '/api/v1/me/agreement', { version: this.me.agreement.version });
-      await this.loadMeetings();
+      this.me = await this.api.call('POST', '/api/v1/me/agreement', { version: this.me.agreement.version });
+      await this.loadGroup();
       this.say(null);
     } catch (err) {
       if (err.code === 'agreement_changed') {
         // The text changed while it was on the screen: show the new one.
-        this.me = await this.call('GET', '/api/v1/me').catch(() => this.me);
+        this.me = await this.api.call('GET', '/api/v1/me').catch(() => this.me);
         this.say('group.agreementChanged');
       } else {
         this.fail(err);
@@ -82,21 +137,33 @@ export class GroupPage {
       this.el.accept.disabled = false;
     }
     this.render();
+    this.startManaging();
   }
 
-  async answer(meeting, answer, status) {
+  // save runs one change of the person's own (an answer, poll marks, a
+  // note, feedback), shows the page as it is now and says "Saved" in
+  // the status of the part that changed.
+  async save(status, fn, statusSelector) {
     show(status, 'group.saving');
+    status.classList.remove('problem');
     try {
-      const updated = await this.call('PUT',
-        `/api/v1/meetings/${encodeURIComponent(meeting.id)}/rsvps/${encodeURIComponent(this.me.person.id)}`, { answer });
-      this.meetings = this.meetings.map((m) => (m.id === updated.id ? updated : m));
+      await fn();
+      await this.loadGroup();
       this.render();
-      const again = this.el.list.querySelector(`[data-meeting="${CSS.escape(updated.id)}"] .rsvp-status`);
+      this.manage?.load();
+      const again = statusSelector && this.el.section.querySelector(statusSelector);
       if (again) show(again, 'group.saved');
     } catch (err) {
+      console.warn('piiri: save', err.code, err.message);
       show(status, err.code === 'rate_limited' ? 'error.rate_limited' : 'group.saveFailed');
       status.classList.add('problem');
     }
+  }
+
+  answer(meeting, answer, status) {
+    return this.save(status,
+      () => this.api.call('PUT', path`/api/v1/meetings/${meeting.id}/rsvps/${this.me.person.id}`, { answer }),
+      `[data-meeting="${CSS.escape(meeting.id)}"] .rsvp-status`);
   }
 
   // openMeeting is the meeting whose room is open now, if any.
@@ -108,7 +175,7 @@ export class GroupPage {
     const { me, el } = this;
     el.heading.textContent = me.group.name;
     show(el.who, me.person.role === 'facilitator' ? 'group.whoFacilitator' : me.person.role === 'observer' ? 'group.whoObserver' : 'group.whoMember', { name: me.person.name });
-    const mustAccept = me.agreement && !me.agreement.accepted;
+    const mustAccept = this.mustAccept();
     el.agreement.hidden = !mustAccept;
     if (mustAccept) el.agreementText.textContent = me.agreement.text;
     if (me.link?.calendarUrl) el.calendar.href = me.link.calendarUrl;
@@ -118,6 +185,11 @@ export class GroupPage {
     el.open.hidden = !open;
     if (open) show(el.openText, open.state === 'running' ? 'group.running' : 'group.open', { n: open.number, of: open.of });
 
+    el.progress.hidden = mustAccept || !this.page;
+    if (this.page) show(el.progress, 'group.progress', { held: this.page.progress.held, planned: this.page.progress.planned });
+    this.renderTask(mustAccept);
+    this.renderFeedback(mustAccept);
+
     const upcoming = mustAccept ? [] : this.meetings.filter((m) => UPCOMING.has(m.state));
     el.none.hidden = mustAccept || upcoming.length > 0;
     el.list.hidden = upcoming.length === 0;
@@ -125,91 +197,143 @@ export class GroupPage {
   }
 
   meetingItem(m) {
-    const doc = this.doc;
-    const li = doc.createElement('li');
-    li.className = 'meeting';
-    li.dataset.meeting = m.id;
-    const h = doc.createElement('h3');
-    h.id = `meeting-${m.id}`;
-    show(h, m.theme ? 'group.meetingTheme' : 'group.meeting', { n: m.number, of: m.of, theme: m.theme || '' });
-    const when = doc.createElement('p');
-    when.className = 'when';
-    when.textContent = formatWhen(m);
-    li.append(h, when);
+    const hid = `meeting-${m.id}`;
+    const li = h('li', { class: 'meeting', dataset: { meeting: m.id } },
+      h('h3', { id: hid, i18n: m.theme ? 'group.meetingTheme' : 'group.meeting', i18nParams: { n: m.number, of: m.of, theme: m.theme || '' } }),
+      h('p', { class: 'when' }, formatWhen(m)));
     if (m.state === 'planned' && m.forecast) {
-      const f = doc.createElement('p');
-      f.className = 'forecast';
-      show(f, m.forecast.reached ? 'group.quorumReached' : 'group.quorumNeeded', { coming: m.forecast.coming, quorum: m.forecast.quorum });
-      li.append(f);
+      li.append(h('p', { class: 'forecast', i18n: m.forecast.reached ? 'group.quorumReached' : 'group.quorumNeeded', i18nParams: { coming: m.forecast.coming, quorum: m.forecast.quorum } }));
     }
-    if (m.state !== 'running') li.append(this.rsvpFieldset(m, h.id));
-    // A facilitator opens the room of the next meeting from here: one
-    // open meeting per group at a time.
-    if (this.me.manage && m.state === 'planned' && !this.openMeeting() && m.id === this.nextPlanned()?.id) {
-      const open = doc.createElement('button');
-      open.type = 'button';
-      open.className = 'primary open-room';
-      open.setAttribute('aria-describedby', h.id);
-      show(open, 'group.openRoom');
-      open.addEventListener('click', () => this.openRoom(m, open));
-      li.append(open);
-    }
+    if (m.state !== 'running') li.append(this.rsvpFieldset(m, hid));
+    if (m.state === 'planned' && m.poll?.open) li.append(this.pollFieldset(m, hid));
     return li;
-  }
-
-  nextPlanned() {
-    return this.meetings.find((m) => m.state === 'planned') || null;
-  }
-
-  async openRoom(meeting, button) {
-    button.disabled = true;
-    try {
-      await this.call('POST', `/api/v1/meetings/${encodeURIComponent(meeting.id)}/open`);
-      await this.loadMeetings();
-      this.say(null);
-      this.render();
-      this.el.join.focus();
-    } catch (err) {
-      console.warn('piiri: open the room', err.code, err.message);
-      this.say('group.openFailed');
-      button.disabled = false;
-    }
   }
 
   // rsvpFieldset is the person's answer as three radio buttons: one tab
   // stop, arrow keys to choose, each choice saved at once.
   rsvpFieldset(m, headingId) {
-    const doc = this.doc;
-    const fs = doc.createElement('fieldset');
-    fs.className = 'rsvp';
-    fs.setAttribute('aria-describedby', headingId);
-    const legend = doc.createElement('legend');
-    show(legend, 'group.rsvpQuestion');
-    fs.append(legend);
     const current = m.rsvps?.[this.me.person.id];
-    const status = doc.createElement('p');
-    status.className = 'rsvp-status';
-    status.setAttribute('role', 'status');
+    const status = h('p', { class: 'rsvp-status', role: 'status' });
+    const fs = h('fieldset', { class: 'rsvp', 'aria-describedby': headingId }, h('legend', { i18n: 'group.rsvpQuestion' }));
     for (const a of ANSWERS) {
       const id = `rsvp-${m.id}-${a}`;
-      const input = doc.createElement('input');
-      input.type = 'radio';
-      input.name = `rsvp-${m.id}`;
-      input.id = id;
-      input.value = a;
-      input.checked = current?.answer === a && !current.stale;
+      const input = h('input', { type: 'radio', name: `rsvp-${m.id}`, id, value: a, checked: current?.answer === a && !current.stale });
       input.addEventListener('change', () => this.answer(m, a, status));
-      const lab = doc.createElement('label');
-      lab.htmlFor = id;
-      show(lab, `group.answer.${a}`);
-      const wrap = doc.createElement('span');
-      wrap.className = 'choice';
-      wrap.append(input, lab);
-      fs.append(wrap);
+      fs.append(h('span', { class: 'choice' }, input, h('label', { for: id, i18n: `group.answer.${a}` })));
     }
     if (current?.stale) show(status, 'group.answerStale');
     fs.append(status);
     return fs;
+  }
+
+  // pollFieldset asks which of the proposed times suit the person: a
+  // checkbox per time, saved with one button.
+  pollFieldset(m, headingId) {
+    const me = this.me.person.id;
+    const status = h('p', { class: 'poll-status', role: 'status' });
+    const boxes = m.poll.options.map((o, i) => h('input', { type: 'checkbox', id: `poll-${m.id}-${i}`, value: String(i), checked: o.suits.includes(me) }));
+    return h('fieldset', { class: 'poll', 'aria-describedby': headingId },
+      h('legend', { i18n: 'group.pollQuestion' }),
+      m.poll.options.map((o, i) => h('span', { class: 'choice' }, boxes[i],
+        h('label', { for: boxes[i].id }, formatStart(o.start, m.timeZone), ' ', h('span', { class: 'hint', i18n: 'group.pollCount', i18nParams: { n: o.suits.length } })))),
+      h('button', {
+        type: 'button', class: 'save-poll', i18n: 'group.pollSave',
+        onclick: () => this.save(status,
+          () => this.api.call('PUT', path`/api/v1/meetings/${m.id}/poll/marks`, { suits: boxes.filter((b) => b.checked).map((b) => Number(b.value)) }),
+          `[data-meeting="${CSS.escape(m.id)}"] .poll-status`),
+      }),
+      status);
+  }
+
+  // renderTask shows the task set for next time; a member marks it done
+  // and writes a note, private or shared with the group. Shared notes
+  // show by name.
+  renderTask(mustAccept) {
+    const { task, el } = this;
+    el.task.hidden = mustAccept || !task || !task.current;
+    if (el.task.hidden) {
+      el.task.replaceChildren();
+      return;
+    }
+    const parts = [
+      h('h2', { id: 'task-heading', i18n: 'group.taskHeading' }),
+      h('p', { class: 'task-from', i18n: 'group.taskFrom', i18nParams: { n: task.number } }),
+      h('p', { class: 'task-text' }, task.text),
+    ];
+    if (this.me.person.role === 'member') parts.push(this.noteForm(task));
+    if (task.shared?.length) {
+      parts.push(h('h3', { i18n: 'group.sharedNotes' }), h('ul', { class: 'shared-notes' }, task.shared.map((n) => h('li', {},
+        h('strong', {}, n.name), n.done ? h('span', { class: 'done', i18n: 'group.noteDone' }) : null, n.note ? h('span', {}, ': ', n.note) : null))));
+    }
+    el.task.replaceChildren(...parts);
+  }
+
+  noteForm(task) {
+    const mine = task.mine || { done: false, note: '', shared: false };
+    const done = h('input', { type: 'checkbox', id: 'note-done', checked: mine.done });
+    const note = h('textarea', { id: 'note-text', rows: 3, maxlength: 1000, value: mine.note || '' });
+    note.value = mine.note || '';
+    const shared = h('input', { type: 'checkbox', id: 'note-shared', checked: mine.shared });
+    const status = h('p', { class: 'note-status', role: 'status' });
+    return h('form', {
+      class: 'note-form',
+      onsubmit: (e) => {
+        e.preventDefault();
+        this.save(status,
+          () => this.api.call('PUT', path`/api/v1/meetings/${task.meetingId}/task/note`, { done: done.checked, note: note.value.trim(), shared: shared.checked }),
+          '.note-status');
+      },
+    },
+    h('p', { class: 'choice' }, done, h('label', { for: 'note-done', i18n: 'group.noteDoneLabel' })),
+    h('label', { for: 'note-text', i18n: 'group.noteLabel' }), note,
+    h('p', { class: 'choice' }, shared, h('label', { for: 'note-shared', i18n: 'group.noteShared' })),
+    h('p', { class: 'hint', i18n: 'group.notePrivacy' }),
+    h('button', { type: 'submit', i18n: 'group.noteSave' }),
+    status);
+  }
+
+  // renderFeedback asks about the last meeting, once, while feedback is
+  // open; it shows the group only the average and the count.
+  renderFeedback(mustAccept) {
+    const { feedback: f, el } = this;
+    el.feedback.hidden = mustAccept || !f || !(f.canAnswer || f.answered || f.shown);
+    if (el.feedback.hidden) {
+      el.feedback.replaceChildren();
+      return;
+    }
+    const parts = [h('h2', { id: 'feedback-heading', i18n: 'group.feedbackHeading', i18nParams: { n: f.number } })];
+    if (f.canAnswer) parts.push(this.feedbackForm(f));
+    else if (f.answered) parts.push(h('p', { class: 'feedback-thanks', i18n: 'group.feedbackThanks' }));
+    parts.push(h('p', { class: 'feedback-summary', i18n: f.shown ? 'group.feedbackSummary' : 'group.feedbackCount', i18nParams: { average: f.average ?? '', count: f.count } }));
+    el.feedback.replaceChildren(...parts);
+  }
+
+  feedbackForm(f) {
+    const status = h('p', { class: 'feedback-status', role: 'status' });
+    const radios = SCORES.map((n) => h('input', { type: 'radio', name: 'feedback-score', id: `score-${n}`, value: String(n) }));
+    const comment = h('textarea', { id: 'feedback-comment', rows: 2, maxlength: 1000 });
+    return h('form', {
+      class: 'feedback-form',
+      onsubmit: (e) => {
+        e.preventDefault();
+        const picked = radios.find((r) => r.checked);
+        if (!picked) {
+          show(status, 'group.feedbackPick');
+          status.classList.add('problem');
+          radios[0].focus();
+          return;
+        }
+        const body = { score: Number(picked.value) };
+        if (comment.value.trim()) body.comment = comment.value.trim();
+        this.save(status, () => this.api.call('POST', path`/api/v1/meetings/${f.meetingId}/feedback`, body), '.feedback-thanks');
+      },
+    },
+    h('fieldset', { class: 'scores' }, h('legend', { i18n: 'group.feedbackQuestion' }),
+      radios.map((r, i) => h('span', { class: 'choice' }, r, h('label', { for: r.id, i18n: `group.score.${i + 1}` })))),
+    h('label', { for: 'feedback-comment', i18n: 'group.feedbackComment' }), comment,
+    h('p', { class: 'hint', i18n: 'group.feedbackPrivacy' }),
+    h('button', { type: 'submit', class: 'primary', i18n: 'group.feedbackSend' }),
+    status);
   }
 
   fail(err) {
@@ -226,30 +350,4 @@ export class GroupPage {
     show(this.el.message, key);
     this.el.message.hidden = !key;
   }
-
-  async call(method, path, body) {
-    const headers = { Authorization: `Bearer ${this.token}` };
-    if (body) headers['Content-Type'] = 'application/json';
-    let resp;
-    try {
-      resp = await fetch(path, { method, headers, body: body && JSON.stringify(body), cache: 'no-store' });
-    } catch (err) {
-      throw new ApiError(0, 'connection_lost', String(err));
-    }
-    const data = await resp.json().catch(() => null);
-    if (!resp.ok) throw new ApiError(resp.status, data?.error?.code || 'internal', data?.error?.message || resp.statusText);
-    return data;
-  }
-}
-
-// formatWhen is a meeting's day and time in the page's language, in the
-// meeting's own time zone (where the group meets), with the zone named.
-function formatWhen(m) {
-  const start = new Date(m.start);
-  const end = new Date(m.end);
-  const day = new Intl.DateTimeFormat(lang(), { timeZone: m.timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
-  const time = new Intl.DateTimeFormat(lang(), { timeZone: m.timeZone, hour: 'numeric', minute: '2-digit' });
-  const zone = new Intl.DateTimeFormat(lang(), { timeZone: m.timeZone, timeZoneName: 'short' })
-    .formatToParts(start).find((p) => p.type === 'timeZoneName')?.value || m.timeZone;
-  return `${day.format(start)}, ${time.format(start)}–${time.format(end)} (${zone})`;
 }
