@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"piiri/config"
 	"piiri/control"
 	"piiri/e2e/chrome"
 )
@@ -254,4 +255,117 @@ func printMedia(t *testing.T, b *chrome.Browser, media string) {
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media}); err != nil {
 		t.Fatalf("emulate %q media: %v", media, err)
 	}
+}
+
+// TestMemberPageAfterMeeting: after a meeting that counted as held, a
+// member's page shows the count, the task set in it, and the feedback
+// question; the member marks the task done with a shared note, which the
+// other member sees by name, and answers the question, after which the
+// page shows the count of answers and never who gave which. The
+// facilitator's programme shows the meeting held.
+func TestMemberPageAfterMeeting(t *testing.T) {
+	srv := startServer(t, func(c *config.Config) { c.Meetings.MinHeld = 10 * time.Second })
+	ctx, svc, admin := context.Background(), srv.Control(), control.AdminPrincipal()
+	g, err := svc.CreateGroup(ctx, admin, control.GroupInput{Name: "Torstairyhmä", Language: control.Finnish})
+	if err != nil {
+		t.Fatal(err)
+	}
+	links, ids := map[string]string{}, map[string]string{}
+	for _, p := range []struct {
+		name string
+		role control.Role
+	}{{"Fia Ohjaaja", control.RoleFacilitator}, {"Anna Jäsen", control.RoleMember}, {"Bertil Jäsen", control.RoleMember}} {
+		person, link, err := svc.AddPerson(ctx, admin, g.ID, control.PersonInput{Name: p.name, Role: p.role})
+		if err != nil {
+			t.Fatal(err)
+		}
+		links[p.name], ids[p.name] = srv.BaseURL()+"/g/"+link.Token, person.ID
+		if p.role == control.RoleMember {
+			// Only who accepted the agreement comes into the room.
+			who, err := svc.Authenticate(ctx, link.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.AcceptAgreement(ctx, who, g.Agreement.Version); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	m, err := svc.AddMeeting(ctx, admin, g.ID, control.MeetingInput{Start: time.Now().Add(time.Minute), Theme: "Rajat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The meeting as signalling reports it: both members were in the room
+	// together for a minute (more than the 10 s minimum).
+	if _, err := svc.OpenMeeting(ctx, admin, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.StartMeeting(ctx, admin, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Anna Jäsen", "Bertil Jäsen"} {
+		if err := svc.Joined(ctx, m.ID, ids[name], time.Now().Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const task = "Huomaa yksi kuormittava hetki ja se, mikä auttoi."
+	if _, err := svc.SetTask(ctx, admin, m.ID, task); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.EndMeeting(ctx, admin, m.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	anna, bertil := chrome.New(t), chrome.New(t)
+	enterPageNoMeetings(t, anna, links["Anna Jäsen"])
+	chrome.Poll(t, anna, 10*time.Second, "the task and the feedback question", `!document.getElementById('group-task').hidden && !!document.querySelector('.feedback-form')`)
+	if got := chrome.Eval[string](t, anna, `document.getElementById('group-progress').textContent + '|' + document.querySelector('.task-text').textContent`); !strings.HasPrefix(got, "Meetings held so far: 1 of ") || !strings.HasSuffix(got, "|"+task) {
+		t.Errorf("the member page shows %q", got)
+	}
+	chrome.CheckAccessibility(t, anna, "member page after a meeting")
+	chrome.Screenshot(t, anna, "group-page-after-meeting")
+
+	anna.Do(t, 10*time.Second,
+		chromedp.Click(chromedp.CSS(`label[for="note-done"]`)),
+		chromedp.SendKeys(chromedp.CSS("#note-text"), "Pyysin kollegalta apua."),
+		chromedp.Click(chromedp.CSS(`label[for="note-shared"]`)),
+		chromedp.Click(chromedp.CSS(".note-form button[type=submit]")))
+	chrome.Poll(t, anna, 10*time.Second, "the note saved", `document.querySelector('.note-status')?.dataset.i18n === 'group.saved'`)
+	// Sending without a score is refused on the page, in words.
+	anna.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(".feedback-form button[type=submit]")))
+	chrome.Poll(t, anna, 10*time.Second, "a score asked for", `document.querySelector('.feedback-status').dataset.i18n === 'group.feedbackPick'`)
+	anna.Do(t, 10*time.Second,
+		chromedp.Click(chromedp.CSS(`label[for="score-4"]`)),
+		chromedp.SendKeys(chromedp.CSS("#feedback-comment"), "Kierros auttoi."),
+		chromedp.Click(chromedp.CSS(".feedback-form button[type=submit]")))
+	chrome.Poll(t, anna, 10*time.Second, "thanked", `!!document.querySelector('.feedback-thanks') && !document.querySelector('.feedback-form')`)
+	if got := chrome.Eval[string](t, anna, `document.querySelector('.feedback-summary').textContent`); !strings.Contains(got, "1") || strings.Contains(got, "4") {
+		t.Errorf("after one answer the page shows %q: want the count only, no average", got)
+	}
+	fb, err := svc.MeetingFeedback(ctx, admin, m.ID)
+	if err != nil || fb.Count != 1 {
+		t.Fatalf("the control plane has feedback %+v (%v), want one answer", fb, err)
+	}
+
+	enterPageNoMeetings(t, bertil, links["Bertil Jäsen"])
+	chrome.Poll(t, bertil, 10*time.Second, "Anna's shared note, by name", `[...document.querySelectorAll('.shared-notes li')].some((li) => li.textContent.includes('Anna Jäsen') && li.textContent.includes('Pyysin kollegalta apua.'))`)
+	if chrome.Eval[bool](t, bertil, `!!document.querySelector('.feedback-thanks')`) {
+		t.Error("Bertil's page thanks him for an answer he did not give")
+	}
+
+	fia := anna // Anna is done; the facilitator borrows her browser
+	fia.Do(t, 30*time.Second, chromedp.Navigate(links["Fia Ohjaaja"]), chromedp.WaitVisible(chromedp.CSS("#agreement-accept")))
+	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#agreement-accept")))
+	chrome.Poll(t, fia, 10*time.Second, "the programme shows the meeting held", fmt.Sprintf(`document.querySelector('tr[data-meeting="%s"] .state')?.dataset.i18n === 'manage.state.held'`, m.ID))
+	for _, b := range []*chrome.Browser{anna, bertil} {
+		b.CheckNoExceptions(t)
+	}
+}
+
+// enterPageNoMeetings opens the personal link of someone who has
+// accepted the agreement, in a group with nothing upcoming.
+func enterPageNoMeetings(t *testing.T, b *chrome.Browser, link string) {
+	t.Helper()
+	b.Do(t, 30*time.Second, chromedp.Navigate(link))
+	chrome.Poll(t, b, 10*time.Second, "the group shown", `document.getElementById('agreement').hidden && !document.getElementById('group-progress').hidden`)
 }
