@@ -117,6 +117,14 @@ var (
 	// has not ended, or the next meeting has started, or 14 days have
 	// passed (feedback.go). Is ErrConflict.
 	ErrFeedbackClosed = newError("feedback_closed", "feedback for this meeting is not open", ErrConflict)
+	// ErrConsentChanged: consent was given under a version of the
+	// group's consent text that is no longer the current one (the page
+	// shows the new text). Is ErrConflict.
+	ErrConsentChanged = newError("consent_changed", "the consent text has changed since it was shown", ErrConflict)
+	// ErrConsentMissing: recording cannot start, because the group's
+	// consent rule does not allow it with the people present
+	// (consent.go). Is ErrConflict.
+	ErrConsentMissing = newError("consent_missing", "the people present have not consented to recording", ErrConflict)
 	// ErrAlreadyAnswered: the person already gave feedback for the
 	// meeting. Is ErrConflict.
 	ErrAlreadyAnswered = newError("already_answered", "feedback already given for this meeting", ErrConflict)

@@ -38,7 +38,11 @@ type GroupPatch struct {
 	MeetingDuration   *time.Duration
 	MinHeld           *time.Duration // 0: the server's default
 	Phases            *[]Phase
-	RoundOrder        *RoundOrder // "": shuffled
+	RoundOrder        *RoundOrder  // "": shuffled
+	ConsentMode       *ConsentMode // "": strict
+	// ConsentText replaces the consent text (its version rises, and
+	// consent given under the old one is asked again).
+	ConsentText *string
 }
 
 // Progress is the programme's count: "meeting Held of Planned held".
@@ -130,6 +134,7 @@ func (s *Service) CreateGroup(ctx context.Context, p Principal, in GroupInput) (
 			Cadence: t.Cadence, MeetingDuration: t.Duration, MinHeld: t.MinHeld,
 			Phases:    slices.Clone(t.Phases),
 			Agreement: Agreement{Text: agreement, Version: 1, Changed: now},
+			Consent:   ConsentText{Text: defaultConsentText(in.Language), Version: 1, Changed: now},
 			Created:   now, Updated: now,
 		}
 		return tx.PutGroup(g)
@@ -146,7 +151,7 @@ func (s *Service) UpdateGroup(ctx context.Context, p Principal, groupID string, 
 		if g, err = loadFacilitated(tx, p, groupID); err != nil {
 			return err
 		}
-		if err := applyGroupPatch(&g, patch); err != nil {
+		if err := applyGroupPatch(&g, patch, s.now()); err != nil {
 			return err
 		}
 		people, err := tx.People(groupID)
@@ -162,7 +167,7 @@ func (s *Service) UpdateGroup(ctx context.Context, p Principal, groupID string, 
 	return g, err
 }
 
-func applyGroupPatch(g *Group, patch GroupPatch) error {
+func applyGroupPatch(g *Group, patch GroupPatch, now time.Time) error {
 	var err error
 	if patch.Name != nil {
 		if g.Name, err = cleanText("name", *patch.Name, maxTextLen, true, false); err != nil {
@@ -215,6 +220,21 @@ func applyGroupPatch(g *Group, patch GroupPatch) error {
 			return invalid("roundOrder", "must be shuffled or alphabetical")
 		}
 		g.RoundOrder = *patch.RoundOrder
+	}
+	if patch.ConsentMode != nil {
+		if !patch.ConsentMode.Valid() {
+			return invalid("consentMode", "must be strict or per_person")
+		}
+		g.ConsentMode = *patch.ConsentMode
+	}
+	if patch.ConsentText != nil {
+		text, err := cleanText("consentText", *patch.ConsentText, maxLongTextLen, true, true)
+		if err != nil {
+			return err
+		}
+		if cur := g.consentText(); text != cur.Text {
+			g.Consent = ConsentText{Text: text, Version: cur.Version + 1, Changed: now}
+		}
 	}
 	err = validateSettings(settings{
 		min: g.MinMembers, max: g.MaxMembers, quorum: g.Quorum, meetings: g.PlannedMeetings,

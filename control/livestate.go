@@ -42,6 +42,9 @@ type LiveState struct {
 	Round *LiveRound `json:"round,omitempty"`
 	// Task is the task set in this meeting for the next one.
 	Task *LiveTask `json:"task,omitempty"`
+	// Recording is whether media is being recorded and whose (consent.go);
+	// nil unless the room is open.
+	Recording *LiveRecording `json:"recording,omitempty"`
 	// Review is the task set last time, for the task review: the one of
 	// the group's meeting that ended last before this one started.
 	Review *LiveReview `json:"review,omitempty"`
@@ -233,6 +236,10 @@ func (s *Service) liveState(tx Tx, m Meeting) (LiveState, error) {
 			st.Round = lr
 		}
 		st.Phase = lp
+	}
+	if m.State == StateOpen || m.State == StateRunning {
+		r := m.recording(g.ConsentMode)
+		st.Recording = &r
 	}
 	if m.Task != nil {
 		st.Task = &LiveTask{MeetingID: m.ID, Text: m.Task.Text, Set: in(m.Task.Set)}

@@ -136,6 +136,13 @@ type Meeting struct {
 	Task *Task `json:"task,omitempty"`
 	// Feedback is the members' anonymous feedback (feedback.go).
 	Feedback *Feedback `json:"feedback,omitempty"`
+	// Consents are each person's current choices, by person ID, and
+	// ConsentLog every answer given, oldest first, never shortened
+	// (consent.go).
+	Consents   map[string]Consent `json:"consents,omitempty"`
+	ConsentLog []ConsentEvent     `json:"consentLog,omitempty"`
+	// Recording is the facilitator's request to record (consent.go).
+	Recording *RecordingRequest `json:"recording,omitempty"`
 
 	Created   time.Time `json:"created"`
 	Opened    time.Time `json:"opened,omitzero"`

@@ -132,6 +132,10 @@ type Group struct {
 
 	Agreement Agreement       `json:"agreement"`
 	Themes    []ThemeProposal `json:"themes,omitempty"`
+	// Consent is the text people consent to recording and statistics
+	// under, and ConsentMode the recording rule (consent.go).
+	Consent     ConsentText `json:"consent"`
+	ConsentMode ConsentMode `json:"consentMode,omitempty"`
 
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Open) {
 		{"Observer", testObserver},
 		{"Tasks", testTasks},
 		{"Feedback", testFeedback},
+		{"Consent", testConsent},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, open) })

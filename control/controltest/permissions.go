@@ -230,6 +230,20 @@ func permOps() []permOp {
 		}},
 		{"MeetingFeedback", group, ended, func(f *permFixture, p control.Principal) error { return err1(f.Svc.MeetingFeedback(f.Ctx, p, mid(f))) }},
 		{"Feedback", group, ended, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Feedback(f.Ctx, p, f.Group.ID)) }},
+		{"SetConsent", []string{rFac, rChair, rMember, rObserver}, running, func(f *permFixture, p control.Principal) error {
+			return err1(f.Svc.SetConsent(f.Ctx, p, mid(f), control.Consent{Record: true}, 1))
+		}},
+		{"MyConsent", []string{rFac, rChair, rMember, rObserver}, running, func(f *permFixture, p control.Principal) error {
+			return err1(f.Svc.MyConsent(f.Ctx, p, mid(f)))
+		}},
+		{"ConsentLog", group, running, func(f *permFixture, p control.Principal) error { return err1(f.Svc.ConsentLog(f.Ctx, p, mid(f))) }},
+		{"StartRecording", run, func(f *permFixture) {
+			running(f)
+			for _, l := range []string{"f", "o", "m0", "m1", "m2", "m3", "m4"} {
+				must(f.T, err1(f.Svc.SetConsent(f.Ctx, f.As(f.who(l)), mid(f), control.Consent{Record: true}, 1)))
+			}
+		}, live(func(f *permFixture, p control.Principal) (control.LiveState, error) { return f.Svc.StartRecording(f.Ctx, p, mid(f)) })},
+		{"StopRecording", run, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) { return f.Svc.StopRecording(f.Ctx, p, mid(f)) })},
 		{"Attendance", group, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Attendance(f.Ctx, p, mid(f))) }},
 		{"Report", manage, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Report(f.Ctx, p, f.Group.ID)) }},
 		{"Overview", []string{rAdmin}, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Overview(f.Ctx, p)) }},
