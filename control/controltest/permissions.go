@@ -242,8 +242,12 @@ func permOps() []permOp {
 			for _, l := range []string{"f", "o", "m0", "m1", "m2", "m3", "m4"} {
 				must(f.T, err1(f.Svc.SetConsent(f.Ctx, f.As(f.who(l)), mid(f), control.Consent{Record: true}, 1)))
 			}
-		}, live(func(f *permFixture, p control.Principal) (control.LiveState, error) { return f.Svc.StartRecording(f.Ctx, p, mid(f)) })},
-		{"StopRecording", run, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) { return f.Svc.StopRecording(f.Ctx, p, mid(f)) })},
+		}, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+			return f.Svc.StartRecording(f.Ctx, p, mid(f))
+		})},
+		{"StopRecording", run, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
+			return f.Svc.StopRecording(f.Ctx, p, mid(f))
+		})},
 		{"Attendance", group, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Attendance(f.Ctx, p, mid(f))) }},
 		{"Report", manage, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Report(f.Ctx, p, f.Group.ID)) }},
 		{"Overview", []string{rAdmin}, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Overview(f.Ctx, p)) }},
