@@ -164,6 +164,21 @@ func docSteps() []docStep {
 		{key: "POST /api/v1/meetings/{meeting}/live/next-phase", role: rChair, method: "POST", path: m("/live/next-phase")},
 		{key: "POST /api/v1/meetings/{meeting}/live/previous-phase", role: rChair, method: "POST", path: m("/live/previous-phase")},
 		{key: "PUT /api/v1/meetings/{meeting}/task", role: rChair, method: "PUT", path: m("/task"), body: val(map[string]any{"text": "Huomaa yksi kuormittava hetki ja se, mikä auttoi."})},
+		{key: "PUT /api/v1/meetings/{meeting}/consent", role: rMember, method: "PUT", path: m("/consent"), body: val(map[string]any{"record": true, "stats": true, "textVersion": 1})},
+		{key: "GET /api/v1/meetings/{meeting}/consent", role: rMember, method: "GET", path: m("/consent")},
+		{key: "POST /api/v1/meetings/{meeting}/recording/start", role: rChair, method: "POST", path: m("/recording/start"), setup: func(s *docState) {
+			// Everyone else in the room consents too (strict mode).
+			f := s.h.f
+			for _, p := range docLive(s).People {
+				if p.Present && p.PersonID != f.Members[1].ID {
+					if _, err := f.Svc.SetConsent(f.Ctx, f.As(control.Person{ID: p.PersonID}), f.Meeting.ID, control.Consent{Record: true, Stats: p.Role != control.RoleObserver}, 1); err != nil {
+						s.h.t.Fatal(err)
+					}
+				}
+			}
+		}},
+		{key: "GET /api/v1/meetings/{meeting}/consent/log", role: rFac, method: "GET", path: m("/consent/log")},
+		{key: "POST /api/v1/meetings/{meeting}/recording/stop", role: rChair, method: "POST", path: m("/recording/stop")},
 		{key: "GET /api/v1/meetings/{meeting}/attendance", role: rFac, method: "GET", path: m("/attendance"), setup: func(s *docState) {
 			f := s.h.f
 			f.Clock.Advance(50 * time.Minute)

@@ -39,7 +39,11 @@ type GroupPatch struct {
 	MeetingMinutes    *Minutes `json:"meetingMinutes"`
 	MinHeldMinutes    *Minutes `json:"minHeldMinutes"`
 	Phases            *[]Phase `json:"phases"`
-	RoundOrder        *string  `json:"roundOrder"` // shuffled or alphabetical
+	RoundOrder        *string  `json:"roundOrder"`  // shuffled or alphabetical
+	ConsentMode       *string  `json:"consentMode"` // strict or per_person
+	// ConsentText replaces the consent text; a change is a new version,
+	// and people are asked again.
+	ConsentText *string `json:"consentText"`
 }
 
 // AgreementRequest sets the agreement's text (a new version if it
@@ -202,6 +206,11 @@ func (a *API) updateGroup(c *call, in *GroupPatch) (Group, error) {
 		o := control.RoundOrder(*in.RoundOrder)
 		patch.RoundOrder = &o
 	}
+	if in.ConsentMode != nil {
+		m := control.ConsentMode(*in.ConsentMode)
+		patch.ConsentMode = &m
+	}
+	patch.ConsentText = in.ConsentText
 	var err error
 	if patch.MeetingDuration, err = optMinutes("meetingMinutes", in.MeetingMinutes); err != nil {
 		return Group{}, err

@@ -29,6 +29,20 @@ var whoRoles = map[string][]string{
 	whoMember + " (their own turn)":        {rChair, rMember},
 	whoMember + " (their own note)":        {rChair, rMember},
 	whoMember + " who were at the meeting": {rChair, rMember},
+	whoGroup + " (a person: their own answers)": {rAdmin, rFac, rChair, rMember, rObserver},
+}
+
+// consenting is running, with everyone in the room consenting to
+// recording.
+func consenting(h *harness) {
+	h.t.Helper()
+	running(h)
+	f := h.f
+	for _, p := range []control.Person{f.Facilitator, f.Observer, f.Members[0], f.Members[1], f.Members[2], f.Members[3]} {
+		if _, err := f.Svc.SetConsent(f.Ctx, f.As(p), f.Meeting.ID, control.Consent{Record: true, Stats: true}, 1); err != nil {
+			h.t.Fatal(err)
+		}
+	}
 }
 
 // running starts the fixture's meeting with everyone but the revoked
@@ -183,6 +197,11 @@ func permCases() []permCase {
 		{pattern: "GET /api/v1/meetings/{meeting}/feedback", setup: ended},
 		{pattern: "GET /api/v1/groups/{group}/feedback", setup: ended},
 		{pattern: "POST /api/v1/meetings/{meeting}/poll", body: func(h *harness) any { return map[string]any{"starts": []string{later(h, 300), later(h, 301)}} }},
+		{pattern: "GET /api/v1/meetings/{meeting}/consent", setup: running},
+		{pattern: "PUT /api/v1/meetings/{meeting}/consent", setup: running, body: body(map[string]any{"record": true, "stats": false, "textVersion": 1})},
+		{pattern: "GET /api/v1/meetings/{meeting}/consent/log", setup: consenting},
+		{pattern: "POST /api/v1/meetings/{meeting}/recording/start", setup: consenting},
+		{pattern: "POST /api/v1/meetings/{meeting}/recording/stop", setup: consenting},
 		{pattern: "DELETE /api/v1/meetings/{meeting}/poll", setup: proposePoll},
 		{pattern: "PUT /api/v1/meetings/{meeting}/poll/marks", setup: proposePoll, body: body(map[string]any{"suits": []int{0}})},
 		{pattern: "POST /api/v1/meetings/{meeting}/poll/pick", setup: proposePoll, body: body(map[string]any{"option": 1})},

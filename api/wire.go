@@ -30,9 +30,13 @@ type Group struct {
 	Phases            []Phase   `json:"phases"`
 	RoundOrder        string    `json:"roundOrder"` // shuffled or alphabetical
 	Agreement         Agreement `json:"agreement"`
-	Themes            []Theme   `json:"themes"`
-	Created           string    `json:"created"`
-	Updated           string    `json:"updated"`
+	// ConsentMode is the recording rule: strict (everyone present
+	// consents) or per_person (only who consents is written).
+	ConsentMode string    `json:"consentMode"`
+	Consent     Agreement `json:"consent"` // the consent text, versioned
+	Themes      []Theme   `json:"themes"`
+	Created     string    `json:"created"`
+	Updated     string    `json:"updated"`
 }
 
 // Cadence is the interval between planned meetings.
@@ -102,6 +106,7 @@ type Progress struct {
 
 func groupOut(g control.Group) Group {
 	loc := zoneOf(g.TimeZone)
+	ct := g.ConsentText()
 	out := Group{
 		ID: g.ID, Name: g.Name, Description: g.Description, Language: string(g.Language),
 		Organisation: g.Organisation, TemplateID: g.TemplateID, TimeZone: g.TimeZone,
@@ -109,9 +114,11 @@ func groupOut(g control.Group) Group {
 		PlannedMeetings: g.PlannedMeetings, Cadence: Cadence(g.Cadence),
 		MeetingMinutes: minutes(g.MeetingDuration), MinHeldMinutes: minutes(g.MinHeld),
 		Phases: phasesOut(g.Phases), RoundOrder: string(cmp.Or(g.RoundOrder, control.RoundShuffled)),
-		Agreement: Agreement{Text: g.Agreement.Text, Version: g.Agreement.Version, Changed: ts(g.Agreement.Changed, loc)},
-		Themes:    []Theme{},
-		Created:   ts(g.Created, loc), Updated: ts(g.Updated, loc),
+		Agreement:   Agreement{Text: g.Agreement.Text, Version: g.Agreement.Version, Changed: ts(g.Agreement.Changed, loc)},
+		ConsentMode: string(g.ConsentMode.OrDefault()),
+		Consent:     Agreement{Text: ct.Text, Version: ct.Version, Changed: ts(ct.Changed, loc)},
+		Themes:      []Theme{},
+		Created:     ts(g.Created, loc), Updated: ts(g.Updated, loc),
 	}
 	for _, t := range g.Themes {
 		out.Themes = append(out.Themes, Theme{ID: t.ID, Text: t.Text, By: t.By, Proposed: ts(t.Proposed, loc), ChosenFor: t.ChosenFor})

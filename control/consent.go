@@ -182,11 +182,11 @@ func (s *Service) SetConsent(ctx context.Context, p Principal, meetingID string,
 			return wrapf(ErrTransition, "the meeting is %s", m.State)
 		}
 		withdrawal := !c.Record && !c.Stats
-		if !withdrawal && textVersion != g.consentText().Version {
-			return wrapf(ErrConsentChanged, "version %d was shown; the current one is %d", textVersion, g.consentText().Version)
+		if !withdrawal && textVersion != g.ConsentText().Version {
+			return wrapf(ErrConsentChanged, "version %d was shown; the current one is %d", textVersion, g.ConsentText().Version)
 		}
-		if textVersion < 0 || textVersion > g.consentText().Version {
-			return invalid("textVersion", "must be a version of the group's consent text (current: %d)", g.consentText().Version)
+		if textVersion < 0 || textVersion > g.ConsentText().Version {
+			return invalid("textVersion", "must be a version of the group's consent text (current: %d)", g.ConsentText().Version)
 		}
 		if m.Consents == nil {
 			m.Consents = map[string]Consent{}
@@ -217,10 +217,10 @@ func (s *Service) MyConsent(ctx context.Context, p Principal, meetingID string) 
 }
 
 func consentView(m Meeting, g Group, personID string) ConsentView {
-	v := ConsentView{MeetingID: m.ID, Mode: g.ConsentMode.OrDefault(), Text: g.consentText(), Consent: m.consentFor(personID)}
+	v := ConsentView{MeetingID: m.ID, Mode: g.ConsentMode.OrDefault(), Text: g.ConsentText(), Consent: m.consentFor(personID)}
 	for i := len(m.ConsentLog) - 1; i >= 0; i-- {
 		if e := m.ConsentLog[i]; e.PersonID == personID {
-			v.Given, v.Stale = true, e.TextVersion != g.consentText().Version
+			v.Given, v.Stale = true, e.TextVersion != g.ConsentText().Version
 			break
 		}
 	}
@@ -294,10 +294,10 @@ func (s *Service) setRecording(ctx context.Context, p Principal, meetingID strin
 	})
 }
 
-// consentText is the group's consent text; a group stored before consent
+// ConsentText is the group's consent text; a group stored before consent
 // existed reads as having the default text of its language, version 1,
 // since its creation (written into the record with its next change).
-func (g Group) consentText() ConsentText {
+func (g Group) ConsentText() ConsentText {
 	if g.Consent.Version == 0 {
 		return ConsentText{Text: defaultConsentText(g.Language), Version: 1, Changed: g.Created}
 	}

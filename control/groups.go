@@ -232,7 +232,7 @@ func applyGroupPatch(g *Group, patch GroupPatch, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		if cur := g.consentText(); text != cur.Text {
+		if cur := g.ConsentText(); text != cur.Text {
 			g.Consent = ConsentText{Text: text, Version: cur.Version + 1, Changed: now}
 		}
 	}

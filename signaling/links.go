@@ -142,6 +142,14 @@ func (m meetingPresence) Act(ctx context.Context, p Presence, r *MeetingRequest)
 		st, err = m.c.SetTask(ctx, who, m.meetingID, r.Text)
 	case ActionEnd:
 		st, err = m.c.End(ctx, who, m.meetingID)
+	case ActionRecordStart:
+		st, err = m.c.StartRecording(ctx, who, m.meetingID)
+	case ActionRecordStop:
+		st, err = m.c.StopRecording(ctx, who, m.meetingID)
+	case ActionConsent:
+		if _, err = m.c.SetConsent(ctx, who, m.meetingID, control.Consent{Record: *r.Record, Stats: *r.Stats}, *r.TextVersion); err == nil {
+			st, err = m.c.LiveState(ctx, who, m.meetingID)
+		}
 	default:
 		return nil, errorf(CodeInvalidField, "meeting: unknown action %q", r.Action)
 	}

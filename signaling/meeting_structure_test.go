@@ -140,3 +140,65 @@ func TestMeetingRequests(t *testing.T) {
 		t.Errorf("next_phase after the end: %s, want not_possible", r.Raw)
 	}
 }
+
+// TestConsentAndRecordingRequests: people give their consent over
+// signalling; the facilitator's record_start is refused while someone
+// present has not consented (strict mode), and once everyone has, every
+// client sees the same recording state, down to whose media is written;
+// a withdrawal pauses it for all.
+func TestConsentAndRecordingRequests(t *testing.T) {
+	h, f := structureHarness(t)
+	f.Open()
+	chair := h.dial()
+	chair.joinByLinkV2(f.Tokens[f.Members[0].ID])
+	member := h.dial()
+	member.joinByLinkV2(f.Tokens[f.Members[1].ID])
+	// The control plane hears of arrivals once media is up; the fake
+	// media here never is, so the test says they arrived.
+	for _, p := range []control.Person{f.Members[0], f.Members[1]} {
+		if err := f.Svc.Joined(f.Ctx, f.Meeting.ID, p.ID, f.Clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	member.sendJSON(map[string]any{"type": "meeting", "id": "m1", "action": "consent", "record": true})
+	if r := member.expectReply("m1"); r.Type != TypeError || r.Code != CodeMissingField {
+		t.Errorf("consent without stats and textVersion: %s, want missing_field", r.Raw)
+	}
+	chair.sendJSON(map[string]any{"type": "meeting", "id": "c1", "action": "consent", "record": true, "stats": true, "textVersion": 1})
+	if r := chair.expectReply("c1"); r.Type != TypeMeetingState {
+		t.Fatalf("consent: %s", r.Raw)
+	}
+	chair.sendJSON(map[string]any{"type": "meeting", "id": "c2", "action": "record_start"})
+	if r := chair.expectReply("c2"); r.Type != TypeError || r.Code != CodeNotPossible {
+		t.Errorf("record_start while a member has not consented: %s, want not_possible", r.Raw)
+	}
+	member.sendJSON(map[string]any{"type": "meeting", "id": "m2", "action": "record_start"})
+	if r := member.expectReply("m2"); r.Type != TypeError || r.Code != CodeForbidden {
+		t.Errorf("a member starting the recording: %s, want forbidden", r.Raw)
+	}
+	member.sendJSON(map[string]any{"type": "meeting", "id": "m3", "action": "consent", "record": true, "stats": false, "textVersion": 0})
+	if r := member.expectReply("m3"); r.Type != TypeError || r.Code != CodeNotPossible {
+		t.Errorf("consent under an old text: %s, want not_possible", r.Raw)
+	}
+	member.sendJSON(map[string]any{"type": "meeting", "id": "m4", "action": "consent", "record": true, "stats": false, "textVersion": 1})
+	if r := member.expectReply("m4"); r.Type != TypeMeetingState {
+		t.Fatalf("consent: %s", r.Raw)
+	}
+	chair.sendJSON(map[string]any{"type": "meeting", "id": "c3", "action": "record_start"})
+	if r := chair.expectReply("c3"); r.Type != TypeMeetingState {
+		t.Fatalf("record_start: %s", r.Raw)
+	}
+	both := func(st control.LiveState) bool {
+		return st.Recording != nil && st.Recording.Active && len(st.Recording.Recorded) == 2
+	}
+	member.meetingStateWhere(both)
+	member.sendJSON(map[string]any{"type": "meeting", "id": "m5", "action": "consent", "record": false, "stats": false, "textVersion": 1})
+	if r := member.expectReply("m5"); r.Type != TypeMeetingState {
+		t.Fatalf("withdrawal: %s", r.Raw)
+	}
+	paused := chair.meetingStateWhere(func(st control.LiveState) bool { return st.Recording != nil && !st.Recording.Active })
+	if !paused.Recording.Requested || len(paused.Recording.Waiting) != 1 || paused.Recording.Waiting[0] != f.Members[1].ID {
+		t.Errorf("after the withdrawal the chair sees %+v: want requested, paused, waiting for the member", paused.Recording)
+	}
+}

@@ -64,6 +64,9 @@ const (
 	ActionExtend        = "extend"
 	ActionSetTask       = "set_task"
 	ActionEnd           = "end"
+	ActionRecordStart   = "record_start"
+	ActionRecordStop    = "record_stop"
+	ActionConsent       = "consent"
 )
 
 // MeetingRequest asks the meeting to change: run its structure. Who may
@@ -80,6 +83,12 @@ type MeetingRequest struct {
 	Minutes int `json:"minutes,omitempty"`
 	// Text is the task for set_task.
 	Text string `json:"text,omitempty"`
+	// Record, Stats and TextVersion are the sender's own consent, for
+	// consent: to recording, to speaking statistics, under that version
+	// of the group's consent text.
+	Record      *bool `json:"record,omitempty"`
+	Stats       *bool `json:"stats,omitempty"`
+	TextVersion *int  `json:"textVersion,omitempty"`
 }
 
 func (MeetingRequest) messageType() string { return TypeMeeting }
@@ -93,7 +102,16 @@ func (r *MeetingRequest) validate() error {
 	switch r.Action {
 	case "":
 		return errorf(CodeMissingField, "meeting: \"action\" is required")
-	case ActionStart, ActionNextPhase, ActionPreviousPhase, ActionNextSpeaker, ActionPass, ActionEnd:
+	case ActionStart, ActionNextPhase, ActionPreviousPhase, ActionNextSpeaker, ActionPass, ActionEnd, ActionRecordStart, ActionRecordStop:
+	case ActionConsent:
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"record", r.Record != nil}, {"stats", r.Stats != nil}, {"textVersion", r.TextVersion != nil}} {
+			if !f.set {
+				return errorf(CodeMissingField, "meeting: %q is required for consent", f.name)
+			}
+		}
 	case ActionSkip, ActionExtraTurn:
 		if err := needParticipantField("meeting", "personId", r.PersonID); err != nil {
 			return err
