@@ -9,6 +9,7 @@
 import { LANGUAGES, apply, has, init as initI18n, lang, setLang, show } from './i18n.js';
 import { askServer, probeServers } from './netcheck.js';
 import { AdminPage } from './admin.js';
+import { ConsentForm } from './consent.js';
 import { GroupPage } from './group.js';
 import { Prejoin } from './prejoin.js';
 import { RoomView } from './room.js';
@@ -40,6 +41,7 @@ const CONTROL = /\p{Cc}/u; // what the server calls a control character
 window.piiri = { timing: {}, session: null, statusLog: [], ready: false };
 
 let linkProblem = null; // why this link cannot join, as {key, params}
+let consent = null; // the consent form of a group's meeting
 
 function init() {
   const menu = $('lang');
@@ -73,6 +75,11 @@ async function initGroup() {
       name.value = me.person.name;
       name.readOnly = true;
       show($('name-hint'), 'prejoin.nameFromLink');
+      consent = new ConsentForm(document, linkToken, meeting.id);
+      consent.load().catch((err) => {
+        console.warn('piiri: consent', err.code, err.message);
+        consent = null;
+      });
       startPrejoin();
       $('join-button').focus();
     },
@@ -223,6 +230,18 @@ async function join(prejoinReady) {
   showJoinMessage(null);
   window.piiri.timing.joinClicked = performance.now();
 
+  if (consent?.view) {
+    try {
+      await consent.save();
+    } catch (err) {
+      console.warn('piiri: consent', err.code, err.message);
+      button.disabled = false;
+      show(button, 'prejoin.join');
+      if (err.code !== 'consent_changed') showJoinMessage(has(`error.${err.code}`) ? `error.${err.code}` : 'consent.saveFailed');
+      $('consent-record').focus();
+      return;
+    }
+  }
   const local = await prejoin.finish();
   const session = new Session({ room, key, link: linkToken, name, audioMuted: !local.micOn, videoMuted: !local.cameraOn });
   window.piiri.session = session;

@@ -89,6 +89,12 @@ export default {
   'ended.rejoin': 'Join again',
 
   'prejoin.nameFromLink': 'Your name as your group has it.',
+  'consent.heading': 'Recording and statistics',
+  'consent.record': 'Record my audio and video',
+  'consent.stats': 'Include me in speaking statistics',
+  'consent.hint': 'You can change these at any moment in the meeting. Saying no does not keep you out.',
+  'consent.changed': 'The group changed its text on recording. Read it and choose again, please.',
+  'consent.saveFailed': 'Your choice on recording was not saved. Try again.',
   'room.headingMeeting': '{group}: meeting {n} of {of}',
   'error.meeting_not_open': 'The meeting room is not open yet. It opens a little before the meeting starts.',
   'error.forbidden': 'You cannot join this meeting.',

@@ -88,6 +88,12 @@ export default {
   'ended.rejoin': 'Liity uudelleen',
 
   'prejoin.nameFromLink': 'Nimesi sellaisena kuin se on ryhmässäsi.',
+  'consent.heading': 'Tallennus ja tilastot',
+  'consent.record': 'Ääneni ja kuvani saa tallentaa',
+  'consent.stats': 'Puheenvuoroni saa laskea tilastoon',
+  'consent.hint': 'Voit muuttaa näitä milloin tahansa tapaamisen aikana. Kieltäytyminen ei estä osallistumista.',
+  'consent.changed': 'Ryhmä on muuttanut tallennusta koskevaa tekstiä. Lue se ja valitse uudelleen.',
+  'consent.saveFailed': 'Tallennusta koskevaa valintaasi ei tallennettu. Yritä uudelleen.',
   'room.headingMeeting': '{group}: tapaaminen {n}/{of}',
   'error.meeting_not_open': 'Tapaamisen huone ei ole vielä auki. Se avataan vähän ennen tapaamisen alkua.',
   'error.forbidden': 'Et voi liittyä tähän tapaamiseen.',

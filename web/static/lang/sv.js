@@ -88,6 +88,12 @@ export default {
   'ended.rejoin': 'Gå med igen',
 
   'prejoin.nameFromLink': 'Ditt namn så som det står i din grupp.',
+  'consent.heading': 'Inspelning och statistik',
+  'consent.record': 'Mitt ljud och min bild får spelas in',
+  'consent.stats': 'Mina inlägg får räknas i statistiken',
+  'consent.hint': 'Du kan ändra detta när som helst under mötet. Att säga nej hindrar dig inte från att delta.',
+  'consent.changed': 'Gruppen har ändrat texten om inspelning. Läs den och välj på nytt.',
+  'consent.saveFailed': 'Ditt val om inspelning sparades inte. Försök igen.',
   'room.headingMeeting': '{group}: möte {n} av {of}',
   'error.meeting_not_open': 'Mötesrummet är inte öppet ännu. Det öppnas en stund innan mötet börjar.',
   'error.forbidden': 'Du kan inte gå med i det här mötet.',
