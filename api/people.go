@@ -143,3 +143,11 @@ func (a *API) reissueLink(c *call) (Link, error) {
 func (a *API) revokeLink(c *call) (noContent, error) {
 	return noContent{}, a.svc.RevokeLink(c.ctx, c.p, c.pathValue("person"))
 }
+
+// PersonData is everything stored about a person (control.PersonData),
+// for them to see and download. Times are UTC.
+type PersonData = control.PersonData
+
+func (a *API) personData(c *call) (PersonData, error) {
+	return a.svc.PersonData(c.ctx, c.p, c.pathValue("person"))
+}

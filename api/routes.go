@@ -32,6 +32,7 @@ func (a *API) routes() []route {
 		{"GET /api/v1/people/{person}/link", whoSelf, read(a.link)},
 		{"POST /api/v1/people/{person}/link", whoSelf, action(a.reissueLink)},
 		{"DELETE /api/v1/people/{person}/link", whoSelf, action(a.revokeLink)},
+		{"GET /api/v1/people/{person}/data", whoSelf, read(a.personData)},
 
 		{"GET /api/v1/meetings/{meeting}", whoGroup, read(a.meeting)},
 		{"PATCH /api/v1/meetings/{meeting}", whoManage + " (its chair: phases only)", write(a.updateMeeting)},

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -351,6 +352,18 @@ func TestMemberPageAfterMeeting(t *testing.T) {
 	chrome.Poll(t, bertil, 10*time.Second, "Anna's shared note, by name", `[...document.querySelectorAll('.shared-notes li')].some((li) => li.textContent.includes('Anna Jäsen') && li.textContent.includes('Pyysin kollegalta apua.'))`)
 	if chrome.Eval[bool](t, bertil, `!!document.querySelector('.feedback-thanks')`) {
 		t.Error("Bertil's page thanks him for an answer he did not give")
+	}
+	// What piiri stores about Bertil, downloaded from his page: his
+	// presence, nothing of Anna's.
+	dir := t.TempDir()
+	downloadsTo(t, bertil, dir)
+	bertil.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#my-data-download")))
+	var data control.PersonData
+	if err := json.Unmarshal([]byte(waitForFile(t, dir, ".json", 20*time.Second)), &data); err != nil {
+		t.Fatal(err)
+	}
+	if data.Person.ID != ids["Bertil Jäsen"] || len(data.Meetings) != 1 || len(data.Meetings[0].Attendance) != 1 || data.Meetings[0].TaskNote != nil {
+		t.Errorf("Bertil's data: %+v", data)
 	}
 
 	fia := anna // Anna is done; the facilitator borrows her browser

@@ -52,6 +52,7 @@ func Run(t *testing.T, open Open) {
 		{"Tasks", testTasks},
 		{"Feedback", testFeedback},
 		{"Consent", testConsent},
+		{"PersonData", testPersonData},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, open) })

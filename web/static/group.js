@@ -36,7 +36,9 @@ export class GroupPage {
       open: $('group-open'), openText: $('group-open-text'), join: $('group-join'),
       progress: $('group-progress'), task: $('group-task'), feedback: $('group-feedback'),
       list: $('meetings'), none: $('meetings-none'), calendar: $('calendar-link'), manage: $('manage'),
+      myData: $('my-data'), myDataButton: $('my-data-download'), myDataStatus: $('my-data-status'),
     };
+    this.el.myDataButton.addEventListener('click', () => this.downloadMyData());
     this.el.accept.addEventListener('click', () => this.accept());
     this.el.join.addEventListener('click', () => {
       const m = this.openMeeting();
@@ -180,6 +182,7 @@ export class GroupPage {
     if (mustAccept) el.agreementText.textContent = me.agreement.text;
     if (me.link?.calendarUrl) el.calendar.href = me.link.calendarUrl;
     el.calendar.parentElement.hidden = mustAccept || !me.link?.calendarUrl;
+    el.myData.hidden = false;
 
     const open = mustAccept ? null : this.openMeeting();
     el.open.hidden = !open;
@@ -334,6 +337,28 @@ export class GroupPage {
     h('p', { class: 'hint', i18n: 'group.feedbackPrivacy' }),
     h('button', { type: 'submit', class: 'primary', i18n: 'group.feedbackSend' }),
     status);
+  }
+
+  // downloadMyData saves everything piiri stores about the person as a
+  // JSON file (GET /api/v1/people/{person}/data).
+  async downloadMyData() {
+    const { myDataButton: button, myDataStatus: status } = this.el;
+    button.disabled = true;
+    try {
+      const blob = await this.api.blob(path`/api/v1/people/${this.me.person.id}/data`);
+      const url = URL.createObjectURL(blob);
+      const a = h('a', { href: url, download: 'piiri-my-data.json', hidden: true });
+      this.doc.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      show(status, 'manage.downloaded');
+    } catch (err) {
+      console.warn('piiri: my data', err.code, err.message);
+      show(status, 'manage.failed');
+    } finally {
+      button.disabled = false;
+    }
   }
 
   fail(err) {

@@ -129,6 +129,7 @@ export default {
   'group.saveFailed': 'Your answer was not saved. Try again.',
   'group.openRoom': 'Open the room',
   'group.calendar': "Add the group's meetings to your calendar",
+  'group.myData': 'Download what piiri stores about me',
   'group.progress': 'Meetings held so far: {held} of {planned}.',
   'group.pollQuestion': 'Which of these times would suit you? The facilitator picks one.',
   'group.pollCount': '(suits {n} so far)',

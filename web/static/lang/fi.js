@@ -128,6 +128,7 @@ export default {
   'group.saveFailed': 'Vastaustasi ei tallennettu. Yritä uudelleen.',
   'group.openRoom': 'Avaa huone',
   'group.calendar': 'Lisää ryhmän tapaamiset kalenteriisi',
+  'group.myData': 'Lataa tiedot, jotka piiri on tallentanut minusta',
   'group.progress': 'Pidettyjä tapaamisia tähän mennessä: {held}/{planned}.',
   'group.pollQuestion': 'Mitkä näistä ajoista sopisivat sinulle? Ohjaaja valitsee niistä yhden.',
   'group.pollCount': '(sopii tähän mennessä {n} henkilölle)',

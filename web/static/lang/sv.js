@@ -128,6 +128,7 @@ export default {
   'group.saveFailed': 'Ditt svar sparades inte. Försök igen.',
   'group.openRoom': 'Öppna rummet',
   'group.calendar': 'Lägg till gruppens möten i din kalender',
+  'group.myData': 'Ladda ned det piiri har lagrat om mig',
   'group.progress': 'Hållna möten hittills: {held} av {planned}.',
   'group.pollQuestion': 'Vilka av de här tiderna skulle passa dig? Handledaren väljer en av dem.',
   'group.pollCount': '(passar {n} hittills)',
