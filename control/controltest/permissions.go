@@ -248,7 +248,9 @@ func permOps() []permOp {
 		{"StopRecording", run, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
 			return f.Svc.StopRecording(f.Ctx, p, mid(f))
 		})},
-		{"PersonData/self", self, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.PersonData(f.Ctx, p, f.Members[1].ID)) }},
+		{"PersonData/self", self, nil, func(f *permFixture, p control.Principal) error {
+			return err1(f.Svc.PersonData(f.Ctx, p, f.Members[1].ID))
+		}},
 		{"Attendance", group, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Attendance(f.Ctx, p, mid(f))) }},
 		{"Report", manage, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Report(f.Ctx, p, f.Group.ID)) }},
 		{"Overview", []string{rAdmin}, nil, func(f *permFixture, p control.Principal) error { return err1(f.Svc.Overview(f.Ctx, p)) }},
