@@ -11,8 +11,9 @@ import (
 // their note on the task, their consent answers, whether they gave
 // feedback, and the themes they proposed. The feedback itself is not
 // here: it is stored without the person (feedback.go), so it cannot be
-// given back to them either. Their link's token is not here: only its
-// hash is stored.
+// given back to them either. Their link's token is not here: the data
+// is for reading and keeping, and the token is a secret that opens their
+// page (they have it already).
 type PersonData struct {
 	Person     Person              `json:"person"`
 	GroupID    string              `json:"groupId"`
