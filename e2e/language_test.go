@@ -39,10 +39,10 @@ func TestTranslationsComplete(t *testing.T) {
   if (menu !== Object.keys(LANGUAGES).join()) problems.push('the language menu offers ' + menu);
   // Keys named in the page and as string literals in its code; the
   // keys code builds (net.RESULT, ended.REASON, error.CODE) are listed.
-  const sources = await Promise.all(['index.html', 'app.js', 'group.js', 'manage.js', 'admin.js', 'dom.js', 'api.js', 'consent.js', 'prejoin.js', 'room.js', 'session.js', 'netcheck.js', 'i18n.js'].map((f) => fetch(f).then((r) => r.text())));
+  const sources = await Promise.all(['index.html', 'app.js', 'group.js', 'manage.js', 'admin.js', 'dom.js', 'api.js', 'consent.js', 'meeting.js', 'people.js', 'chat.js', 'prejoin.js', 'room.js', 'session.js', 'netcheck.js', 'i18n.js'].map((f) => fetch(f).then((r) => r.text())));
   const named = new Set();
   for (const src of sources) {
-    for (const m of src.matchAll(/['"]((?:lang|prejoin|link|net|control|room|error|ended|group|manage|admin|invite|consent)\.[A-Za-z_.]+)['"]/g)) named.add(m[1]);
+    for (const m of src.matchAll(/['"]((?:lang|prejoin|link|net|control|room|error|ended|group|manage|admin|invite|consent|meeting|task|fac|people|chat|help|side)\.[A-Za-z_.]+)['"]/g)) named.add(m[1]);
   }
   for (const r of ['checking', 'good', 'tcp', 'tls', 'blocked', 'unknown']) named.add('net.' + r);
   for (const r of ENDED_REASONS) named.add('ended.' + r);
@@ -52,6 +52,11 @@ func TestTranslationsComplete(t *testing.T) {
   for (const r of ['member', 'observer', 'facilitator']) named.add('manage.role.' + r);
   for (const r of ['meetings', 'people', 'organisations']) named.add('manage.report.' + r);
   for (const l of ['fi', 'sv', 'en']) named.add('admin.language.' + l);
+  for (const s of ['planned', 'open', 'running', 'ended', 'cancelled']) named.add('meeting.state.' + s);
+  for (const s of ['passed', 'skipped', 'away', 'waiting', 'current', 'done']) named.add('meeting.turn.' + s);
+  for (const r of ['facilitator', 'observer', 'member']) named.add('people.role.' + r);
+  for (const q of ['good', 'fair', 'poor']) named.add('people.quality.' + q);
+  for (const e of ['forbidden', 'other']) named.add('fac.error.' + e);
   for (const k of named) if (!(k in en)) problems.push('the page names ' + k + ', which en lacks');
   for (const k of Object.keys(en)) if (!named.has(k) && !k.startsWith('error.')) problems.push(k + ' is not used');
   return problems;

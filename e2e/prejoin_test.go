@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"piiri/e2e/chrome"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,21 +101,37 @@ func TestKeyboardOnly(t *testing.T) {
 	}
 	press(t, b, " ") // Space toggles the focused button
 	chrome.Poll(t, b, 5*time.Second, "microphone muted by keyboard", controlStateJS("ctl-mic", false, "Unmute"))
-	for range 3 {
+	// The toolbar in order: camera, screen, hand, panel, shortcuts, leave.
+	var order []string
+	for range 6 {
 		press(t, b, "Tab")
+		order = append(order, chrome.Eval[string](t, b, `document.activeElement.id`))
 	}
-	if id := chrome.Eval[string](t, b, `document.activeElement.id`); id != "ctl-leave" {
-		t.Fatalf("three Tabs from the microphone reach %q, want the leave button", id)
+	if got := strings.Join(order, " "); got != "ctl-camera ctl-screen ctl-hand ctl-side ctl-help ctl-leave" {
+		t.Fatalf("Tabs from the microphone reach %s, want the toolbar in order up to the leave button", got)
 	}
+	// The keyboard shortcuts: M turns the microphone back on, ? opens
+	// the help, which Escape closes.
+	press(t, b, "m")
+	chrome.Poll(t, b, 5*time.Second, "microphone on by M", controlStateJS("ctl-mic", true, "Mute"))
+	press(t, b, "?")
+	chrome.Poll(t, b, 5*time.Second, "the help dialog", `document.getElementById('help').open`)
+	press(t, b, "Escape")
+	chrome.Poll(t, b, 5*time.Second, "the help dialog closed", `!document.getElementById('help').open`)
+	b.Do(t, 10*time.Second, chromedp.Focus(chromedp.CSS("#ctl-leave")))
 	press(t, b, "Enter")
 	chrome.Poll(t, b, 10*time.Second, "left", `!document.getElementById('ended').hidden`)
 	b.CheckNoExceptions(t)
 }
 
-// press sends one key press to the page ("Tab", "Enter" or " ").
+// press sends one key press to the page ("Tab", "Enter", "Escape", or
+// a character).
 func press(t *testing.T, b *chrome.Browser, key string) {
 	t.Helper()
-	keys := map[string]string{"Tab": kb.Tab, "Enter": kb.Enter, " ": " "}[key]
+	keys, named := map[string]string{"Tab": kb.Tab, "Enter": kb.Enter, "Escape": kb.Escape}[key]
+	if !named {
+		keys = key
+	}
 	b.Do(t, 5*time.Second, chromedp.KeyEvent(keys))
 }
 

@@ -60,7 +60,7 @@ func (m *member) info() ParticipantInfo {
 	if role == RoleGuest {
 		role = "" // ad-hoc rooms have no roles to show
 	}
-	return ParticipantInfo{ID: m.id, Name: m.admitted.Name, Role: role, AudioMuted: m.audioMuted, VideoMuted: m.videoMuted, Speaking: m.speaking, Quality: m.quality}
+	return ParticipantInfo{ID: m.id, Name: m.admitted.Name, Role: role, PersonID: m.admitted.PersonID, AudioMuted: m.audioMuted, VideoMuted: m.videoMuted, Speaking: m.speaking, Quality: m.quality}
 }
 
 // presence describes m for the Meeting hook.

@@ -14,9 +14,13 @@ type ParticipantInfo struct {
 	Name string `json:"name"`
 	// Role is the participant's role in a meeting's room (facilitator,
 	// member, observer); guests of ad-hoc rooms have none.
-	Role       Role `json:"role,omitempty"`
-	AudioMuted bool `json:"audioMuted"`
-	VideoMuted bool `json:"videoMuted"`
+	Role Role `json:"role,omitempty"`
+	// PersonID is the participant's person in a meeting's room (the ID
+	// the meeting state's people, round and recording use); absent in
+	// ad-hoc rooms.
+	PersonID   string `json:"personId,omitempty"`
+	AudioMuted bool   `json:"audioMuted"`
+	VideoMuted bool   `json:"videoMuted"`
 	// Speaking is whether the participant is speaking now, so that a
 	// newcomer sees who is talking before the next speaking message.
 	Speaking bool `json:"speaking"`

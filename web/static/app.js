@@ -266,7 +266,7 @@ async function join(prejoinReady) {
   $('prejoin').hidden = true;
   $('room').hidden = false;
   document.body.classList.add('in-room');
-  const view = new RoomView(document, session, local, { onEnded: ended });
+  const view = new RoomView(document, session, local, { onEnded: ended, consent: consent?.view || null });
   view.start();
   // The microphone button is disabled without a microphone.
   [...document.querySelectorAll('#room .controls button')].find((b) => !b.disabled && !b.hidden)?.focus();

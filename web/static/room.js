@@ -5,15 +5,19 @@
 // what the Session reports and turns button presses into Session calls.
 import { label, show, t } from './i18n.js';
 import { acquire, renderToggle } from './prejoin.js';
+import { ChatPanel } from './chat.js';
+import { MeetingView } from './meeting.js';
+import { PeopleList } from './people.js';
 
 const GAP = 8;
 
 export class RoomView {
-  constructor(doc, session, local, { onEnded }) {
+  constructor(doc, session, local, { onEnded, consent = null }) {
     this.doc = doc;
     this.session = session;
     this.local = local; // {mic, camera, micOn, cameraOn, cameraDeviceId, speakerId}
     this.onEnded = onEnded;
+    this.consent = consent; // the answer given on the pre-join page, with its text's version
     this.el = {
       grid: doc.getElementById('grid'),
       stage: doc.getElementById('stage'),
@@ -27,7 +31,15 @@ export class RoomView {
       leave: doc.getElementById('ctl-leave'),
       sharing: doc.getElementById('sharing'),
       title: doc.querySelector('title'),
+      hand: doc.getElementById('ctl-hand'),
+      sideButton: doc.getElementById('ctl-side'),
+      side: doc.getElementById('side'),
+      unread: doc.getElementById('chat-unread'),
+      helpButton: doc.getElementById('ctl-help'),
+      help: doc.getElementById('help'),
     };
+    this.unread = 0;
+    this.turnTile = null; // the tile of whose turn it is in a round
     this.tiles = new Map(); // participant id (or 'self') -> tile
     this.screens = new Map(); // participant id -> tile of their screen share
     this.byMid = new Map(); // subscriber mid -> {tile, track}
@@ -57,6 +69,91 @@ export class RoomView {
     new ResizeObserver(() => this.layout()).observe(this.el.grid);
     this.renderParticipants();
     this.renderControls();
+    this.startPanels();
+  }
+
+  // startPanels sets up what protocol version 2 brings: the meeting's
+  // structure, the people, the chat, raised hands, the facilitator's
+  // requests, the help dialog and the keyboard shortcuts.
+  startPanels() {
+    const s = this.session;
+    this.meetingView = new MeetingView(this.doc, s, {
+      consentVersion: this.consent?.text?.version || 0,
+      onSpeaker: (key) => this.markTurn(key),
+    });
+    if (this.consent) this.meetingView.setConsent(this.consent);
+    this.meetingView.start();
+    new PeopleList(this.doc, s).start();
+    this.chat = new ChatPanel(this.doc, s, { onUnread: () => this.noteUnread() });
+    this.chat.start();
+    s.addEventListener('hands', () => this.renderHand());
+    s.addEventListener('muterequest', () => {
+      if (this.local.micOn) this.toggleMic();
+      this.flash('room.mutedByFacilitator');
+    });
+    this.el.hand.addEventListener('click', () => this.toggleHand());
+    this.el.sideButton.addEventListener('click', () => this.setSide(this.el.side.hidden));
+    this.el.helpButton.addEventListener('click', () => this.el.help.showModal());
+    this.doc.addEventListener('keydown', (e) => this.onKey(e));
+    // A meeting's room opens with the panel on a wide screen; an ad-hoc
+    // room, and a phone, with the tiles alone.
+    this.setSide(!!s.meetingState && innerWidth >= 900);
+    this.renderHand();
+  }
+
+  renderHand() {
+    const raised = this.session.hands.includes(this.session.id);
+    this.el.hand.setAttribute('aria-pressed', String(raised));
+    this.el.hand.dataset.on = String(raised);
+    show(this.el.hand.querySelector('.label'), raised ? 'control.lowerHand' : 'control.raiseHand');
+  }
+
+  toggleHand() {
+    this.session.raiseHand(!this.session.hands.includes(this.session.id));
+  }
+
+  setSide(open) {
+    this.el.side.hidden = !open;
+    this.el.sideButton.setAttribute('aria-pressed', String(open));
+    if (open) {
+      this.unread = 0;
+      this.el.unread.hidden = true;
+    }
+    this.layout();
+  }
+
+  noteUnread() {
+    if (!this.el.side.hidden) return;
+    this.unread++;
+    this.el.unread.hidden = false;
+    show(this.el.unread, 'control.unread', { n: this.unread });
+  }
+
+  // markTurn highlights the tile of whose turn it is in a round.
+  markTurn(key) {
+    const tile = key ? this.tiles.get(key) : null;
+    if (tile === this.turnTile) return;
+    this.turnTile?.fig.classList.remove('their-turn');
+    this.turnTile = tile;
+    tile?.fig.classList.add('their-turn');
+  }
+
+  // onKey: M microphone, V camera, H hand, C chat, ? help; never while
+  // typing in a field, nor with a modifier (the browser's own shortcuts).
+  onKey(e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || this.el.help.open) return;
+    if (e.target.closest?.('input, textarea, select, [contenteditable]')) return;
+    const k = e.key.toLowerCase();
+    const actions = {
+      m: () => this.toggleMic(),
+      v: () => this.toggleCamera(),
+      h: () => this.toggleHand(),
+      c: () => { this.setSide(true); this.chat.focus(); },
+      '?': () => this.el.help.showModal(),
+    };
+    if (!actions[k]) return;
+    e.preventDefault();
+    actions[k]();
   }
 
   // --- tiles ----------------------------------------------------------

@@ -12,8 +12,12 @@
 //   track         {mid, participantId, source, kind, track, stream}
 //   trackremoved  {mid, participantId, source, kind}
 //   speaking      {participantId, speaking}  this.speaking changed
+//   meeting       {}                       this.meetingState changed (version 2)
+//   hands         {}                       this.hands changed
+//   chat          {entry}                  a chat message (this.chat has it)
+//   muterequest   {by}                     the facilitator asks this one to mute
 
-const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 2;
 const PING_INTERVAL_MS = 10000; // app-level keepalive: a silent drop is noticed within 15 s
 const PONG_TIMEOUT_MS = 5000;
 const JOIN_TIMEOUT_MS = 10000; // opening the websocket and the reply to join
@@ -72,6 +76,66 @@ export class Session extends EventTarget {
     this.local = noSources(); // tracks we publish
     this.transceivers = noSources();
     this.closing = false; // torn down: nothing reconnects any more
+    // Version 2: the role the server gave (a meeting's room only), the
+    // person behind this participant, the meeting's live state with the
+    // offset of the server's clock from ours, the raised hands and the
+    // chat so far.
+    this.role = null;
+    this.personId = null;
+    this.meetingState = null;
+    this.clockOffset = 0; // server time = Date.now() - clockOffset
+    this.hands = [];
+    this.chat = [];
+  }
+
+  // serverNow is the server's clock as this client estimates it, in ms.
+  serverNow() { return Date.now() - this.clockOffset; }
+
+  // meetingAction sends a meeting request (PROTOCOL.md "meeting") and
+  // resolves to the new state, or rejects with the server's error code.
+  async meetingAction(action, fields = {}) {
+    const reply = await this.request({ type: 'meeting', action, ...fields });
+    if (reply.state) this.setMeetingState(reply.state);
+    return reply.state;
+  }
+
+  // raiseHand raises or lowers this participant's hand; the facilitator
+  // may lower another's.
+  raiseHand(raised, participantId) {
+    const msg = { type: 'hand', raised };
+    if (participantId) msg.participantId = participantId;
+    return this.send(msg);
+  }
+
+  sendChat(text) { return this.send({ type: 'chat', text }); }
+
+  askToMute(participantId) { return this.send({ type: 'mute', participantId }); }
+
+  removeParticipant(participantId) { return this.send({ type: 'remove', participantId }); }
+
+  // setMeetingState keeps the newest state (states may overtake each
+  // other) and the server clock's offset, from the state's own time.
+  setMeetingState(st) {
+    if (!st || (this.meetingState && st.meetingId === this.meetingState.meetingId && st.version < this.meetingState.version)) return;
+    const at = Date.parse(st.at);
+    if (!Number.isNaN(at)) this.clockOffset = Date.now() - at;
+    this.meetingState = st;
+    this.emit('meeting');
+  }
+
+  // personOf is the person ID of a participant ('self' or an ID).
+  personOf(participantId) {
+    if (participantId === 'self' || participantId === this.id) return this.personId;
+    return this.participants.get(participantId)?.personId || null;
+  }
+
+  // participantOf is the participant ID ('self' for this one) of a
+  // person in the room, or null.
+  participantOf(personId) {
+    if (!personId) return null;
+    if (personId === this.personId) return 'self';
+    for (const p of this.participants.values()) if (p.personId === personId) return p.id;
+    return null;
   }
 
   // join connects and joins the room; it resolves once joined. When it
@@ -285,6 +349,22 @@ export class Session extends EventTarget {
         this.noteSpeaking({ id: msg.participantId, speaking: msg.speaking });
         this.emit('speaking', { participantId: msg.participantId, speaking: msg.speaking });
         break;
+      case 'meeting_state':
+        this.setMeetingState(msg.state);
+        break;
+      case 'hands':
+        this.hands = msg.queue || [];
+        this.emit('hands');
+        break;
+      case 'chat':
+        if (msg.entry && !this.chat.some((e) => e.seq === msg.entry.seq)) {
+          this.chat.push(msg.entry);
+          this.emit('chat', { entry: msg.entry });
+        }
+        break;
+      case 'mute_request':
+        this.emit('muterequest', { by: msg.by });
+        break;
       case 'error':
         if (msg.id && msg.id === this.joinId && this.live && msg.code === 'internal') {
           // The server could not set up our media after joined: the
@@ -322,6 +402,14 @@ export class Session extends EventTarget {
     const me = msg.participant;
     if (me.audioMuted !== this.audioMuted || me.videoMuted !== this.videoMuted) this.setMuted({});
     this.participants = new Map(msg.room.participants.map((p) => [p.id, p]));
+    this.role = me.role || null;
+    this.personId = me.personId || null;
+    this.hands = msg.room.hands || [];
+    // A resume brings the whole chat again: keep what is new.
+    for (const e of msg.room.chat || []) if (!this.chat.some((x) => x.seq === e.seq)) this.chat.push(e);
+    if (msg.room.meetingState) this.setMeetingState(msg.room.meetingState);
+    this.emit('hands');
+    this.emit('chat', {});
     this.speaking = new Set();
     for (const p of [me, ...msg.room.participants]) this.noteSpeaking(p);
     if (!this.sub) this.createSubscriber();
