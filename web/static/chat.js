@@ -28,17 +28,24 @@ export class ChatPanel {
       if (!text) return;
       if (this.session.sendChat(text)) this.input.value = '';
     });
-    addEventListener('piiri:lang', () => this.render());
+    addEventListener('piiri:lang', () => this.render(true));
     this.render();
   }
 
-  render() {
+  // render adds the entries not shown yet (the list is a live region:
+  // writing it all again would have screen readers read it all again);
+  // all is true after a language change, which writes the times again.
+  render(all = false) {
+    if (all) this.list.replaceChildren();
+    const shown = new Set([...this.list.querySelectorAll('.chat-entry')].map((li) => li.dataset.seq));
     const time = new Intl.DateTimeFormat(lang(), { hour: 'numeric', minute: '2-digit' });
-    this.list.replaceChildren(...this.session.chat.map((e) => h('li', { class: 'chat-entry', dataset: { seq: String(e.seq) } },
+    const fresh = this.session.chat.filter((e) => !shown.has(String(e.seq)));
+    if (fresh.length) this.list.querySelector('.chat-none')?.remove();
+    this.list.append(...fresh.map((e) => h('li', { class: 'chat-entry', dataset: { seq: String(e.seq) } },
       h('span', { class: 'chat-who' }, e.participantId === this.session.id ? h('span', { i18n: 'chat.me' }) : e.name),
       ' ', h('time', { datetime: e.at }, time.format(new Date(e.at))),
       h('p', { class: 'chat-text' }, ...linkify(e.text)))));
-    if (!this.session.chat.length) this.list.append(h('li', { class: 'hint', i18n: 'chat.empty' }));
+    if (!this.session.chat.length && !this.list.querySelector('.chat-none')) this.list.append(h('li', { class: 'hint chat-none', i18n: 'chat.empty' }));
     this.list.scrollTop = this.list.scrollHeight;
   }
 
