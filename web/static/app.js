@@ -267,6 +267,7 @@ async function join(prejoinReady) {
   $('room').hidden = false;
   document.body.classList.add('in-room');
   const view = new RoomView(document, session, local, { onEnded: ended, consent: consent?.view || null });
+  window.piiri.view = view;
   view.start();
   // The microphone button is disabled without a microphone.
   [...document.querySelectorAll('#room .controls button')].find((b) => !b.disabled && !b.hidden)?.focus();

@@ -10,6 +10,14 @@ import { MeetingView } from './meeting.js';
 import { PeopleList } from './people.js';
 
 const GAP = 8;
+const SELF_KEY = 'piiri.selfTile';
+// The "you are muted" hint: the microphone's level (RMS of a clone of
+// the muted track) above SPEECH_RMS in at least HINT_LOUD of the last
+// HINT_WINDOW checks (150 ms apart: speech has short pauses).
+const SPEECH_RMS = 0.03;
+const HINT_WINDOW = 8;
+const HINT_LOUD = 4;
+const HINT_FOR_MS = 5000;
 
 export class RoomView {
   constructor(doc, session, local, { onEnded, consent = null }) {
@@ -40,6 +48,7 @@ export class RoomView {
     };
     this.unread = 0;
     this.turnTile = null; // the tile of whose turn it is in a round
+    this.pinned = null; // the participant whose tile is pinned large
     this.tiles = new Map(); // participant id (or 'self') -> tile
     this.screens = new Map(); // participant id -> tile of their screen share
     this.byMid = new Map(); // subscriber mid -> {tile, track}
@@ -99,6 +108,67 @@ export class RoomView {
     // room, and a phone, with the tiles alone.
     this.setSide(!!s.meetingState && innerWidth >= 900);
     this.renderHand();
+    const selfBox = this.doc.getElementById('self-shown');
+    let shown = true;
+    try { shown = localStorage.getItem(SELF_KEY) !== 'hidden'; } catch { /* private mode */ }
+    selfBox.checked = shown;
+    this.setSelfShown(shown);
+    selfBox.addEventListener('change', () => this.setSelfShown(selfBox.checked));
+    this.watchMutedSpeech();
+  }
+
+  // watchMutedSpeech tells a person who talks while their microphone is
+  // off that nobody hears them. It listens to a clone of the microphone
+  // (the muted track itself carries silence), only here, never sent.
+  watchMutedSpeech() {
+    const hint = this.doc.getElementById('muted-hint');
+    if (!this.local.mic || !window.AudioContext) return;
+    try {
+      const clone = this.local.mic.clone();
+      clone.enabled = true;
+      const ctx = new AudioContext();
+      const analyser = ctx.createAnalyser();
+      analyser.fftSize = 1024;
+      ctx.createMediaStreamSource(new MediaStream([clone])).connect(analyser);
+      const samples = new Float32Array(analyser.fftSize);
+      let recent = [];
+      let shownAt = 0;
+      this.mutedWatch = { clone, ctx };
+      this.mutedWatch.timer = setInterval(() => {
+        const now = performance.now();
+        if (this.local.micOn || !this.local.mic) {
+          recent = [];
+          if (!hint.hidden) hint.hidden = true;
+          return;
+        }
+        analyser.getFloatTimeDomainData(samples);
+        let sum = 0;
+        for (const v of samples) sum += v * v;
+        recent.push(Math.sqrt(sum / samples.length) > SPEECH_RMS);
+        if (recent.length > HINT_WINDOW) recent.shift();
+        if (recent.filter(Boolean).length >= HINT_LOUD) {
+          if (hint.hidden) {
+            show(hint, 'room.mutedHint');
+            hint.hidden = false;
+          }
+          shownAt = now;
+        } else if (!hint.hidden && now - shownAt > HINT_FOR_MS) {
+          hint.hidden = true;
+        }
+      }, 150);
+      ctx.resume().catch(() => {});
+    } catch (err) {
+      console.warn('piiri: muted hint', err);
+    }
+  }
+
+  stopMutedWatch() {
+    const w = this.mutedWatch;
+    if (!w) return;
+    clearInterval(w.timer);
+    w.clone.stop();
+    w.ctx.close().catch(() => {});
+    this.mutedWatch = null;
   }
 
   renderHand() {
@@ -188,8 +258,19 @@ export class RoomView {
     label(micOff, 'room.micOff');
     micOff.innerHTML = '<svg aria-hidden="true" viewBox="0 0 24 24"><use href="#i-mic"/><path class="slash" d="M3 3l18 18"/></svg>';
     cap.append(micOff);
+    let pin = null;
+    if (!self && !screen) {
+      // Pinning keeps one person large whoever speaks.
+      pin = this.doc.createElement('button');
+      pin.type = 'button';
+      pin.className = 'pin';
+      pin.setAttribute('aria-pressed', 'false');
+      pin.innerHTML = '<svg class="icon" aria-hidden="true"><use href="#i-pin"/></svg>';
+      pin.addEventListener('click', () => this.setPinned(this.pinned === key ? null : key));
+      cap.append(pin);
+    }
     fig.append(video, avatar, cap);
-    const tile = { key, fig, video, name, avatar, micOff, stream: new MediaStream(), self, screen };
+    const tile = { key, fig, video, name, avatar, micOff, pin, stream: new MediaStream(), self, screen };
     video.srcObject = tile.stream;
     if (this.local.speakerId && video.setSinkId) video.setSinkId(this.local.speakerId).catch(() => {});
     (screen ? this.el.stage : this.el.grid).append(fig);
@@ -202,6 +283,34 @@ export class RoomView {
     if (!tile) return;
     tile.fig.remove();
     map.delete(key);
+    if (this.pinned === key && map === this.tiles) this.setPinned(null);
+  }
+
+  // setPinned shows one participant's tile large on the stage (key), or
+  // none (null).
+  setPinned(key) {
+    const old = this.pinned ? this.tiles.get(this.pinned) : null;
+    if (old) {
+      this.el.grid.append(old.fig);
+      old.fig.classList.remove('pinned');
+    }
+    this.pinned = key && this.tiles.has(key) ? key : null;
+    const tile = this.pinned ? this.tiles.get(this.pinned) : null;
+    if (tile) {
+      this.el.stage.prepend(tile.fig);
+      tile.fig.classList.add('pinned');
+    }
+    this.el.stage.hidden = this.screens.size === 0 && !tile;
+    this.renderText();
+    this.layout();
+    tile?.pin.focus();
+  }
+
+  // setSelfShown shows or hides one's own tile (the others still see it).
+  setSelfShown(on) {
+    this.tiles.get('self').fig.hidden = !on;
+    try { localStorage.setItem(SELF_KEY, on ? 'shown' : 'hidden'); } catch { /* private mode */ }
+    this.layout();
   }
 
   attachSelf() {
@@ -240,6 +349,11 @@ export class RoomView {
       const name = self ? t('room.you', { name: p.name }) : p.name;
       tile.name.textContent = p.name;
       tile.avatar.firstChild.textContent = initials(p.name);
+      if (tile.pin) {
+        const pinned = this.pinned === key;
+        tile.pin.setAttribute('aria-pressed', String(pinned));
+        label(tile.pin, pinned ? 'room.unpin' : 'room.pin', { name: p.name });
+      }
       // A remote track is muted until its frames arrive: show the avatar
       // until then rather than an empty tile.
       const hasVideo = tile.stream.getVideoTracks().some((tr) => tr.readyState === 'live' && (self || !tr.muted));
@@ -283,7 +397,7 @@ export class RoomView {
         track.addEventListener('mute', () => this.renderText());
       }
     }
-    this.el.stage.hidden = this.screens.size === 0;
+    this.el.stage.hidden = this.screens.size === 0 && !this.pinned;
     this.renderText();
     this.layout();
   }
@@ -294,7 +408,7 @@ export class RoomView {
     this.byMid.delete(mid);
     entry.tile.stream.removeTrack(entry.track);
     if (entry.tile.screen && entry.tile.stream.getTracks().length === 0) this.removeTile(this.screens, entry.tile.key);
-    this.el.stage.hidden = this.screens.size === 0;
+    this.el.stage.hidden = this.screens.size === 0 && !this.pinned;
     this.renderText();
     this.layout();
   }
@@ -440,6 +554,7 @@ export class RoomView {
     } else if (state === 'connected' && reason === 'reconnected') {
       this.flash('room.reconnected');
     } else if (state === 'closed') {
+      this.stopMutedWatch();
       this.local.mic?.stop();
       this.local.camera?.stop();
       this.screenTrack?.stop();
