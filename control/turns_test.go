@@ -461,3 +461,25 @@ func FuzzTurnStatistics(f *testing.F) {
 		checkNotNamed(t, st, xavier, yvonne)
 	})
 }
+
+// BenchmarkTurnStatistics: a 90-minute meeting of 10 people, 4 of whom
+// did not consent, speaking in turns that overlap some and leave gaps
+// some (the stretches metric says how many).
+func BenchmarkTurnStatistics(b *testing.B) {
+	ids := []string{"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9"}
+	var speech []Speech
+	for i, t := 0, 0; t < 90*60*1000; i++ {
+		length := 300 + (i*7919)%4000
+		speech = append(speech, sp(ids[(i*31)%len(ids)], t, t+length))
+		t += length - 200 + (i*104729)%1500 // overlaps some, gaps some
+	}
+	in := TurnInput{Speech: speech, People: ids, From: at(0), To: at(90 * 60 * 1000)}
+	consented := consentedSet(ids[:6]...)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := TurnStatistics(in, TurnRules{}, consented); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(speech)), "stretches")
+}
