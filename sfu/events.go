@@ -48,9 +48,9 @@ type Events interface {
 	// speaking, judged from the audio levels of its microphone track. at
 	// is when the speech started or its last voiced packet arrived (from
 	// the packets' RTP time), not when the detector decided, which is
-	// speech.DefaultMinSpeech or speech.DefaultHangover later. A
-	// participant whose microphone track ends while speaking gets
-	// Speaking(false) at the track's end, before TrackEnded.
+	// Config.Speech's Onset or Hangover later. A participant whose
+	// microphone track ends while speaking gets Speaking(false) at the
+	// track's end, before TrackEnded.
 	Speaking(participantID string, on bool, at time.Time)
 }
 

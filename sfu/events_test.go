@@ -3,6 +3,7 @@ package sfu
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"piiri/internal/clock"
 	"piiri/metrics"
+	"piiri/sfu/speech"
 )
 
 // recordedEvents records room events.
@@ -115,7 +117,9 @@ func (s *levelSender) send(n int, level uint8) {
 // to when the speech really began and ended.
 func TestSpeakingFromAudioLevels(t *testing.T) {
 	start := time.Date(2030, 1, 2, 10, 0, 0, 0, time.UTC)
-	s := newTestSFUWith(t, Config{Clock: clock.NewFake(start)})
+	// A hangover other than the default shows that Config.Speech reaches
+	// the detector.
+	s := newTestSFUWith(t, Config{Clock: clock.NewFake(start), Speech: speech.Config{Hangover: 600 * time.Millisecond}})
 	api := newClientAPI(t)
 	events := &recordedEvents{}
 	room, _ := s.NewRoom("r", events)
@@ -135,15 +139,16 @@ func TestSpeakingFromAudioLevels(t *testing.T) {
 		got := events.list()
 		return errIf(len(got) != 2 || got[1] != "p0:false", "events %v", got)
 	})
-	// The fake clock stood still: the detector decided 200 ms after the
-	// first loud packet and 800 ms after the last one.
+	// The fake clock stood still: the detector decided 200 ms (the onset)
+	// after the first loud packet and 600 ms (the hangover) after the last
+	// one.
 	events.mu.Lock()
 	on, off := events.times[0], events.times[1]
 	events.mu.Unlock()
 	if want := start.Add(-200 * time.Millisecond); !on.Equal(want) {
 		t.Errorf("speaking since %v, want %v", on, want)
 	}
-	if want := start.Add(-800 * time.Millisecond); !off.Equal(want) {
+	if want := start.Add(-600 * time.Millisecond); !off.Equal(want) {
 		t.Errorf("speaking until %v, want %v", off, want)
 	}
 }
@@ -372,5 +377,14 @@ func TestSpeakingQueueDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("queueing a speaking change: %v allocations, want 0", allocs)
+	}
+}
+
+// TestSpeechConfigProblem: a bad detector setting stops the SFU at start,
+// with the detector's own explanation, not at the first microphone.
+func TestSpeechConfigProblem(t *testing.T) {
+	_, err := New(Config{UDPListen: "127.0.0.1:0", Metrics: metrics.New(), Speech: speech.Config{StartLevel: 40, StopLevel: 30}})
+	if err == nil || !strings.Contains(err.Error(), "stop level 30 is louder than start level 40") {
+		t.Fatalf("New: %v, want the speech detector's problem", err)
 	}
 }

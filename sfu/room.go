@@ -11,6 +11,7 @@ import (
 
 	"piiri/internal/clock"
 	"piiri/metrics"
+	"piiri/sfu/speech"
 )
 
 // Room is a set of participants who all receive each other's tracks.
@@ -35,13 +36,14 @@ type roomEnv struct {
 	pcConf           webrtc.Configuration
 	clock            clock.Clock
 	keyframeInterval time.Duration
+	speech           speech.Config
 	relayPath        func(netip.AddrPort) (path string, ok bool)
 	metrics          *metrics.Metrics
 	events           *eventQueue
 }
 
 func (e *roomEnv) trackDeps() trackDeps {
-	return trackDeps{clock: e.clock, keyframeInterval: e.keyframeInterval, events: e.events, metrics: e.metrics}
+	return trackDeps{clock: e.clock, keyframeInterval: e.keyframeInterval, speech: e.speech, events: e.events, metrics: e.metrics}
 }
 
 func newRoom(name string, log *slog.Logger, env *roomEnv, onClosed func(*Room)) *Room {

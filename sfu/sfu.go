@@ -33,6 +33,7 @@ import (
 	"piiri/internal/clock"
 	"piiri/internal/pionlog"
 	"piiri/metrics"
+	"piiri/sfu/speech"
 )
 
 // Config is what the SFU needs from the server configuration.
@@ -53,6 +54,10 @@ type Config struct {
 	// of the client behind a TURN relay socket, so the SFU can count the
 	// paths connections take; ok is false for other addresses.
 	RelayPath func(relay netip.AddrPort) (path string, ok bool)
+	// Speech is the voice-activity detector's thresholds for the speaking
+	// events (the highlight and speaking turns); zero fields take
+	// speech's defaults.
+	Speech speech.Config
 	// Clock gives the time of media events and runs the keyframe
 	// requests' timers; nil means the system clock.
 	Clock clock.Clock
@@ -91,6 +96,9 @@ func New(cfg Config) (_ *SFU, err error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
+	}
+	if err := cfg.Speech.Validate(); err != nil {
+		return nil, fmt.Errorf("sfu: speech detector: %w", err)
 	}
 	if cfg.KeyframeMinInterval <= 0 {
 		cfg.KeyframeMinInterval = 500 * time.Millisecond
@@ -269,6 +277,7 @@ func (s *SFU) NewRoom(name string, events Events) (*Room, error) {
 		pcConf:           s.pcConf,
 		clock:            s.cfg.Clock,
 		keyframeInterval: s.cfg.KeyframeMinInterval,
+		speech:           s.cfg.Speech,
 		relayPath:        s.cfg.RelayPath,
 		metrics:          s.metrics,
 		events:           newEventQueue(events, s.metrics),

@@ -67,6 +67,7 @@ type Track struct {
 type trackDeps struct {
 	clock            clock.Clock
 	keyframeInterval time.Duration
+	speech           speech.Config
 	events           *eventQueue
 	metrics          *metrics.Metrics
 }
@@ -77,8 +78,14 @@ func newTrack(p *Participant, deps trackDeps, pc *webrtc.PeerConnection, src Sou
 	if src == SourceMic {
 		for _, ext := range receiver.GetParameters().HeaderExtensions {
 			if ext.URI == audioLevelURI {
-				t.levelID = uint8(ext.ID)
-				t.speech = speech.New(remote.Codec().ClockRate)
+				d, err := speech.New(remote.Codec().ClockRate, deps.speech)
+				if err != nil {
+					// The config was validated at start: only a
+					// clock rate of 0 gets here.
+					t.log.Warn("no speaking detection for the microphone", "err", err)
+					break
+				}
+				t.levelID, t.speech = uint8(ext.ID), d
 			}
 		}
 	}
@@ -211,7 +218,7 @@ func (t *Track) updateSpeaking(pkt *rtp.Packet) {
 	if len(ext) == 0 {
 		return
 	}
-	speaking, changed := t.speech.Update(ext[0]&0x7f, pkt.Timestamp)
+	speaking, changed := t.speech.Update(ext[0], pkt.Timestamp)
 	if !changed {
 		return
 	}

@@ -8,12 +8,15 @@ import (
 
 // A detector fed with 20 ms Opus packets (960 ticks at 48 kHz): half a
 // second of silence, a second of speech at -30 dBov with a short pause
-// between words, then silence. The decision comes MinSpeech after the
+// between words, then silence. The decision comes Onset after the
 // voice began and Hangover after it ended; ChangedAt gives the RTP time
 // when each really happened.
 func Example() {
 	const ticksPerPacket = 960
-	d := speech.New(48000)
+	d, err := speech.New(48000, speech.Config{}) // the defaults
+	if err != nil {
+		panic(err)
+	}
 	levels := make([]uint8, 0, 150)
 	for i := range 150 {
 		level := uint8(127) // silence
@@ -31,5 +34,5 @@ func Example() {
 	}
 	// Output:
 	// at  700 ms: speaking=true (since 500 ms)
-	// at 2280 ms: speaking=false (since 1480 ms)
+	// at 1680 ms: speaking=false (since 1480 ms)
 }
