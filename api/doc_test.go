@@ -179,6 +179,23 @@ func docSteps() []docStep {
 		}},
 		{key: "GET /api/v1/meetings/{meeting}/consent/log", role: rFac, method: "GET", path: m("/consent/log")},
 		{key: "POST /api/v1/meetings/{meeting}/recording/stop", role: rChair, method: "POST", path: m("/recording/stop")},
+		{key: "GET /api/v1/meetings/{meeting}/turns", role: rFac, method: "GET", path: m("/turns"), setup: func(s *docState) {
+			// Three people speak in turn; the observer consented to
+			// recording only, so an interjection of theirs is "others".
+			f := s.h.f
+			t0 := f.Clock.Now()
+			for i, sp := range []struct {
+				who      control.Person
+				from, to int
+			}{{f.Members[0], 0, 35}, {f.Members[1], 37, 61}, {f.Observer, 62, 66}, {f.Members[0], 67, 80}, {f.Members[2], 82, 110}} {
+				at := func(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
+				if err := f.Svc.Spoke(f.Ctx, f.Meeting.ID, sp.who.ID, at(sp.from), at(sp.to)); err != nil {
+					s.h.t.Fatalf("speech %d: %v", i, err)
+				}
+			}
+			f.Clock.Advance(2 * time.Minute)
+		}},
+		{key: "GET /api/v1/meetings/{meeting}/turns.csv", role: rFac, method: "GET", path: m("/turns.csv?sep=semicolon")},
 		{key: "GET /api/v1/meetings/{meeting}/attendance", role: rFac, method: "GET", path: m("/attendance"), setup: func(s *docState) {
 			f := s.h.f
 			f.Clock.Advance(50 * time.Minute)

@@ -203,6 +203,8 @@ func permCases() []permCase {
 		{pattern: "GET /api/v1/meetings/{meeting}/consent/log", setup: consenting},
 		{pattern: "POST /api/v1/meetings/{meeting}/recording/start", setup: consenting},
 		{pattern: "POST /api/v1/meetings/{meeting}/recording/stop", setup: consenting},
+		{pattern: "GET /api/v1/meetings/{meeting}/turns", setup: consenting},
+		{pattern: "GET /api/v1/meetings/{meeting}/turns.csv", setup: consenting},
 		{pattern: "DELETE /api/v1/meetings/{meeting}/poll", setup: proposePoll},
 		{pattern: "PUT /api/v1/meetings/{meeting}/poll/marks", setup: proposePoll, body: body(map[string]any{"suits": []int{0}})},
 		{pattern: "POST /api/v1/meetings/{meeting}/poll/pick", setup: proposePoll, body: body(map[string]any{"option": 1})},

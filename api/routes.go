@@ -63,6 +63,8 @@ func (a *API) routes() []route {
 		{"PUT /api/v1/meetings/{meeting}/consent", whoPerson, write(a.setConsent)},
 		{"GET /api/v1/meetings/{meeting}/consent/log", whoGroup + " (a person: their own answers)", read(a.consentLog)},
 		{"POST /api/v1/meetings/{meeting}/recording/start", whoRun, action(a.startRecording)},
+		{"GET /api/v1/meetings/{meeting}/turns", whoRun, read(a.meetingTurns)},
+		{"GET /api/v1/meetings/{meeting}/turns.csv", whoRun, read(a.meetingTurnsCSV)},
 		{"POST /api/v1/meetings/{meeting}/recording/stop", whoRun, action(a.stopRecording)},
 		{"POST /api/v1/meetings/{meeting}/poll", whoManage, write(a.proposeTimes).created()},
 		{"DELETE /api/v1/meetings/{meeting}/poll", whoManage, action(a.withdrawPoll)},

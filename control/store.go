@@ -62,4 +62,12 @@ type Tx interface {
 	PutTemplate(t Template) error
 	// DeleteTemplate removes a stored template; no error if absent.
 	DeleteTemplate(id string) error
+
+	// Speech is a meeting's speaking intervals, in the order they were
+	// appended; AppendSpeech adds one. They are kept apart from the
+	// meeting's record, which they would otherwise swell and slow.
+	// EraseSpeech removes a person's intervals from a meeting.
+	Speech(meetingID string) ([]Speech, error)
+	AppendSpeech(meetingID string, s Speech) error
+	EraseSpeech(meetingID, personID string) error
 }

@@ -88,6 +88,11 @@ func (m meetingPresence) Left(p Presence, _ string) {
 	m.report("left", m.c.Left(context.Background(), m.meetingID, p.PersonID, p.At))
 }
 
+// Spoke implements Meeting.
+func (m meetingPresence) Spoke(p Presence, from, to time.Time) {
+	m.report("spoke", m.c.Spoke(context.Background(), m.meetingID, p.PersonID, from, to))
+}
+
 // State implements Meeting.
 func (m meetingPresence) State(ctx context.Context) (json.RawMessage, error) {
 	st, err := m.c.LiveState(ctx, control.AdminPrincipal(), m.meetingID)

@@ -2,12 +2,15 @@ package signaling
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"piiri/control"
 	"piiri/control/controltest"
 	"piiri/control/memstore"
+	"piiri/internal/testwait"
 )
 
 // lateObserver forwards control's changes to a signalling server made
@@ -200,5 +203,77 @@ func TestConsentAndRecordingRequests(t *testing.T) {
 	paused := chair.meetingStateWhere(func(st control.LiveState) bool { return st.Recording != nil && !st.Recording.Active })
 	if !paused.Recording.Requested || len(paused.Recording.Waiting) != 1 || paused.Recording.Waiting[0] != f.Members[1].ID {
 		t.Errorf("after the withdrawal the chair sees %+v: want requested, paused, waiting for the member", paused.Recording)
+	}
+}
+
+// TestSpeechBecomesTurns: the media plane's speaking events in a meeting's
+// room reach the control plane as stretches of speech, the last one ended
+// by the leave; the meeting's turn statistics name the member who
+// consented and show the one who did not only as others.
+func TestSpeechBecomesTurns(t *testing.T) {
+	h, f := structureHarness(t)
+	f.Clock.Advance(f.Meeting.Start.Sub(f.Clock.Now()))
+	f.Open()
+	chair, member := h.dial(), h.dial()
+	jc := chair.joinByLinkV2(f.Tokens[f.Members[0].ID])
+	jm := member.joinByLinkV2(f.Tokens[f.Members[1].ID])
+	// The fake media never comes up: the test reports the arrivals (as
+	// signalling does once media is up) and the consent.
+	for _, p := range []control.Person{f.Members[0], f.Members[1]} {
+		if err := f.Svc.Joined(f.Ctx, f.Meeting.ID, p.ID, f.Clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.Svc.SetConsent(f.Ctx, control.PersonPrincipal(f.Members[0].ID), f.Meeting.ID, control.Consent{Stats: true}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Svc.StartMeeting(f.Ctx, f.Admin(), f.Meeting.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The meeting's room is the only one (private rooms are kept under a
+	// key of their own, not the name clients see).
+	h.srv.mu.Lock()
+	var events MediaEvents
+	for _, rm := range h.srv.rooms {
+		events = rm
+	}
+	h.srv.mu.Unlock()
+	say := func(id string, from, to time.Duration) {
+		t0 := f.Clock.Now()
+		events.Speaking(id, true, t0.Add(from))
+		events.Speaking(id, false, t0.Add(to))
+	}
+	say(jc.Participant.ID, 0, 8*time.Second)
+	say(jm.Participant.ID, 9*time.Second, 15*time.Second)
+	// The chair starts again and leaves while speaking.
+	events.Speaking(jc.Participant.ID, true, f.Clock.Now().Add(16*time.Second))
+	f.Clock.Advance(20 * time.Second)
+	chair.sendJSON(map[string]any{"type": "leave"})
+	member.expect(TypeParticipantLeft)
+
+	var st control.MeetingTurnsView
+	testwait.Until(t, 10*time.Second, "three turns recorded", func() error {
+		var err error
+		if st, err = f.Svc.MeetingTurns(f.Ctx, f.Admin(), f.Meeting.ID); err != nil {
+			return err
+		}
+		if st.TotalTurns != 3 {
+			return fmt.Errorf("%d turns so far", st.TotalTurns)
+		}
+		return nil
+	})
+	var chairTalk, othersTalk time.Duration
+	for _, sp := range st.Speakers {
+		switch {
+		case sp.Speaker.PersonID == f.Members[0].ID:
+			chairTalk = sp.Talk
+		case sp.Speaker.Others:
+			othersTalk = sp.Talk
+		case sp.Speaker.PersonID == f.Members[1].ID:
+			t.Errorf("the member who did not consent is named: %+v", sp)
+		}
+	}
+	if chairTalk != 12*time.Second || othersTalk != 6*time.Second {
+		t.Errorf("talk: chair %v (want 8 s + 4 s to the leave), others %v (want 6 s); %+v", chairTalk, othersTalk, st)
 	}
 }

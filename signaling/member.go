@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sync"
+	"time"
 
 	"piiri/internal/clock"
 )
@@ -40,7 +41,10 @@ type member struct {
 	audioMuted bool
 	videoMuted bool
 	speaking   bool
-	quality    string
+	// speakingSince is when the current stretch of speech began, as the
+	// media plane reported it (zero while silent).
+	speakingSince time.Time
+	quality       string
 	// proto is the protocol version of the current connection.
 	proto      int
 	sess       *session
@@ -129,8 +133,14 @@ func (m *member) reportLeft(reason string) {
 	if m.hookState != hookJoined {
 		return
 	}
+	// Speech that was going on ends with the leave: the media plane's
+	// own end of it comes after the member is gone from the room.
+	p := m.presence()
+	if _, since := m.setSpeaking(false, p.At); !since.IsZero() {
+		m.meeting().Spoke(p, since, p.At)
+	}
 	m.hookState = hookLeft
-	m.meeting().Left(m.presence(), reason)
+	m.meeting().Left(p, reason)
 }
 
 // setState applies a state message and returns the new info.
@@ -149,13 +159,35 @@ func (m *member) setState(st *State) ParticipantInfo {
 	return m.info()
 }
 
-// setSpeaking records the speaking state and reports whether it changed.
-func (m *member) setSpeaking(on bool) bool {
+// setSpeaking records the speaking state at time at and reports whether
+// it changed; when speech ends it returns the stretch's start too.
+func (m *member) setSpeaking(on bool, at time.Time) (changed bool, since time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	changed := m.speaking != on
+	changed = m.speaking != on
 	m.speaking = on
-	return changed
+	since = m.speakingSince
+	if on && changed {
+		m.speakingSince = at
+	} else if !on {
+		m.speakingSince = time.Time{}
+	}
+	return changed, since
+}
+
+// reportSpoke tells the Meeting hook of a stretch of speech that ended,
+// if it was told m joined. It runs on a goroutine of its own, which may
+// come after the leave: the speech happened while m was there, so it is
+// told all the same.
+func (m *member) reportSpoke(from, to time.Time) {
+	if from.IsZero() || !to.After(from) {
+		return
+	}
+	m.hookMu.Lock()
+	defer m.hookMu.Unlock()
+	if m.hookState != hookNone {
+		m.meeting().Spoke(m.presence(), from, to)
+	}
 }
 
 // version is the protocol version of the member's current connection.

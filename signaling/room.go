@@ -140,15 +140,24 @@ func (rm *room) setState(m *member, st *State) {
 // current member's speech is told: the media plane reports the end of
 // speech as the speaker's media closes, after participant_left has gone
 // out, and no client should hear of a participant it was told has left.
-func (rm *room) Speaking(participantID string, speaking bool, _ time.Time) {
+//
+// The end of a stretch of speech also goes to the meeting (its speaking
+// turns), from a goroutine of its own: that may write to disk, which the
+// room's lock must not wait for.
+func (rm *room) Speaking(participantID string, speaking bool, at time.Time) {
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
 	i := slices.IndexFunc(rm.members, func(m *member) bool { return m.id == participantID })
 	if i < 0 || rm.members[i].probe {
 		return
 	}
-	if !rm.members[i].setSpeaking(speaking) {
-		return // no change
+	m := rm.members[i]
+	changed, since := m.setSpeaking(speaking, at)
+	if !changed {
+		return
+	}
+	if !speaking && !since.IsZero() {
+		go m.reportSpoke(since, at)
 	}
 	rm.broadcastLocked(nil, &Speaking{header: header{Type: TypeSpeaking}, ParticipantID: participantID, Speaking: speaking})
 }

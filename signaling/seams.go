@@ -144,6 +144,10 @@ type Meeting interface {
 	// Facilitates reports whether the person runs the meeting now (the
 	// facilitator, or the member it was handed to).
 	Facilitates(ctx context.Context, personID string) bool
+	// Spoke reports a stretch of the participant's speech, as the media
+	// plane heard it, for the meeting's speaking turns. It is called off
+	// the room's lock and may take a disk write.
+	Spoke(p Presence, from, to time.Time)
 }
 
 // Presence is one participant at one moment.
@@ -163,6 +167,7 @@ func (noMeeting) Act(context.Context, Presence, *MeetingRequest) (json.RawMessag
 	return nil, errorf(CodeForbidden, "this room has no meeting to run")
 }
 func (noMeeting) Facilitates(context.Context, string) bool { return false }
+func (noMeeting) Spoke(Presence, time.Time, time.Time)     {}
 func (noMeeting) Joined(Presence)                          {}
 func (noMeeting) Resumed(Presence)                         {}
 func (noMeeting) Left(Presence, string)                    {}

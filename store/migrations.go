@@ -27,6 +27,11 @@ import (
 //
 //	group_people    group ID → bucket of person IDs → ""
 //	group_meetings  group ID → bucket of meeting IDs → ""
+//
+// v3 adds the meetings' speaking intervals, apart from the meeting
+// records (a 90-minute meeting has thousands):
+//
+//	speech          meeting ID → bucket of sequence (8 bytes, big-endian) → speech record
 var (
 	bucketMeta          = []byte("meta")
 	bucketGroups        = []byte("groups")
@@ -38,6 +43,7 @@ var (
 	bucketTemplates     = []byte("templates")
 	bucketGroupPeople   = []byte("group_people")
 	bucketGroupMeetings = []byte("group_meetings")
+	bucketSpeech        = []byte("speech")
 
 	keySchema  = []byte("schema")
 	keyCreated = []byte("created")
@@ -58,6 +64,7 @@ func migrations() []migration {
 	return []migration{
 		{1, "create the buckets", migrateV1},
 		{2, "index people and meetings by group", migrateV2},
+		{3, "keep speaking intervals apart from meetings", migrateV3},
 	}
 }
 
@@ -157,4 +164,9 @@ func addToIndex(index *bolt.Bucket, groupID string, id []byte) error {
 		return err
 	}
 	return b.Put(id, []byte{})
+}
+
+func migrateV3(btx *bolt.Tx) error {
+	_, err := btx.CreateBucketIfNotExists(bucketSpeech)
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -94,8 +95,8 @@ func TestMigrateV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if n := schema(t, db); n != 2 {
-		t.Fatalf("schema %d after migration, want 2", n)
+	if n := schema(t, db); n != latestSchema() {
+		t.Fatalf("schema %d after migration, want %d", n, latestSchema())
 	}
 	err = db.View(func(tx control.Tx) error {
 		pa, err := tx.People("ga")
@@ -137,6 +138,58 @@ func TestMigrateV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	again.Close()
+}
+
+// TestMigrateV3: a v2 file gains the speech bucket; its records stay,
+// and speech can be kept and read at once.
+func TestMigrateV3(t *testing.T) {
+	dir := t.TempDir()
+	old, err := Open(dir, Options{upTo: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := control.Meeting{ID: "m1", GroupID: "ga", State: control.StateRunning}
+	if err := old.Update(func(tx control.Tx) error {
+		if err := tx.PutGroup(control.Group{ID: "ga", Name: "A"}); err != nil {
+			return err
+		}
+		return tx.PutMeeting(m)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.View(func(tx control.Tx) error { _, err := tx.Speech("m1"); return err }); err == nil {
+		t.Error("a v2 file reads speech: the test does not start from v2")
+	}
+	old.Close()
+
+	db, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n := schema(t, db); n != 3 {
+		t.Fatalf("schema %d after migration, want 3", n)
+	}
+	s := control.Speech{PersonID: "p1", Start: time.Date(2026, 3, 9, 7, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 9, 7, 0, 4, 0, time.UTC)}
+	if err := db.Update(func(tx control.Tx) error { return tx.AppendSpeech("m1", s) }); err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(func(tx control.Tx) error {
+		got, err := tx.Speech("m1")
+		if err != nil || len(got) != 1 || got[0] != s {
+			t.Errorf("speech after migration: %+v, %v", got, err)
+		}
+		if mm, err := tx.Meeting("m1"); err != nil || mm.State != control.StateRunning {
+			t.Errorf("the meeting after migration: %+v, %v", mm, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Check(); err != nil {
+		t.Error(err)
+	}
 }
 
 // TestMigrateV2BadRecord: a record the migration cannot read stops it,

@@ -20,7 +20,7 @@ type envelope struct {
 // recordVersion is the current version of each kind of record.
 func recordVersion(kind string) int {
 	switch kind {
-	case kindGroup, kindPerson, kindMeeting, kindLink, kindTemplate:
+	case kindGroup, kindPerson, kindMeeting, kindLink, kindTemplate, kindSpeech:
 		return 1
 	}
 	return 0
@@ -32,6 +32,7 @@ const (
 	kindMeeting  = "meeting"
 	kindLink     = "link"
 	kindTemplate = "template"
+	kindSpeech   = "speech"
 )
 
 func encode(kind string, v any) ([]byte, error) {

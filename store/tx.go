@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -216,4 +217,79 @@ func (t *tx) DeleteTemplate(id string) error {
 		return err
 	}
 	return b.Delete([]byte(id))
+}
+
+func (t *tx) Speech(meetingID string) ([]control.Speech, error) {
+	b, err := t.bucket(bucketSpeech)
+	if err != nil {
+		return nil, err
+	}
+	mb := b.Bucket([]byte(meetingID))
+	if mb == nil {
+		return nil, nil
+	}
+	var out []control.Speech
+	err = mb.ForEach(func(k, raw []byte) error {
+		var s control.Speech
+		if err := decode(kindSpeech, raw, &s); err != nil {
+			return fmt.Errorf("speech %s/%x: %w", meetingID, k, err)
+		}
+		out = append(out, s)
+		return nil
+	})
+	return out, err
+}
+
+func (t *tx) AppendSpeech(meetingID string, s control.Speech) error {
+	if meetingID == "" {
+		return errors.New("store: speech with an empty meeting ID")
+	}
+	b, err := t.bucket(bucketSpeech)
+	if err != nil {
+		return err
+	}
+	mb, err := b.CreateBucketIfNotExists([]byte(meetingID))
+	if err != nil {
+		return err
+	}
+	seq, err := mb.NextSequence()
+	if err != nil {
+		return err
+	}
+	raw, err := encode(kindSpeech, s)
+	if err != nil {
+		return err
+	}
+	return mb.Put(binary.BigEndian.AppendUint64(nil, seq), raw)
+}
+
+func (t *tx) EraseSpeech(meetingID, personID string) error {
+	b, err := t.bucket(bucketSpeech)
+	if err != nil {
+		return err
+	}
+	mb := b.Bucket([]byte(meetingID))
+	if mb == nil {
+		return nil
+	}
+	var doomed [][]byte
+	err = mb.ForEach(func(k, raw []byte) error {
+		var s control.Speech
+		if err := decode(kindSpeech, raw, &s); err != nil {
+			return err
+		}
+		if s.PersonID == personID {
+			doomed = append(doomed, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range doomed {
+		if err := mb.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -53,6 +53,7 @@ func Run(t *testing.T, open Open) {
 		{"Feedback", testFeedback},
 		{"Consent", testConsent},
 		{"PersonData", testPersonData},
+		{"Speaking", testSpeaking},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, open) })

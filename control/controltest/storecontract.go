@@ -177,6 +177,41 @@ func RunStore(t *testing.T, open Open) {
 			return nil
 		}))
 	})
+	t.Run("Speech", func(t *testing.T) {
+		st := open(t)
+		a := control.Speech{PersonID: "p1", Start: at, End: at.Add(3 * time.Second)}
+		b := control.Speech{PersonID: "p2", Start: at.Add(time.Second), End: at.Add(2 * time.Second)}
+		c := control.Speech{PersonID: "p1", Start: at.Add(5 * time.Second), End: at.Add(9 * time.Second)}
+		must(t, st.Update(func(tx control.Tx) error {
+			for _, s := range []control.Speech{a, b, c} {
+				must(t, tx.AppendSpeech("m1", s))
+			}
+			return tx.AppendSpeech("m2", b)
+		}))
+		// A rolled-back append leaves nothing.
+		_ = st.Update(func(tx control.Tx) error {
+			must(t, tx.AppendSpeech("m1", b))
+			return control.ErrConflict
+		})
+		read := func(id string) []control.Speech {
+			var out []control.Speech
+			must(t, st.View(func(tx control.Tx) (err error) { out, err = tx.Speech(id); return err }))
+			return out
+		}
+		if got := read("m1"); !reflect.DeepEqual(got, []control.Speech{a, b, c}) {
+			t.Errorf("speech of m1 in append order: %+v", got)
+		}
+		if got := read("m9"); len(got) != 0 {
+			t.Errorf("speech of a meeting with none: %+v", got)
+		}
+		must(t, st.Update(func(tx control.Tx) error { return tx.EraseSpeech("m1", "p1") }))
+		if got := read("m1"); !reflect.DeepEqual(got, []control.Speech{b}) {
+			t.Errorf("after erasing p1: %+v", got)
+		}
+		if got := read("m2"); !reflect.DeepEqual(got, []control.Speech{b}) {
+			t.Errorf("erasing in m1 touched m2: %+v", got)
+		}
+	})
 	t.Run("ViewIsReadOnly", func(t *testing.T) {
 		st := open(t)
 		_ = st.View(func(tx control.Tx) error {

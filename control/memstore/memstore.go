@@ -23,6 +23,7 @@ const (
 	linkHash  = "link_hash" // hex(token hash) → person ID
 	admin     = "admin"     // "link" → Link
 	templates = "templates"
+	speech    = "speech" // meeting ID → []Speech
 )
 
 // Store is an in-memory control.Store. Updates are serialised; views run
@@ -229,4 +230,34 @@ func (t *tx) DeleteTemplate(id string) error {
 		return nil
 	}
 	return t.set(templates, id, nil)
+}
+
+func (t *tx) Speech(meetingID string) ([]control.Speech, error) {
+	v, err := load[[]control.Speech](t, speech, meetingID)
+	if errors.Is(err, control.ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
+}
+
+func (t *tx) AppendSpeech(meetingID string, s control.Speech) error {
+	cur, err := t.Speech(meetingID)
+	if err != nil {
+		return err
+	}
+	return save(t, speech, meetingID, append(cur, s))
+}
+
+func (t *tx) EraseSpeech(meetingID, personID string) error {
+	cur, err := t.Speech(meetingID)
+	if err != nil {
+		return err
+	}
+	kept := cur[:0]
+	for _, s := range cur {
+		if s.PersonID != personID {
+			kept = append(kept, s)
+		}
+	}
+	return save(t, speech, meetingID, kept)
 }

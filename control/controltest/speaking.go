@@ -1,0 +1,85 @@
+package controltest
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"piiri/control"
+)
+
+// testSpeaking: speech reported in a running meeting becomes turn
+// statistics; a person who did not consent to statistics is kept and
+// shown only as "others" (their ID is in no statistic and not in the
+// store); one who withdraws later becomes "others" in what is shown;
+// speech outside a running meeting, or of someone not present, is
+// dropped; only who runs the meeting sees the statistics.
+func testSpeaking(t *testing.T, open Open) {
+	f, _ := newLiveFixture(t, open, FixtureOptions{}, false)
+	m0, m1, m2 := f.Members[0], f.Members[1], f.Members[2]
+	f.Clock.Advance(f.Meeting.Start.Sub(f.Clock.Now()))
+	f.Open()
+	f.enter("f", "m0", "m1", "m2")
+	for _, p := range []control.Person{m0, m2} {
+		must(t, err1(f.Svc.SetConsent(f.Ctx, f.As(p), f.Meeting.ID, control.Consent{Stats: true}, 1)))
+	}
+	t0 := f.Clock.Now()
+	// Before the start: dropped.
+	must(t, f.Svc.Spoke(f.Ctx, f.Meeting.ID, m0.ID, t0.Add(-time.Minute), t0.Add(-50*time.Second)))
+	must(t, f.liveStep("start"))
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	for _, s := range []struct {
+		who      control.Person
+		from, to int
+	}{{m0, 0, 10}, {m1, 11, 20}, {m0, 21, 30}, {m2, 31, 40}} {
+		must(t, f.Svc.Spoke(f.Ctx, f.Meeting.ID, s.who.ID, at(s.from), at(s.to)))
+	}
+	// Someone not in the room: dropped.
+	must(t, f.Svc.Spoke(f.Ctx, f.Meeting.ID, f.Members[3].ID, at(41), at(45)))
+	wantErr(t, "speech that ends before it starts", f.Svc.Spoke(f.Ctx, f.Meeting.ID, m0.ID, at(5), at(4)), control.ErrInvalid)
+	f.Clock.Advance(time.Minute)
+
+	st, err := f.Svc.MeetingTurns(f.Ctx, f.Fac(), f.Meeting.ID)
+	must(t, err)
+	byName := map[string]control.SpeakerStats{}
+	for _, sp := range st.Speakers {
+		key := sp.Speaker.PersonID
+		if sp.Speaker.Others {
+			key = "others"
+		}
+		byName[key] = sp
+	}
+	if st.TotalTurns != 4 || byName[m0.ID].Turns != 2 || byName[m2.ID].Turns != 1 || byName["others"].Turns != 1 || byName[m0.ID].Talk != 19*time.Second {
+		t.Fatalf("turn statistics: %+v", st)
+	}
+	raw, _ := json.Marshal(st)
+	if strings.Contains(string(raw), m1.ID) {
+		t.Errorf("the statistics name m1, who did not consent: %s", raw)
+	}
+	must(t, f.Store.View(func(tx control.Tx) error {
+		speech, err := tx.Speech(f.Meeting.ID)
+		if err != nil {
+			return err
+		}
+		for _, s := range speech {
+			if s.PersonID == m1.ID || s.PersonID == f.Members[3].ID {
+				t.Errorf("the store keeps %s's speech under their ID", s.PersonID)
+			}
+		}
+		if len(speech) != 4 {
+			t.Errorf("the store keeps %d stretches, want the 4 of the running meeting", len(speech))
+		}
+		return nil
+	}))
+	wantErr(t, "a member reads the statistics", err1(f.Svc.MeetingTurns(f.Ctx, f.As(m1), f.Meeting.ID)), control.ErrNotFacilitator)
+
+	// m2 withdraws: shown as others from now on.
+	must(t, err1(f.Svc.SetConsent(f.Ctx, f.As(m2), f.Meeting.ID, control.Consent{}, 1)))
+	st, err = f.Svc.MeetingTurns(f.Ctx, f.Fac(), f.Meeting.ID)
+	must(t, err)
+	raw, _ = json.Marshal(st)
+	if strings.Contains(string(raw), m2.ID) {
+		t.Errorf("after withdrawing, m2 is still named: %s", raw)
+	}
+}
