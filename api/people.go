@@ -151,3 +151,13 @@ type PersonData = control.PersonData
 func (a *API) personData(c *call) (PersonData, error) {
 	return a.svc.PersonData(c.ctx, c.p, c.pathValue("person"))
 }
+
+// Erased says how much was erased.
+type Erased struct {
+	Stretches int `json:"stretches"` // of speech
+}
+
+func (a *API) eraseSpeech(c *call) (Erased, error) {
+	n, err := a.svc.EraseSpeech(c.ctx, c.p, c.pathValue("person"))
+	return Erased{Stretches: n}, err
+}

@@ -198,6 +198,7 @@ func permCases() []permCase {
 		{pattern: "GET /api/v1/groups/{group}/feedback", setup: ended},
 		{pattern: "POST /api/v1/meetings/{meeting}/poll", body: func(h *harness) any { return map[string]any{"starts": []string{later(h, 300), later(h, 301)}} }},
 		{pattern: "GET /api/v1/people/{person}/data", setup: ended},
+		{pattern: "DELETE /api/v1/people/{person}/speech", setup: ended},
 		{pattern: "GET /api/v1/meetings/{meeting}/consent", setup: running},
 		{pattern: "PUT /api/v1/meetings/{meeting}/consent", setup: running, body: body(map[string]any{"record": true, "stats": false, "textVersion": 1})},
 		{pattern: "GET /api/v1/meetings/{meeting}/consent/log", setup: consenting},

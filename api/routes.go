@@ -33,6 +33,7 @@ func (a *API) routes() []route {
 		{"POST /api/v1/people/{person}/link", whoSelf, action(a.reissueLink)},
 		{"DELETE /api/v1/people/{person}/link", whoSelf, action(a.revokeLink)},
 		{"GET /api/v1/people/{person}/data", whoSelf, read(a.personData)},
+		{"DELETE /api/v1/people/{person}/speech", whoSelf, action(a.eraseSpeech)},
 
 		{"GET /api/v1/meetings/{meeting}", whoGroup, read(a.meeting)},
 		{"PATCH /api/v1/meetings/{meeting}", whoManage + " (its chair: phases only)", write(a.updateMeeting)},

@@ -34,6 +34,43 @@ type PersonMeetingData struct {
 	Consent       []ConsentEvent `json:"consent,omitempty"`
 	PollMarks     []int          `json:"pollMarks,omitempty"` // options of an open poll that suit them
 	FeedbackGiven bool           `json:"feedbackGiven,omitempty"`
+	// Speech is when they spoke, kept while they consented to speaking
+	// statistics (speaking.go).
+	Speech []Speech `json:"speech,omitempty"`
+}
+
+// EraseSpeech erases a person's speech from every meeting of their
+// group: their speaking statistics are gone, and what they said counts
+// nowhere (not even as others). For the person themself, the group's
+// facilitators and the admin. It returns how many stretches were erased.
+func (s *Service) EraseSpeech(ctx context.Context, p Principal, personID string) (int, error) {
+	var n int
+	err := s.update(ctx, func(tx Tx) error {
+		person, _, err := loadPerson(tx, p, personID, false)
+		if err != nil {
+			return err
+		}
+		meetings, err := tx.Meetings(person.GroupID)
+		if err != nil {
+			return err
+		}
+		for _, m := range meetings {
+			speech, err := tx.Speech(m.ID)
+			if err != nil {
+				return err
+			}
+			for _, sp := range speech {
+				if sp.PersonID == person.ID {
+					n++
+				}
+			}
+			if err := tx.EraseSpeech(m.ID, person.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 // PersonData gathers what is stored about a person: for the person
@@ -94,7 +131,16 @@ func (s *Service) PersonData(ctx context.Context, p Principal, personID string) 
 					md.FeedbackGiven = md.FeedbackGiven || id == person.ID
 				}
 			}
-			if md.RSVP != nil || len(md.Attendance) > 0 || md.TaskNote != nil || len(md.Consent) > 0 || len(md.PollMarks) > 0 || md.FeedbackGiven {
+			speech, err := tx.Speech(m.ID)
+			if err != nil {
+				return err
+			}
+			for _, sp := range speech {
+				if sp.PersonID == person.ID {
+					md.Speech = append(md.Speech, sp)
+				}
+			}
+			if md.RSVP != nil || len(md.Attendance) > 0 || md.TaskNote != nil || len(md.Consent) > 0 || len(md.PollMarks) > 0 || md.FeedbackGiven || len(md.Speech) > 0 {
 				d.Meetings = append(d.Meetings, md)
 			}
 		}

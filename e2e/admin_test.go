@@ -365,6 +365,12 @@ func TestMemberPageAfterMeeting(t *testing.T) {
 	if data.Person.ID != ids["Bertil Jäsen"] || len(data.Meetings) != 1 || len(data.Meetings[0].Attendance) != 1 || data.Meetings[0].TaskNote != nil {
 		t.Errorf("Bertil's data: %+v", data)
 	}
+	// Erasing his speaking statistics asks once more, then says how much
+	// went (none was kept: he never consented).
+	bertil.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#my-speech-erase")))
+	chrome.Poll(t, bertil, 5*time.Second, "asked to confirm", `!document.getElementById('my-speech-confirm').hidden && document.activeElement.id === 'my-speech-yes'`)
+	bertil.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#my-speech-yes")))
+	chrome.Poll(t, bertil, 10*time.Second, "erased", `document.getElementById('my-data-status').dataset.i18n === 'group.speechErased'`)
 
 	fia := anna // Anna is done; the facilitator borrows her browser
 	fia.Do(t, 30*time.Second, chromedp.Navigate(links["Fia Ohjaaja"]), chromedp.WaitVisible(chromedp.CSS("#agreement-accept")))

@@ -249,6 +249,9 @@ func permOps() []permOp {
 			return f.Svc.StopRecording(f.Ctx, p, mid(f))
 		})},
 		{"MeetingTurns", run, running, func(f *permFixture, p control.Principal) error { return err1(f.Svc.MeetingTurns(f.Ctx, p, mid(f))) }},
+		{"EraseSpeech/self", self, nil, func(f *permFixture, p control.Principal) error {
+			return err1(f.Svc.EraseSpeech(f.Ctx, p, f.Members[1].ID))
+		}},
 		{"PersonData/self", self, nil, func(f *permFixture, p control.Principal) error {
 			return err1(f.Svc.PersonData(f.Ctx, p, f.Members[1].ID))
 		}},

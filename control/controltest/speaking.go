@@ -74,6 +74,30 @@ func testSpeaking(t *testing.T, open Open) {
 	}))
 	wantErr(t, "a member reads the statistics", err1(f.Svc.MeetingTurns(f.Ctx, f.As(m1), f.Meeting.ID)), control.ErrNotFacilitator)
 
+	// m0's data holds their speech; erased, it is gone from the data and
+	// from the statistics.
+	d, err := f.Svc.PersonData(f.Ctx, f.As(m0), m0.ID)
+	must(t, err)
+	if len(d.Meetings) != 1 || len(d.Meetings[0].Speech) != 2 {
+		t.Errorf("m0's data holds %+v, want their two stretches of speech", d.Meetings)
+	}
+	wantErr(t, "a member erases another's speech", err1(f.Svc.EraseSpeech(f.Ctx, f.As(m1), m0.ID)), control.ErrNotFacilitator)
+	n, err := f.Svc.EraseSpeech(f.Ctx, f.As(m0), m0.ID)
+	must(t, err)
+	if n != 2 {
+		t.Errorf("erased %d stretches, want 2", n)
+	}
+	st, err = f.Svc.MeetingTurns(f.Ctx, f.Fac(), f.Meeting.ID)
+	must(t, err)
+	for _, sp := range st.Speakers {
+		if sp.Speaker.PersonID == m0.ID && sp.Turns != 0 {
+			t.Errorf("after erasure m0 still has %d turns", sp.Turns)
+		}
+	}
+	if st.TotalTurns != 2 {
+		t.Errorf("after erasing m0's speech: %d turns, want the other 2", st.TotalTurns)
+	}
+
 	// m2 withdraws: shown as others from now on.
 	must(t, err1(f.Svc.SetConsent(f.Ctx, f.As(m2), f.Meeting.ID, control.Consent{}, 1)))
 	st, err = f.Svc.MeetingTurns(f.Ctx, f.Fac(), f.Meeting.ID)

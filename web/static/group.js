@@ -39,6 +39,21 @@ export class GroupPage {
       myData: $('my-data'), myDataButton: $('my-data-download'), myDataStatus: $('my-data-status'),
     };
     this.el.myDataButton.addEventListener('click', () => this.downloadMyData());
+    const erase = $('my-speech-erase');
+    const confirm = $('my-speech-confirm');
+    erase.addEventListener('click', () => { confirm.hidden = false; $('my-speech-yes').focus(); });
+    $('my-speech-no').addEventListener('click', () => { confirm.hidden = true; erase.focus(); });
+    $('my-speech-yes').addEventListener('click', async () => {
+      confirm.hidden = true;
+      try {
+        const out = await this.api.call('DELETE', path`/api/v1/people/${this.me.person.id}/speech`);
+        show(this.el.myDataStatus, 'group.speechErased', { n: out.stretches });
+      } catch (err) {
+        console.warn('piiri: erase speech', err.code, err.message);
+        show(this.el.myDataStatus, 'manage.failed');
+      }
+      erase.focus();
+    });
     this.el.accept.addEventListener('click', () => this.accept());
     this.el.join.addEventListener('click', () => {
       const m = this.openMeeting();
