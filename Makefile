@@ -22,6 +22,7 @@ FUZZ_DECODE   ?= 30000x
 FUZZ_PARSE    ?= 20000x
 FUZZ_CLASSIFY ?= 40000x
 FUZZ_API      ?= 20000x
+FUZZ_TURNS    ?= 20000x
 FUZZTIME      ?=
 
 # Test output goes through scripts/testreport, which shows every skipped
@@ -69,6 +70,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_PARSE)) ./config
 	$(GO) test -run='^$$' -fuzz='^FuzzClassify$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_CLASSIFY)) ./sfu/portmux
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeRequest$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_API)) ./api
+	$(GO) test -run='^$$' -fuzz='^FuzzTurnStatistics$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_TURNS)) ./control
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./sfu

@@ -16,7 +16,8 @@ import (
 // fake microphone plays a tone all the time).
 func TestPinHideSelfAndMutedHint(t *testing.T) {
 	srv := startServer(t, nil)
-	tone := chromedp.Flag("use-file-for-fake-audio-capture", chrome.ToneWAV(t))
+	// A steady tone: someone talking all the time.
+	tone := chromedp.Flag("use-file-for-fake-audio-capture", chrome.SteadyToneWAV(t))
 	anna, ben := chrome.New(t, tone), chrome.New(t, tone)
 	link := srv.RoomLink()
 	chrome.JoinThroughUI(t, anna, link, "Anna")
