@@ -16,8 +16,9 @@ import (
 // fake microphone plays a tone all the time).
 func TestPinHideSelfAndMutedHint(t *testing.T) {
 	srv := startServer(t, nil)
-	// A steady tone: someone talking all the time.
-	tone := chromedp.Flag("use-file-for-fake-audio-capture", chrome.SteadyToneWAV(t))
+	// Talk-like sound (a steady tone would be taken for noise by the
+	// browser's noise suppression and fade away).
+	tone := chromedp.Flag("use-file-for-fake-audio-capture", chrome.SyllablesWAV(t))
 	anna, ben := chrome.New(t, tone), chrome.New(t, tone)
 	link := srv.RoomLink()
 	chrome.JoinThroughUI(t, anna, link, "Anna")

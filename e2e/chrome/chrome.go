@@ -377,6 +377,25 @@ func SteadyToneWAV(t *testing.T) string {
 	return writeWAV(t, 2, 0)
 }
 
+// SyllablesWAV writes a WAV file of talk-like sound: 250 ms bursts of
+// tone, alternating in pitch, with 150 ms pauses. Unlike a steady tone,
+// the browser's noise suppression does not take it for noise and fade it
+// out, even on a busy machine.
+func SyllablesWAV(t *testing.T) string {
+	t.Helper()
+	const rate = 48000
+	const burst, pause = rate / 4, rate * 15 / 100
+	samples := make([]int16, 0, 2*rate)
+	for n := 0; len(samples)+burst+pause <= 2*rate; n++ {
+		f := []float64{300, 500}[n%2]
+		for i := range burst {
+			samples = append(samples, int16(8000*math.Sin(2*math.Pi*f*float64(i)/rate)))
+		}
+		samples = append(samples, make([]int16, pause)...)
+	}
+	return writeSamples(t, samples)
+}
+
 // writeWAV writes a mono 48 kHz WAV file of toneSeconds of a 440 Hz tone
 // (a whole number of periods, so that it loops without a click) followed
 // by silenceSeconds of silence.
@@ -387,6 +406,13 @@ func writeWAV(t *testing.T, toneSeconds, silenceSeconds int) string {
 	for i := range toneSeconds * rate {
 		samples[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/rate))
 	}
+	return writeSamples(t, samples)
+}
+
+// writeSamples writes 48 kHz mono 16-bit samples as a WAV file.
+func writeSamples(t *testing.T, samples []int16) string {
+	t.Helper()
+	const rate = 48000
 	var buf bytes.Buffer
 	data := 2 * len(samples)
 	buf.WriteString("RIFF")

@@ -12,11 +12,14 @@ import { PeopleList } from './people.js';
 const GAP = 8;
 const SELF_KEY = 'piiri.selfTile';
 // The "you are muted" hint: the microphone's level (RMS of a clone of
-// the muted track) above SPEECH_RMS in at least HINT_LOUD of the last
-// HINT_WINDOW checks (150 ms apart: speech has short pauses).
+// the muted track, checked every 150 ms) above SPEECH_RMS at least
+// HINT_LOUD times within HINT_WINDOW_MS, the first and last at least
+// HINT_SPAN_MS apart: speech, not a cough or a click. Counted in time, not
+// in checks, so that a busy page that checks less often still notices.
 const SPEECH_RMS = 0.03;
-const HINT_WINDOW = 8;
-const HINT_LOUD = 4;
+const HINT_WINDOW_MS = 2000;
+const HINT_LOUD = 3;
+const HINT_SPAN_MS = 400;
 const HINT_FOR_MS = 5000;
 
 export class RoomView {
@@ -144,9 +147,10 @@ export class RoomView {
         analyser.getFloatTimeDomainData(samples);
         let sum = 0;
         for (const v of samples) sum += v * v;
-        recent.push(Math.sqrt(sum / samples.length) > SPEECH_RMS);
-        if (recent.length > HINT_WINDOW) recent.shift();
-        if (recent.filter(Boolean).length >= HINT_LOUD) {
+        const rms = Math.sqrt(sum / samples.length);
+        if (rms > SPEECH_RMS) recent.push(now);
+        recent = recent.filter((at) => now - at <= HINT_WINDOW_MS);
+        if (recent.length >= HINT_LOUD && recent[recent.length - 1] - recent[0] >= HINT_SPAN_MS) {
           if (hint.hidden) {
             show(hint, 'room.mutedHint');
             hint.hidden = false;
