@@ -22,6 +22,7 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
 	"github.com/pion/webrtc/v4/pkg/media/oggreader"
 
+	"piiri/internal/clock"
 	"piiri/sfu"
 )
 
@@ -285,9 +286,19 @@ func (f *fakeTrack) write(pkt *rtp.Packet) {
 }
 
 // feed sends the frames to the two tracks through the packetizer, every
-// packet but those lose says to drop, without pacing.
-func feed(frames []timedFrame, p *packetizer, audio, video *fakeTrack, lose func(*rtp.Packet) bool) {
+// packet but those lose says to drop, without pacing: clk (if not nil) is
+// moved to each frame's time, from its time when feed is called.
+func feed(frames []timedFrame, p *packetizer, audio, video *fakeTrack, lose func(*rtp.Packet) bool, clk *clock.Fake) {
+	var base time.Time
+	if clk != nil {
+		base = clk.Now()
+	}
 	for _, tf := range frames {
+		if clk != nil {
+			if d := base.Add(tf.at).Sub(clk.Now()); d > 0 {
+				clk.Advance(d)
+			}
+		}
 		tr := audio
 		if tf.f.video {
 			tr = video
@@ -398,4 +409,19 @@ func within(got, want time.Duration, frac float64) bool {
 		d = -d
 	}
 	return float64(d) <= frac*float64(want)
+}
+
+// packetCounts is how many audio and video frames ffprobe finds.
+func packetCounts(t testing.TB, file string) (audio, video int) {
+	t.Helper()
+	out := run(t, "ffprobe", "-v", "error", "-show_entries", "packet=stream_index", "-of", "csv=p=0", file)
+	for _, l := range strings.Fields(out) {
+		switch strings.TrimSuffix(l, ",") {
+		case "0":
+			audio++
+		case "1":
+			video++
+		}
+	}
+	return audio, video
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"piiri/internal/clock"
 )
 
 func TestMain(m *testing.M) {
@@ -27,11 +29,12 @@ func TestMain(m *testing.M) {
 func recordFrames(t *testing.T, dir string, frames []timedFrame, p *packetizer, lose func(*rtp.Packet) bool) (*Recorder, *fakeTrack, *fakeTrack) {
 	t.Helper()
 	audio, video := newFakeTrack(KindAudio), newFakeTrack(KindVideo)
-	r, err := Start(context.Background(), Config{Dir: dir, Person: "p1"}, audio, video)
+	clk := clock.NewFake(time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC))
+	r, err := Start(context.Background(), Config{Dir: dir, Person: "p1", Clock: clk}, audio, video)
 	if err != nil {
 		t.Fatal(err)
 	}
-	feed(frames, p, audio, video, lose)
+	feed(frames, p, audio, video, lose, clk)
 	if err := r.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +68,12 @@ func TestRecordPlaysAndSeeks(t *testing.T) {
 	if d := p.duration(t); !within(d, 5*time.Second, 0.05) {
 		t.Errorf("duration %v, want 5 s ± 5%%", d)
 	}
+	if a, v := packetCounts(t, path); a != 250 || v != 150 {
+		t.Errorf("%d audio and %d video frames, want all 250 and 150", a, v)
+	}
+	if !f.Start.Equal(time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC)) {
+		t.Errorf("file starts at %v, want the first packet's arrival", f.Start)
+	}
 	if n := cuePoints(t, path); n < 3 {
 		t.Errorf("%d seek points, want one per keyframe (5)", n)
 	}
@@ -75,5 +84,38 @@ func TestRecordPlaysAndSeeks(t *testing.T) {
 	}
 	if video.keyframeRequests() == 0 {
 		t.Error("no keyframe requested at the start")
+	}
+}
+
+// TestRecordWithLoss: with 5% of packets lost for good (before the sink:
+// no retransmission comes), the file is still valid, as long as recorded,
+// and decodes without an error: lost audio frames are skipped, and after a
+// lost video frame nothing is written until the next keyframe, which is
+// requested.
+func TestRecordWithLoss(t *testing.T) {
+	m := testMedia(t, 6, 320, 240, 30)
+	dir := t.TempDir()
+	frames := m.schedule(0, 5*time.Second)
+	r, _, video := recordFrames(t, dir, frames, newPacketizer(65000, 65300, 0xFFFF0000, 0xFFF00000), lossy(0.05, 7))
+	files := r.Files()
+	if len(files) != 1 {
+		t.Fatalf("files %+v, want one", files)
+	}
+	path := filepath.Join(dir, files[0].Name)
+	p := ffprobe(t, path)
+	if got := p.codecs(); got != "audio/opus,video/vp8" {
+		t.Errorf("streams %s, want audio/opus,video/vp8", got)
+	}
+	if d := p.duration(t); !within(d, 5*time.Second, 0.05) {
+		t.Errorf("duration %v, want 5 s ± 5%%", d)
+	}
+	decodes(t, path, 2*time.Second)
+	a, v := packetCounts(t, path)
+	t.Logf("kept %d of 250 audio and %d of 150 video frames", a, v)
+	if a < 225 || v < 5 {
+		t.Errorf("%d audio and %d video frames kept, want at least 225 (all but the lost) and 5 (the keyframes)", a, v)
+	}
+	if video.keyframeRequests() < 2 {
+		t.Errorf("%d keyframe requests, want more than the first after losing video", video.keyframeRequests())
 	}
 }
