@@ -70,35 +70,47 @@ var (
 func testMedia(t testing.TB, seconds, width, height, gop int) *mediaSet {
 	t.Helper()
 	needFFmpeg(t)
+	m, err := makeMedia(seconds, width, height, gop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func makeMedia(seconds, width, height, gop int) (*mediaSet, error) {
 	mediaMu.Lock()
 	defer mediaMu.Unlock()
-	key := fmt.Sprint(seconds, width, height, gop)
+	key := fmt.Sprint(seconds, "-", width, "x", height, "-", gop)
 	if m, ok := mediaCache[key]; ok {
-		return m
+		return m, nil
 	}
 	if mediaDir == "" {
 		d, err := os.MkdirTemp("", "piiri-record-media")
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		mediaDir = d
 	}
 	ivf := filepath.Join(mediaDir, key+".ivf")
 	ogg := filepath.Join(mediaDir, key+".ogg")
 	dur := strconv.Itoa(seconds)
-	run(t, "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", fmt.Sprintf("testsrc=size=%dx%d:rate=30", width, height), "-t", dur,
-		"-c:v", "libvpx", "-g", strconv.Itoa(gop), "-keyint_min", strconv.Itoa(gop), "-b:v", "400k", "-deadline", "realtime", "-cpu-used", "8", "-f", "ivf", ivf)
-	run(t, "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", dur, "-ac", "2",
-		"-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-page_duration", "20000", "-f", "ogg", ogg)
+	if err := runErr("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", fmt.Sprintf("testsrc=size=%dx%d:rate=30", width, height), "-t", dur,
+		"-c:v", "libvpx", "-g", strconv.Itoa(gop), "-keyint_min", strconv.Itoa(gop), "-b:v", "400k", "-deadline", "realtime", "-cpu-used", "8", "-f", "ivf", ivf); err != nil {
+		return nil, err
+	}
+	if err := runErr("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", dur, "-ac", "2",
+		"-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-page_duration", "20000", "-f", "ogg", ogg); err != nil {
+		return nil, err
+	}
 	m := &mediaSet{}
 	f, err := os.Open(ivf)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer f.Close()
 	vr, _, err := ivfreader.NewWith(f)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for i := 0; ; i++ {
 		b, _, err := vr.ParseNextFrame()
@@ -106,19 +118,19 @@ func testMedia(t testing.TB, seconds, width, height, gop int) *mediaSet {
 			break
 		}
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		_, _, k := vp8Keyframe(b)
 		m.video = append(m.video, mediaFrame{data: b, ts: uint32(i * 3000), video: true, key: k})
 	}
 	g, err := os.Open(ogg)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer g.Close()
 	or, _, err := oggreader.NewWith(g)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for i := 0; ; {
 		b, hdr, err := or.ParseNextPage()
@@ -126,7 +138,7 @@ func testMedia(t testing.TB, seconds, width, height, gop int) *mediaSet {
 			break
 		}
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		if hdr.GranulePosition == 0 || bytes.HasPrefix(b, []byte("OpusHead")) || bytes.HasPrefix(b, []byte("OpusTags")) {
 			continue
@@ -135,10 +147,18 @@ func testMedia(t testing.TB, seconds, width, height, gop int) *mediaSet {
 		i++
 	}
 	if len(m.video) < seconds*25 || len(m.audio) < seconds*45 {
-		t.Fatalf("test media: %d video and %d audio frames for %d s", len(m.video), len(m.audio), seconds)
+		return nil, fmt.Errorf("test media: %d video and %d audio frames for %d s", len(m.video), len(m.audio), seconds)
 	}
 	mediaCache[key] = m
-	return m
+	return m, nil
+}
+
+func runErr(name string, args ...string) error {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return nil
 }
 
 func run(t testing.TB, name string, args ...string) string {

@@ -63,7 +63,12 @@ func repairFile(part string) Repaired {
 	defer f.Close()
 	l, err := scanWebM(f)
 	if err != nil {
-		return fail(err)
+		// A crash right after the file was created leaves it without
+		// a complete header, and so without a single frame.
+		if st, serr := f.Stat(); serr != nil || st.Size() > cuesReserve+4096 {
+			return fail(err)
+		}
+		l = &layout{}
 	}
 	res.Blocks = l.blocks
 	if l.blocks == 0 {
