@@ -146,7 +146,7 @@ func TestRepairCutAnywhere(t *testing.T) {
 	m := testMedia(t, 6, 320, 240, 30)
 	dir := t.TempDir()
 	audio, video := newFakeTrack(KindAudio), newFakeTrack(KindVideo)
-	clk := clock.NewFake(time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC))
+	clk := clock.NewFake(t0)
 	r, err := Start(context.Background(), Config{Dir: dir, Person: "p1", Clock: clk}, audio, video)
 	if err != nil {
 		t.Fatal(err)

@@ -307,15 +307,11 @@ func (f *fakeTrack) write(pkt *rtp.Packet) {
 
 // feed sends the frames to the two tracks through the packetizer, every
 // packet but those lose says to drop, without pacing: clk (if not nil) is
-// moved to each frame's time, from its time when feed is called.
+// moved to each frame's time, counted from t0.
 func feed(frames []timedFrame, p *packetizer, audio, video *fakeTrack, lose func(*rtp.Packet) bool, clk *clock.Fake) {
-	var base time.Time
-	if clk != nil {
-		base = clk.Now()
-	}
 	for _, tf := range frames {
 		if clk != nil {
-			if d := base.Add(tf.at).Sub(clk.Now()); d > 0 {
+			if d := t0.Add(tf.at).Sub(clk.Now()); d > 0 {
 				clk.Advance(d)
 			}
 		}
