@@ -225,8 +225,6 @@ type ebmlReader struct {
 	pos int64
 }
 
-var errUnknownSize = errors.New("unknown size")
-
 // vint reads a variable-length integer: an element ID (marker kept) or
 // a size (marker removed; all ones means unknown).
 func (e *ebmlReader) vint(id bool) (uint64, bool, error) {
