@@ -3,7 +3,8 @@
 # the browser tests, iproute2 and iptables for their network namespaces and
 # firewall profiles, squid (the web proxy of the firewall tests; they run
 # their own instance, and the packaged service is not needed) and openssl
-# (for its password file), and axe-core
+# (for its password file), ffmpeg (ffprobe checks the recordings the
+# recorder writes), and axe-core
 # (into .cache/, ignored by git) for the accessibility checks. Safe to run
 # again: it installs only what is missing.
 set -euo pipefail
@@ -36,6 +37,7 @@ command -v iptables >/dev/null 2>&1 || missing+=(iptables)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/sbin/squid ] || missing+=(squid)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 if [ ${#missing[@]} -gt 0 ]; then
 	apt_install "${missing[@]}"
 fi
