@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/pion/rtp"
 
 	"piiri/internal/clock"
+	"piiri/internal/testwait"
 )
 
 func TestMain(m *testing.M) {
@@ -187,6 +189,15 @@ func TestTrackAddedLaterStartsSegment(t *testing.T) {
 	}
 	p := newPacketizer(1, 1, 0, 0)
 	feed(m.schedule(0, 2*time.Second), p, audio, nil, nil, clk)
+	// The writer runs behind the feed: the camera comes on once the
+	// microphone's file has started, as it would in a meeting (added
+	// before, it would simply be in the first file).
+	testwait.Until(t, 20*time.Second, "the audio file started", func() error {
+		if n := len(r.Files()); n != 1 {
+			return fmt.Errorf("%d files", n)
+		}
+		return nil
+	})
 	if err := r.Add(video); err != nil {
 		t.Fatal(err)
 	}
