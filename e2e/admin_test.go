@@ -267,31 +267,7 @@ func printMedia(t *testing.T, b *chrome.Browser, media string) {
 func TestMemberPageAfterMeeting(t *testing.T) {
 	srv := startServer(t, func(c *config.Config) { c.Meetings.MinHeld = 10 * time.Second })
 	ctx, svc, admin := context.Background(), srv.Control(), control.AdminPrincipal()
-	g, err := svc.CreateGroup(ctx, admin, control.GroupInput{Name: "Torstairyhmä", Language: control.Finnish})
-	if err != nil {
-		t.Fatal(err)
-	}
-	links, ids := map[string]string{}, map[string]string{}
-	for _, p := range []struct {
-		name string
-		role control.Role
-	}{{"Fia Ohjaaja", control.RoleFacilitator}, {"Anna Jäsen", control.RoleMember}, {"Bertil Jäsen", control.RoleMember}} {
-		person, link, err := svc.AddPerson(ctx, admin, g.ID, control.PersonInput{Name: p.name, Role: p.role})
-		if err != nil {
-			t.Fatal(err)
-		}
-		links[p.name], ids[p.name] = srv.BaseURL()+"/g/"+link.Token, person.ID
-		if p.role == control.RoleMember {
-			// Only who accepted the agreement comes into the room.
-			who, err := svc.Authenticate(ctx, link.Token)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := svc.AcceptAgreement(ctx, who, g.Agreement.Version); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	g, links, ids := threeOfUs(t, srv, "Torstairyhmä", true)
 	m, err := svc.AddMeeting(ctx, admin, g.ID, control.MeetingInput{Start: time.Now().Add(time.Minute), Theme: "Rajat"})
 	if err != nil {
 		t.Fatal(err)

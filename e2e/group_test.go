@@ -42,6 +42,40 @@ func personalGroup(t *testing.T, srv *server.Server) (links map[string]string, m
 	return links, m.ID, svc
 }
 
+// threeOfUs makes a Finnish group named name on srv with a facilitator,
+// Fia, and two members, Anna and Bertil; it returns the group and each
+// person's personal link and ID by name. With accepted, the members have
+// accepted the agreement (only who has may come into a meeting).
+func threeOfUs(t *testing.T, srv *server.Server, name string, accepted bool) (g control.Group, links, ids map[string]string) {
+	t.Helper()
+	ctx, svc, admin := context.Background(), srv.Control(), control.AdminPrincipal()
+	g, err := svc.CreateGroup(ctx, admin, control.GroupInput{Name: name, Language: control.Finnish})
+	if err != nil {
+		t.Fatal(err)
+	}
+	links, ids = map[string]string{}, map[string]string{}
+	for _, p := range []struct {
+		name string
+		role control.Role
+	}{{"Fia Ohjaaja", control.RoleFacilitator}, {"Anna Jäsen", control.RoleMember}, {"Bertil Jäsen", control.RoleMember}} {
+		person, link, err := svc.AddPerson(ctx, admin, g.ID, control.PersonInput{Name: p.name, Role: p.role})
+		if err != nil {
+			t.Fatal(err)
+		}
+		links[p.name], ids[p.name] = srv.BaseURL()+"/g/"+link.Token, person.ID
+		if accepted && p.role == control.RoleMember {
+			who, err := svc.Authenticate(ctx, link.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.AcceptAgreement(ctx, who, g.Agreement.Version); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return g, links, ids
+}
+
 // enterGroupPage opens a personal link, accepts the group's agreement as
 // a new person does, and waits for the meetings list.
 func enterGroupPage(t *testing.T, b *chrome.Browser, link string) {

@@ -33,24 +33,10 @@ import (
 func TestStructuredMeeting(t *testing.T) {
 	srv := startServer(t, func(c *config.Config) { c.Meetings.MinHeld = 10 * time.Second })
 	ctx, svc, admin := context.Background(), srv.Control(), control.AdminPrincipal()
-	g, err := svc.CreateGroup(ctx, admin, control.GroupInput{Name: "Keskiviikkoryhmä", Language: control.Finnish})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, links, _ := threeOfUs(t, srv, "Keskiviikkoryhmä", false)
 	order := control.RoundAlphabetical
 	if _, err := svc.UpdateGroup(ctx, admin, g.ID, control.GroupPatch{RoundOrder: &order}); err != nil {
 		t.Fatal(err)
-	}
-	links := map[string]string{}
-	for _, p := range []struct {
-		name string
-		role control.Role
-	}{{"Fia Ohjaaja", control.RoleFacilitator}, {"Anna Jäsen", control.RoleMember}, {"Bertil Jäsen", control.RoleMember}} {
-		_, link, err := svc.AddPerson(ctx, admin, g.ID, control.PersonInput{Name: p.name, Role: p.role})
-		if err != nil {
-			t.Fatal(err)
-		}
-		links[p.name] = srv.BaseURL() + "/g/" + link.Token
 	}
 	m, err := svc.AddMeeting(ctx, admin, g.ID, control.MeetingInput{Start: time.Now().Add(time.Minute), Theme: "Rajat"})
 	if err != nil {
