@@ -26,6 +26,7 @@ export class ManagePage {
     this.groupId = groupId;
     this.level = headingLevel;
     this.page = null;
+    this.task = null; // the group's current task (GET .../task)
     this.status = h('p', { class: 'manage-status', role: 'status' });
     this.invitations = document.getElementById('invitations');
     this.timer = null;
@@ -34,10 +35,20 @@ export class ManagePage {
   }
 
   async load() {
-    this.page = await this.api.call('GET', path`/api/v1/groups/${this.groupId}`);
+    await this.fetchPage();
     this.render();
     this.schedule();
     return this.page;
+  }
+
+  // fetchPage reads the group page and the group's current task.
+  async fetchPage() {
+    const [page, task] = await Promise.all([
+      this.api.call('GET', path`/api/v1/groups/${this.groupId}`),
+      this.api.call('GET', path`/api/v1/groups/${this.groupId}/task`),
+    ]);
+    this.page = page;
+    this.task = task.task;
   }
 
   stop() {
@@ -54,11 +65,11 @@ export class ManagePage {
     this.timer = setTimeout(async () => {
       if (document.visibilityState === 'visible' && this.container.isConnected) {
         try {
-          const page = await this.api.call('GET', path`/api/v1/groups/${this.groupId}`);
+          const before = JSON.stringify([this.page, this.task]);
           const typing = this.container.contains(document.activeElement) && document.activeElement.matches('input, select, textarea');
-          if (!typing && JSON.stringify(page) !== JSON.stringify(this.page)) {
-            this.page = page;
-            this.render();
+          if (!typing) {
+            await this.fetchPage();
+            if (JSON.stringify([this.page, this.task]) !== before) this.render();
           }
         } catch (err) {
           console.warn('piiri: refresh the group', err.code);
@@ -78,6 +89,7 @@ export class ManagePage {
     this.container.replaceChildren(
       this.status,
       this.programme(),
+      this.taskPart(),
       this.next(),
       this.people(),
       this.reports(),
@@ -93,7 +105,7 @@ export class ManagePage {
     this.status.classList.remove('problem');
     try {
       await fn();
-      this.page = await this.api.call('GET', path`/api/v1/groups/${this.groupId}`);
+      await this.fetchPage();
       this.render();
       show(this.status, doneKey);
       this.onChange?.();
@@ -142,6 +154,32 @@ export class ManagePage {
           h('td', {}, formatWhen(m)),
           h('td', { class: `state state-${m.state}${m.count?.held ? ' held' : ''}`, i18n: stateKey(m) }))))));
     }
+    return section;
+  }
+
+  // taskPart is the task for next time, set (or changed) here after the
+  // meeting when it was not set in the room: for the meeting that ended
+  // last, while no later one has ended.
+  taskPart() {
+    const ended = this.page.meetings.filter((m) => m.state === 'ended');
+    const last = ended[ended.length - 1];
+    const section = h('section', { class: 'manage-part', 'aria-labelledby': 'manage-task' }, this.heading('manage.task', null, 'manage-task'));
+    if (!last) {
+      section.append(h('p', { class: 'hint', i18n: 'manage.taskNone' }));
+      return section;
+    }
+    const current = this.task && this.task.meetingId === last.id ? this.task : null;
+    const input = h('textarea', { id: 'manage-task-text', rows: 3, maxlength: 2000, 'data-focus': 'task-text' });
+    input.value = current?.text || '';
+    const button = h('button', { type: 'submit', 'data-focus': 'task-save', i18n: 'manage.taskSave' });
+    section.append(h('form', {
+      class: 'task-form',
+      onsubmit: (e) => {
+        e.preventDefault();
+        this.act(button, 'manage.taskSaved', () => this.api.call('PUT', path`/api/v1/meetings/${last.id}/task`, { text: input.value.trim() }));
+      },
+    }, h('label', { for: 'manage-task-text', i18n: 'manage.taskFor', i18nParams: { n: last.number } }), input, button));
+    if (current?.shared?.length) section.append(h('p', { class: 'hint', i18n: 'manage.taskNotes', i18nParams: { n: current.shared.length } }));
     return section;
   }
 

@@ -249,6 +249,12 @@ export default {
 
   'manage.heading': 'Running the group',
   'manage.programme': 'Programme',
+  'manage.task': 'Task for next time',
+  'manage.taskNone': 'After the first meeting, its task for next time can be written here.',
+  'manage.taskFor': 'The task set in meeting {n} (members see it on their pages)',
+  'manage.taskSave': 'Save the task',
+  'manage.taskSaved': 'The task is saved. Members see it on their pages.',
+  'manage.taskNotes': 'Members have shared {n} notes on it.',
   'manage.progress': '{held} of {planned} meetings held.',
   'manage.cancelledCount': 'Cancelled: {n}.',
   'manage.planFirst': 'Plan the {n} meetings of the programme. The first one is on',

@@ -248,6 +248,12 @@ export default {
 
   'manage.heading': 'Ryhmän ohjaaminen',
   'manage.programme': 'Ohjelma',
+  'manage.task': 'Tehtävä seuraavaan kertaan',
+  'manage.taskNone': 'Ensimmäisen tapaamisen jälkeen sen tehtävän voi kirjoittaa tähän.',
+  'manage.taskFor': 'Tapaamisessa {n} annettu tehtävä (jäsenet näkevät sen sivuillaan)',
+  'manage.taskSave': 'Tallenna tehtävä',
+  'manage.taskSaved': 'Tehtävä on tallennettu. Jäsenet näkevät sen sivuillaan.',
+  'manage.taskNotes': 'Jäsenet ovat jakaneet siitä {n} muistiinpanoa.',
   'manage.progress': 'Pidetty {held}/{planned} tapaamista.',
   'manage.cancelledCount': 'Peruttuja: {n}.',
   'manage.planFirst': 'Suunnittele ohjelman {n} tapaamista. Ensimmäinen on',

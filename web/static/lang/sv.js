@@ -248,6 +248,12 @@ export default {
 
   'manage.heading': 'Att leda gruppen',
   'manage.programme': 'Program',
+  'manage.task': 'Uppgift till nästa gång',
+  'manage.taskNone': 'Efter det första mötet kan dess uppgift skrivas här.',
+  'manage.taskFor': 'Uppgiften från möte {n} (medlemmarna ser den på sina sidor)',
+  'manage.taskSave': 'Spara uppgiften',
+  'manage.taskSaved': 'Uppgiften är sparad. Medlemmarna ser den på sina sidor.',
+  'manage.taskNotes': 'Medlemmarna har delat {n} anteckningar om den.',
   'manage.progress': '{held} av {planned} möten hållna.',
   'manage.cancelledCount': 'Inställda: {n}.',
   'manage.planFirst': 'Planera programmets {n} möten. Det första är',
