@@ -4,7 +4,11 @@
 GO        ?= go
 BIN       ?= bin/piiri
 # Packages whose tests exercise concurrency run under the race detector.
-RACE_PKGS := ./sfu/... ./signaling/... ./server/... ./bot/... ./netcheck/...
+# sfu/record (encoding real media with ffmpeg, recording in real time) runs
+# on its own after them: beside the server's full-room test it took the
+# CPU that test's eleven bots need.
+RACE_PKGS := ./sfu ./sfu/portmux ./sfu/speech ./sfu/turn ./signaling/... ./server/... ./bot/... ./netcheck/...
+ALONE_PKGS := ./sfu/record
 
 # The version and commit `piiri version`, /healthz and piiri_build_info
 # report; the commit ends in -dirty like the version when the tree has
@@ -59,9 +63,10 @@ check:
 # The browser packages (e2e/...) run one at a time: two sets of Chromiums
 # on two cores starve each other's fake capture devices and media.
 unit:
-	$(GO) test -json -count=1 $$($(GO) list ./... | grep -v '/e2e') | $(TESTREPORT)
+	$(GO) test -json -count=1 $$($(GO) list ./... | grep -v -e '/e2e' -e '/sfu/record$$') | $(TESTREPORT)
 	$(GO) test -json -count=1 -p 1 ./e2e/... | $(TESTREPORT)
 	$(GO) test -json -count=1 -race $(RACE_PKGS) | $(TESTREPORT)
+	$(GO) test -json -count=1 -race $(ALONE_PKGS) | $(TESTREPORT)
 
 # A short run of every fuzz target; the seed corpora also run in `unit`.
 fuzz:
