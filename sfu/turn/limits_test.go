@@ -127,6 +127,10 @@ func TestServerCap(t *testing.T) {
 		t.Errorf("capacity refusals counted %v, want 1", v)
 	}
 	_ = relays[0].Close()
+	// The client's Close sends a zero-lifetime Refresh; the server frees
+	// the relay socket after answering it, so wait (boundedly) for that
+	// before asking again.
+	waitForRelays(t, tt, 1)
 	relay, err := tt.client(t, metrics.PathTURNTCP, user, pass).Allocate()
 	if err != nil {
 		t.Fatalf("after an allocation ended: %v", err)
@@ -163,4 +167,23 @@ func TestSourceCap(t *testing.T) {
 		t.Fatalf("another address: %v", err)
 	}
 	relay.Close()
+}
+
+// waitForRelays waits until the server has exactly n relay sockets open,
+// failing the test after a generous bound.
+func waitForRelays(t *testing.T, tt *testTURN, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tt.mu.Lock()
+		open := tt.nrelays
+		tt.mu.Unlock()
+		if open == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server has %d relay sockets open, want %d", open, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
