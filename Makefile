@@ -7,7 +7,7 @@ BIN       ?= bin/piiri
 # sfu/record (encoding real media with ffmpeg, recording in real time) runs
 # on its own after them: beside the server's full-room test it took the
 # CPU that test's eleven bots need.
-RACE_PKGS := ./sfu ./sfu/portmux ./sfu/speech ./sfu/turn ./signaling/... ./server/... ./bot/... ./netcheck/...
+RACE_PKGS := ./recording ./sfu ./sfu/portmux ./sfu/speech ./sfu/turn ./signaling/... ./server/... ./bot/... ./netcheck/...
 ALONE_PKGS := ./sfu/record
 
 # The version and commit `piiri version`, /healthz and piiri_build_info

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -34,6 +35,7 @@ type Config struct {
 	Data      Data      `yaml:"data"`
 	Meetings  Meetings  `yaml:"meetings"`
 	Mail      Mail      `yaml:"mail"`
+	Recording Recording `yaml:"recording"`
 }
 
 // Server configures the public HTTP/websocket listener.
@@ -181,6 +183,26 @@ type Meetings struct {
 	TemplatesFile string `yaml:"templates_file"`
 }
 
+// Recording configures where meetings' recordings are kept and for how
+// long. Nothing is recorded unless the facilitator starts a recording and
+// the people in it consent.
+type Recording struct {
+	// Dir holds one directory per recorded meeting. Empty: "recordings"
+	// in data.dir.
+	Dir string `yaml:"dir"`
+	// RetentionDays is how long a recording is kept after it ended; then
+	// it is deleted, and the deletion logged.
+	RetentionDays int `yaml:"retention_days"`
+}
+
+// RecordingDir is where recordings go.
+func (c *Config) RecordingDir() string {
+	if c.Recording.Dir != "" {
+		return c.Recording.Dir
+	}
+	return filepath.Join(c.Data.Dir, "recordings")
+}
+
 // Mail configures the SMTP relay piiri sends its e-mail through:
 // invitations with the personal link, notices when a meeting moves or is
 // cancelled, and reminders the day before. With no Host, no e-mail is
@@ -240,10 +262,11 @@ func Default() Config {
 			MaxInvalidMessages: 20,
 			ResumeGrace:        30 * time.Second,
 		},
-		Log:      Log{Format: "text", Level: "info"},
-		Data:     Data{Dir: "piiri-data"},
-		Meetings: Meetings{TimeZone: "Europe/Helsinki", MinHeld: 30 * time.Minute},
-		Mail:     Mail{Security: "starttls"},
+		Log:       Log{Format: "text", Level: "info"},
+		Data:      Data{Dir: "piiri-data"},
+		Meetings:  Meetings{TimeZone: "Europe/Helsinki", MinHeld: 30 * time.Minute},
+		Mail:      Mail{Security: "starttls"},
+		Recording: Recording{RetentionDays: 180},
 	}
 }
 

@@ -164,6 +164,9 @@ mail:
   password_file: ` + mailPassword + `
   from: "Piiri <piiri@example.fi>"
   reply_to: coordinator@example.fi
+recording:
+  dir: /srv/recordings
+  retention_days: 30
 `
 	want := Config{
 		Server: Server{Listen: "0.0.0.0:8443", PublicURL: "https://meet.example.com/piiri/", ShutdownTimeout: 10 * time.Second,
@@ -181,6 +184,7 @@ mail:
 		Meetings:  Meetings{TimeZone: "Europe/Stockholm", MinHeld: 45 * time.Minute},
 		Mail: Mail{Host: "smtp.example.fi", Port: 2525, Security: "tls", Username: "piiri", Password: "relay-pass",
 			PasswordFile: mailPassword, From: "Piiri <piiri@example.fi>", ReplyTo: "coordinator@example.fi"},
+		Recording: Recording{Dir: "/srv/recordings", RetentionDays: 30},
 	}
 	cfg := mustParse(t, doc)
 	if !reflect.DeepEqual(cfg, want) {
@@ -252,7 +256,7 @@ func TestFileProblems(t *testing.T) {
 		{"no close key", "rooms:\n  colour: blue\n",
 			[]string{`piiri.yaml:2: rooms.colour: unknown key; valid keys in rooms are key, key_file, max_participants`}},
 		{"no close section", "video:\n  codec: x\n",
-			[]string{`piiri.yaml:1: video: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data, meetings, mail`}},
+			[]string{`piiri.yaml:1: video: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data, meetings, mail, recording`}},
 		{"no close key in new section", "tls:\n  cert: x\n",
 			[]string{`piiri.yaml:2: tls.cert: unknown key; valid keys in tls are mode, cert_file, key_file, acme_email, acme_cache_dir, acme_directory`}},
 		{"typo in new key", "turn:\n  max_allocations: 4\n",
@@ -283,7 +287,7 @@ func TestFileProblems(t *testing.T) {
 			[]string{`piiri.yaml:2: invalid YAML: did not find expected node content`}},
 		{"merge key", "base: &b {level: info}\nlog:\n  <<: *b\n",
 			[]string{
-				`piiri.yaml:1: base: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data, meetings, mail`,
+				`piiri.yaml:1: base: unknown key; valid keys at the top level are server, tls, admin, media, turn, rooms, signaling, log, data, meetings, mail, recording`,
 				`piiri.yaml:3: log: merge keys (<<) are not supported; write the keys out in full`,
 			}},
 		{"mapping as key", "? [a, b]\n: 1\n",

@@ -236,6 +236,17 @@ meetings:
   # shipped ones only. See docs/admin.md for the format.
   templates_file: ""
 
+recording:
+  # Where meetings' recordings go: one directory per meeting, with a WebM
+  # file per person and a manifest.json. Empty: "recordings" in data.dir.
+  # A meeting is recorded only when its facilitator starts the recording,
+  # and only the people who consented (see docs/privacy.md).
+  dir: ""
+
+  # Days a recording is kept after it ended; then it is deleted and the
+  # deletion logged. From 1 to 3650.
+  retention_days: 180
+
 mail:
   # The SMTP relay piiri sends e-mail through: invitations with each
   # person's link, notices when a meeting moves or is cancelled, and a

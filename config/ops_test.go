@@ -191,6 +191,8 @@ func TestMeetingsAndAdminToken(t *testing.T) {
 	checkProblems(t, "meetings:\n  time_zone: Local\n", nil, []keyProblem{{"meetings.time_zone", `is not an IANA time zone`}})
 	checkProblems(t, "meetings:\n  min_held: 5s\n", nil, []keyProblem{{"meetings.min_held", "5s is out of range"}})
 	checkProblems(t, "meetings:\n  min_held: 9h\n", nil, []keyProblem{{"meetings.min_held", "9h is out of range"}})
+	checkProblems(t, "recording:\n  retention_days: 0\n", nil, []keyProblem{{"recording.retention_days", "0 is out of range"}})
+	checkProblems(t, "recording:\n  retention_days: 5000\n", nil, []keyProblem{{"recording.retention_days", "5000 is out of range"}})
 	checkProblems(t, "meetings:\n  templates_file: /nonexistent/t.yaml\n", nil, []keyProblem{{"meetings.templates_file", "cannot read"}})
 	checkProblems(t, "admin:\n  token: short\n", nil, []keyProblem{{"admin.token", "is 5 characters long"}})
 

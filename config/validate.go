@@ -166,6 +166,9 @@ func (ch *checker) meetings(c *Config) {
 	if d := c.Meetings.MinHeld; d < 10*time.Second || d > 8*time.Hour {
 		ch.add("meetings.min_held", "%s is out of range; use a duration from 10s to 8h, such as \"30m\"", fmtDuration(d))
 	}
+	if d := c.Recording.RetentionDays; d < 1 || d > 3650 {
+		ch.add("recording.retention_days", "%d is out of range; keep recordings from 1 to 3650 days, such as 180", d)
+	}
 	if f := c.Meetings.TemplatesFile; f != "" {
 		if fi, err := os.Stat(f); err != nil {
 			ch.add("meetings.templates_file", "cannot read %s: %v; give the path of a YAML file of templates", quote(f), err)

@@ -37,7 +37,7 @@ func (s *Server) openControl() error {
 	if mailer != nil {
 		notifier = mailer
 	}
-	s.observer = &meetingObserver{metrics: s.metrics}
+	s.observer = &meetingObserver{metrics: s.metrics, record: s.recordMeeting}
 	svc, err := control.New(db, control.Options{
 		Notifier:   notifier,
 		Log:        s.log.With("component", "control"),

@@ -10,14 +10,19 @@ import (
 )
 
 // meetingObserver is control's Observer: every change of a meeting goes to
-// the people in its room (through signalling, set once it exists) and is
-// counted in the metrics.
+// the recordings service (who is recorded), to the people in its room
+// (through signalling, set once it exists) and is counted in the metrics.
 type meetingObserver struct {
 	metrics *metrics.Metrics
 	room    atomic.Pointer[func(meetingID string, st control.LiveState)]
+	// record hands who is recorded to the recordings service.
+	record func(meetingID string, st control.LiveState)
 }
 
 func (o *meetingObserver) MeetingChanged(meetingID string, st control.LiveState) {
+	if o.record != nil {
+		o.record(meetingID, st)
+	}
 	if f := o.room.Load(); f != nil {
 		(*f)(meetingID, st)
 	}

@@ -34,6 +34,7 @@ import (
 	"piiri/internal/ratelimit"
 	"piiri/metrics"
 	"piiri/notify"
+	"piiri/recording"
 	"piiri/sfu"
 	"piiri/sfu/portmux"
 	"piiri/sfu/turn"
@@ -57,7 +58,9 @@ type Server struct {
 	db       *store.DB
 	control  *control.Service
 	observer *meetingObserver
-	mailer   *notify.Mailer // nil without a relay
+	// recordings writes meetings' recordings as control allows.
+	recordings *recording.Service
+	mailer     *notify.Mailer // nil without a relay
 	// adminToken is the admin's token; adminTokenCreated is set when this
 	// start generated it.
 	adminToken        string
@@ -158,6 +161,10 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		_ = s.mux.TURNTLS.Close()
 	}
 
+	if err := s.openRecordings(); err != nil {
+		return nil, err
+	}
+	cleanup = append(cleanup, s.recordings.Close)
 	if err := s.openControl(); err != nil {
 		return nil, err
 	}
@@ -172,6 +179,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 			Control: s.control,
 			AdHoc:   roomKey,
 			Logger:  log.With("component", "attendance"),
+			Tracks:  meetingTracks{s.recordings},
 		},
 		MaxParticipants:    cfg.Rooms.MaxParticipants,
 		MaxMessageBytes:    cfg.Signaling.MaxMessageBytes,
@@ -402,6 +410,7 @@ func (s *Server) Run(ctx context.Context) error {
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go s.endEmptyMeetings(sweepCtx)
+	go s.recordings.KeepDeleting(sweepCtx, retentionSweep)
 	go func() { errc <- serve(s.app, s.mux.HTTPS) }()
 	if s.redirect != nil {
 		go func() { errc <- serve(s.redirect, s.mux.HTTP) }()
@@ -462,6 +471,10 @@ func (s *Server) shutdown() error {
 	if err := s.signal.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	// After signalling, whose leaves stop the recording of each person;
+	// before the media plane: every file is finalised while its tracks
+	// still exist.
+	s.recordings.Close()
 	if s.turn != nil {
 		if err := s.turn.Close(); err != nil {
 			errs = append(errs, err)

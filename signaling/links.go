@@ -21,6 +21,18 @@ type Links struct {
 	Control *control.Service
 	AdHoc   Admission
 	Logger  *slog.Logger
+	// Tracks, if set, hears of the tracks the people of meetings
+	// publish, so that those who consent can be recorded.
+	Tracks MeetingTracks
+}
+
+// MeetingTracks hears which person publishes which track in which
+// meeting's room. Its methods are called from the room's media event
+// goroutine, in the order the media plane saw the tracks, and should
+// return promptly.
+type MeetingTracks interface {
+	Published(meetingID, personID string, t MediaTrack)
+	Unpublished(meetingID, personID string, t MediaTrack)
 }
 
 // Admit implements Admission.
@@ -56,7 +68,7 @@ func (l Links) Admit(ctx context.Context, req AdmitRequest) (Admitted, error) {
 		Name:     a.Name,
 		PersonID: a.PersonID,
 		Role:     role,
-		Meeting:  meetingPresence{c: l.Control, meetingID: a.MeetingID, log: log.With("meeting", a.MeetingID)},
+		Meeting:  meetingPresence{c: l.Control, meetingID: a.MeetingID, tracks: l.Tracks, log: log.With("meeting", a.MeetingID)},
 		MeetingInfo: &MeetingInfo{
 			GroupName: a.GroupName,
 			Number:    a.Number,
@@ -73,7 +85,22 @@ func (l Links) Admit(ctx context.Context, req AdmitRequest) (Admitted, error) {
 type meetingPresence struct {
 	c         *control.Service
 	meetingID string
+	tracks    MeetingTracks // may be nil
 	log       *slog.Logger
+}
+
+// Published implements Meeting.
+func (m meetingPresence) Published(p Presence, t MediaTrack) {
+	if m.tracks != nil && p.PersonID != "" {
+		m.tracks.Published(m.meetingID, p.PersonID, t)
+	}
+}
+
+// Unpublished implements Meeting.
+func (m meetingPresence) Unpublished(p Presence, t MediaTrack) {
+	if m.tracks != nil && p.PersonID != "" {
+		m.tracks.Unpublished(m.meetingID, p.PersonID, t)
+	}
 }
 
 func (m meetingPresence) Joined(p Presence) {

@@ -30,6 +30,16 @@ type room struct {
 	chat    []ChatEntry
 	chatSeq int
 	removed map[string]bool // person IDs
+	// publishers are the members with published tracks, by participant
+	// ID, kept until their last track ends (after they have left), so
+	// that the meeting hears of each track's end.
+	publishers map[string]*trackPublisher
+}
+
+// trackPublisher is a member and how many of its tracks have not ended.
+type trackPublisher struct {
+	m      *member
+	tracks int
 }
 
 // maxChatHistory bounds the chat kept for newcomers.
@@ -160,6 +170,62 @@ func (rm *room) Speaking(participantID string, speaking bool, at time.Time) {
 		go m.reportSpoke(since, at)
 	}
 	rm.broadcastLocked(nil, &Speaking{header: header{Type: TypeSpeaking}, ParticipantID: participantID, Speaking: speaking})
+}
+
+// TrackPublished implements MediaEvents: the member's meeting hears of it
+// (for recording), off the room's lock. The media plane calls this and
+// TrackEnded from one goroutine per room, which keeps them in order.
+func (rm *room) TrackPublished(participantID string, t MediaTrack) {
+	if m := rm.hookedMember(participantID); m != nil {
+		m.meeting().Published(m.presence(), t)
+	}
+}
+
+// TrackEnded implements MediaEvents. The track's member may have left the
+// room already (its tracks end as its media closes); the meeting hears of
+// the end all the same.
+func (rm *room) TrackEnded(participantID string, t MediaTrack) {
+	if m := rm.trackOwner(participantID); m != nil {
+		m.meeting().Unpublished(m.presence(), t)
+	}
+}
+
+// hookedMember is the current, non-probe member with the ID, or nil; it
+// remembers the member as a track owner, so the end of its tracks is
+// reported after it has left.
+func (rm *room) hookedMember(participantID string) *member {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	i := slices.IndexFunc(rm.members, func(m *member) bool { return m.id == participantID })
+	if i < 0 || rm.members[i].probe {
+		return nil
+	}
+	m := rm.members[i]
+	if rm.publishers == nil {
+		rm.publishers = make(map[string]*trackPublisher)
+	}
+	pub := rm.publishers[participantID]
+	if pub == nil {
+		pub = &trackPublisher{m: m}
+		rm.publishers[participantID] = pub
+	}
+	pub.tracks++
+	return m
+}
+
+// trackOwner is the member a track was reported published for; it is
+// forgotten with its last track.
+func (rm *room) trackOwner(participantID string) *member {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	pub := rm.publishers[participantID]
+	if pub == nil {
+		return nil
+	}
+	if pub.tracks--; pub.tracks <= 0 {
+		delete(rm.publishers, participantID)
+	}
+	return pub.m
 }
 
 // broadcastLocked marshals msg once and queues it for every member but

@@ -28,6 +28,17 @@ type MediaEvents interface {
 	// Speaking reports that a participant started or stopped speaking, at
 	// the time the media plane noticed it.
 	Speaking(participantID string, speaking bool, at time.Time)
+	// TrackPublished reports a track a participant now publishes, and
+	// TrackEnded that it ended; each published track ends exactly once.
+	TrackPublished(participantID string, t MediaTrack)
+	TrackEnded(participantID string, t MediaTrack)
+}
+
+// MediaTrack is a published track as signalling passes it on: an opaque
+// handle that the meeting's recorder knows the full type of (the sfu's
+// track), and signalling needs only the kind of.
+type MediaTrack interface {
+	Kind() string // "audio" or "video"
 }
 
 // MediaRoom is one room of the media plane.
@@ -148,6 +159,12 @@ type Meeting interface {
 	// plane heard it, for the meeting's speaking turns. It is called off
 	// the room's lock and may take a disk write.
 	Spoke(p Presence, from, to time.Time)
+	// Published and Unpublished report the tracks the participant
+	// publishes, in the order the media plane saw them, so that the
+	// meeting can record the media of those who consented. They are
+	// called off the room's lock.
+	Published(p Presence, t MediaTrack)
+	Unpublished(p Presence, t MediaTrack)
 }
 
 // Presence is one participant at one moment.
@@ -168,6 +185,8 @@ func (noMeeting) Act(context.Context, Presence, *MeetingRequest) (json.RawMessag
 }
 func (noMeeting) Facilitates(context.Context, string) bool { return false }
 func (noMeeting) Spoke(Presence, time.Time, time.Time)     {}
+func (noMeeting) Published(Presence, MediaTrack)           {}
+func (noMeeting) Unpublished(Presence, MediaTrack)         {}
 func (noMeeting) Joined(Presence)                          {}
 func (noMeeting) Resumed(Presence)                         {}
 func (noMeeting) Left(Presence, string)                    {}

@@ -29,11 +29,20 @@ func (e sfuEvents) Speaking(participantID string, speaking bool, at time.Time) {
 	e.e.Speaking(participantID, speaking, at)
 }
 
-// TrackPublished implements sfu.Events; signalling has no use for it yet.
-func (sfuEvents) TrackPublished(sfu.TrackEvent) {}
+// TrackPublished implements sfu.Events. The handle passed on is the
+// *sfu.Track itself (a test's events may carry none).
+func (e sfuEvents) TrackPublished(ev sfu.TrackEvent) {
+	if ev.Track != nil {
+		e.e.TrackPublished(ev.ParticipantID, ev.Track)
+	}
+}
 
-// TrackEnded implements sfu.Events; signalling has no use for it yet.
-func (sfuEvents) TrackEnded(sfu.TrackEvent) {}
+// TrackEnded implements sfu.Events.
+func (e sfuEvents) TrackEnded(ev sfu.TrackEvent) {
+	if ev.Track != nil {
+		e.e.TrackEnded(ev.ParticipantID, ev.Track)
+	}
+}
 
 type sfuRoom struct{ r *sfu.Room }
 

@@ -81,6 +81,11 @@ type Config struct {
 	// keyframe); a track that has none by then joins in a new segment
 	// when it does. Default 3 s.
 	StartWait time.Duration
+	// OnFiles, if set, is called on the recorder's goroutine each time a
+	// file is opened or finalised, so the caller can keep the meeting's
+	// manifest current (Files has the new list). It must return quickly
+	// and must not call the Recorder's Stop, Add or Remove.
+	OnFiles func()
 	// SeekKeyframeInterval: when no video keyframe has been written for
 	// this long, one is requested, so that the file's seek points (its
 	// clusters start at keyframes) are at most this far apart. Browsers

@@ -181,6 +181,9 @@ func (r *Recorder) Remove(t Track) {
 	t.RemoveSink(in.sink)
 	in.sink.closed.Store(true)
 	_ = r.do(func() {
+		// The packets already queued are the track's last; without
+		// this, the command could run ahead of them and lose them.
+		r.drain()
 		in.state.flush(func(f frame) { r.place(in, f) })
 		in.removed = true
 	})
@@ -386,6 +389,7 @@ func (r *Recorder) tryOpen(force bool) {
 	r.files = append(r.files, seg.info)
 	r.mu.Unlock()
 	r.cfg.Logger.Info("recording: file started", "file", seg.info.Name, "tracks", len(tracks))
+	r.filesChanged()
 	held := r.pending
 	r.pending = nil
 	slices.SortStableFunc(held, func(a, b pendingFrame) int { return a.f.at.Compare(b.f.at) })
@@ -417,6 +421,14 @@ func (r *Recorder) closeSegment() {
 		return
 	}
 	r.cfg.Logger.Info("recording: file finalised", "file", seg.info.Name, "duration", seg.info.Duration, "blocks", seg.blocks)
+	r.filesChanged()
+}
+
+// filesChanged tells Config.OnFiles.
+func (r *Recorder) filesChanged() {
+	if r.cfg.OnFiles != nil {
+		r.cfg.OnFiles()
+	}
 }
 
 func (r *Recorder) fail(err error) {
@@ -461,21 +473,25 @@ func (r *Recorder) onTick() {
 	}
 }
 
+// drain handles every packet queued so far.
+func (r *Recorder) drain() {
+	for {
+		select {
+		case e := <-r.queue:
+			r.handle(e)
+		default:
+			return
+		}
+	}
+}
+
 // finish drains the queue, completes what frames it can and finalises the
 // file.
 func (r *Recorder) finish() {
 	if r.timer != nil {
 		r.timer.Stop()
 	}
-	for {
-		select {
-		case e := <-r.queue:
-			r.handle(e)
-			continue
-		default:
-		}
-		break
-	}
+	r.drain()
 	for _, in := range r.active() {
 		in.state.flush(func(f frame) { r.place(in, f) })
 	}

@@ -1,0 +1,210 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"piiri/bot"
+	"piiri/config"
+	"piiri/control"
+	"piiri/recording"
+	"piiri/server/servertest"
+	"piiri/sfu/record"
+)
+
+// TestRecordingFollowsConsent: three bots in a meeting's room, in
+// per-person mode. Fia and Anna consent to recording, Ben never does. The
+// facilitator starts the recording; Anna withdraws midway; then it stops.
+// Each consenting person's files are valid WebM (Opus and VP8, ffprobe),
+// as long as they were recorded (within 5%); Anna's file ends at her
+// withdrawal; Ben has no file at all; the manifest says all that.
+func TestRecordingFollowsConsent(t *testing.T) {
+	needFFprobe(t)
+	srv := servertest.Start(t, func(c *config.Config) { c.Meetings.MinHeld = 10 * time.Second })
+	g := newGroup(t, srv)
+	ctx, admin := context.Background(), control.AdminPrincipal()
+	perPerson := control.ConsentPerPerson
+	if _, err := g.svc.UpdateGroup(ctx, admin, g.id, control.GroupPatch{ConsentMode: &perPerson}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.svc.OpenMeeting(ctx, admin, g.meeting); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	var bots []*bot.Bot
+	for _, name := range []string{"Fia", "Anna", "Ben"} {
+		a, err := g.svc.Admit(ctx, g.tokens[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = a.PersonID
+		b, err := joinByLink(t, srv, g.tokens[name])
+		if err != nil {
+			t.Fatalf("%s joins: %v", name, err)
+		}
+		bots = append(bots, b)
+	}
+	for _, b := range bots {
+		eventually(t, 30*time.Second, "media from everyone", func() error { return receivingFromAll(b, bots, 10) })
+	}
+	for _, name := range []string{"Fia", "Anna"} {
+		if _, err := g.svc.SetConsent(ctx, control.PersonPrincipal(ids[name]), g.meeting, control.Consent{Record: true, Stats: true}, 1); err != nil {
+			t.Fatalf("%s consents: %v", name, err)
+		}
+	}
+	if _, err := g.svc.StartRecording(ctx, control.PersonPrincipal(ids["Fia"]), g.meeting); err != nil {
+		t.Fatal(err)
+	}
+	recs := srv.Recordings()
+	recs.Settled()
+	if !recs.Recording(g.meeting, ids["Fia"]) || !recs.Recording(g.meeting, ids["Anna"]) || recs.Recording(g.meeting, ids["Ben"]) {
+		t.Fatal("after the start, Fia and Anna should be recorded and Ben not")
+	}
+	// The scripted spans are the thing measured here, not a wait for
+	// something to happen: the files must come out as long as them.
+	time.Sleep(6 * time.Second)
+	withdrawn := time.Now()
+	if _, err := g.svc.SetConsent(ctx, control.PersonPrincipal(ids["Anna"]), g.meeting, control.Consent{}, 1); err != nil {
+		t.Fatal(err)
+	}
+	recs.Settled()
+	if recs.Recording(g.meeting, ids["Anna"]) {
+		t.Fatal("Anna is still recorded after she withdrew")
+	}
+	time.Sleep(4 * time.Second)
+	if _, err := g.svc.StopRecording(ctx, control.PersonPrincipal(ids["Fia"]), g.meeting); err != nil {
+		t.Fatal(err)
+	}
+	recs.Settled()
+	if recs.Recording(g.meeting, ids["Fia"]) {
+		t.Fatal("Fia is still recorded after the recording stopped")
+	}
+
+	man, err := recs.Manifest(g.meeting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(srv.RecordingDir(), g.meeting)
+	byPerson := map[string]record.PersonRecords{}
+	for _, p := range man.People {
+		byPerson[p.Person] = p
+	}
+	if _, ok := byPerson[ids["Ben"]]; ok {
+		t.Errorf("Ben never consented, but the manifest has him: %+v", man.People)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ids["Ben"]) {
+			t.Errorf("Ben never consented, but %s exists", e.Name())
+		}
+		if strings.HasSuffix(e.Name(), record.PartSuffix) {
+			t.Errorf("%s was left unfinished", e.Name())
+		}
+	}
+	for _, name := range []string{"Fia", "Anna"} {
+		p, ok := byPerson[ids[name]]
+		if !ok || len(p.Consent) != 1 || len(p.Files) == 0 {
+			t.Fatalf("%s's records: %+v, want one interval and files", name, p)
+		}
+		iv := p.Consent[0]
+		var recorded time.Duration
+		for _, f := range p.Files {
+			if !f.Final {
+				t.Errorf("%s: %s is not final", name, f.Name)
+			}
+			pr := probeFile(t, filepath.Join(dir, f.Name))
+			if got := pr.codecs(); got != "audio/opus,video/vp8" {
+				t.Errorf("%s: %s has streams %s, want audio/opus,video/vp8", name, f.Name, got)
+			}
+			recorded += pr.duration(t)
+			if end := f.Start.Add(f.Duration); end.After(iv.To.Add(time.Second)) {
+				t.Errorf("%s: %s ends at %v, after the recording of them ended (%v)", name, f.Name, end, iv.To)
+			}
+		}
+		want := iv.To.Sub(iv.From)
+		if d := recorded - want; d < -want/20 || d > want/20 {
+			t.Errorf("%s: files last %v, recorded for %v: want within 5%%", name, recorded, want)
+		}
+		t.Logf("%s: recorded %v, files %v, %d file(s)", name, want, recorded, len(p.Files))
+	}
+	if to := byPerson[ids["Anna"]].Consent[0].To; to.Sub(withdrawn) > time.Second || to.Before(withdrawn) {
+		t.Errorf("Anna's recording ended at %v, %v after she withdrew; want within 1 s", to, to.Sub(withdrawn))
+	}
+	if f, err := recs.Open(g.meeting, byPerson[ids["Anna"]].Files[0].Name); err != nil {
+		t.Errorf("open Anna's file: %v", err)
+	} else {
+		f.Close()
+	}
+	if _, err := recs.Open(g.meeting, "../"+g.meeting+"/"+record.ManifestName); !errors.Is(err, recording.ErrNoFile) {
+		t.Errorf("a path outside the recording's files: %v, want ErrNoFile", err)
+	}
+}
+
+func needFFprobe(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("ffprobe"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ffprobe is missing (install the Debian ffmpeg package: scripts/test-deps.sh)")
+		}
+		t.Skip("skipped: ffprobe is not installed (apt-get install ffmpeg); CI runs this test")
+	}
+}
+
+type probe struct {
+	Format struct {
+		FormatName string `json:"format_name"`
+		Duration   string `json:"duration"`
+	} `json:"format"`
+	Streams []struct {
+		CodecName string `json:"codec_name"`
+		CodecType string `json:"codec_type"`
+	} `json:"streams"`
+}
+
+func (p probe) duration(t *testing.T) time.Duration {
+	t.Helper()
+	s, err := strconv.ParseFloat(p.Format.Duration, 64)
+	if err != nil {
+		t.Fatalf("ffprobe duration %q: %v", p.Format.Duration, err)
+	}
+	return time.Duration(s * float64(time.Second))
+}
+
+func (p probe) codecs() string {
+	var c []string
+	for _, s := range p.Streams {
+		c = append(c, s.CodecType+"/"+s.CodecName)
+	}
+	return strings.Join(c, ",")
+}
+
+func probeFile(t *testing.T, file string) probe {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=format_name,duration:stream=codec_name,codec_type", "-of", "json", file).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("ffprobe %s: %v\n%s", file, err, ee.Stderr)
+		}
+		t.Fatalf("ffprobe %s: %v", file, err)
+	}
+	var p probe
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatalf("ffprobe output: %v\n%s", err, out)
+	}
+	if !strings.Contains(p.Format.FormatName, "webm") {
+		t.Errorf("%s: format %q, want webm", file, p.Format.FormatName)
+	}
+	return p
+}
