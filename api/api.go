@@ -33,6 +33,8 @@ type Config struct {
 	Metrics    *metrics.Metrics // optional
 	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int
+	// Recordings are the meetings' recordings; nil: none are kept.
+	Recordings Recordings
 }
 
 // API is the HTTP API over one control.Service.
@@ -45,6 +47,8 @@ type API struct {
 	metrics *metrics.Metrics
 	maxBody int64
 	mux     *http.ServeMux
+	// recordings may be nil: the meetings have no recordings.
+	recordings Recordings
 }
 
 // New builds the API.
@@ -58,6 +62,7 @@ func New(cfg Config) (*API, error) {
 	a := &API{
 		svc: cfg.Control, baseURL: cfg.BaseURL, limiter: cfg.FailedAuth, clock: cfg.Clock,
 		log: cfg.Logger, metrics: cfg.Metrics, maxBody: int64(cfg.MaxBodyBytes),
+		recordings: cfg.Recordings,
 	}
 	if a.clock == nil {
 		a.clock = clock.Real{}

@@ -59,6 +59,12 @@ func toAPIError(err error) (*apiError, bool) {
 	if errors.As(err, &ae) {
 		return ae, true
 	}
+	switch {
+	case errors.Is(err, ErrNoRecording), errors.Is(err, ErrNoRecordingFile):
+		return &apiError{status: http.StatusNotFound, code: "not_found", msg: err.Error()}, true
+	case errors.Is(err, ErrRecordingNow):
+		return &apiError{status: http.StatusConflict, code: "recording_now", msg: err.Error()}, true
+	}
 	var fe *control.FieldError
 	if errors.As(err, &fe) {
 		return invalid(fe.Field, fe.Problem), true

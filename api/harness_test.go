@@ -61,7 +61,7 @@ func newHarness(t *testing.T, open controltest.Open) *harness {
 	t.Helper()
 	f := controltest.NewFixture(t, open, controltest.FixtureOptions{})
 	limiter := ratelimit.NewFailedAuth(f.Clock)
-	a, err := New(Config{Control: f.Svc, BaseURL: func() string { return baseURL + "/" }, Clock: f.Clock, FailedAuth: limiter})
+	a, err := New(Config{Control: f.Svc, BaseURL: func() string { return baseURL + "/" }, Clock: f.Clock, FailedAuth: limiter, Recordings: newFakeRecordings(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +108,7 @@ type req struct {
 	body         any
 	contentType  string
 	remote       string
+	header       http.Header
 }
 
 func (h *harness) do(r req) *httptest.ResponseRecorder {
@@ -136,6 +137,9 @@ func (h *harness) do(r req) *httptest.ResponseRecorder {
 	}
 	if r.token != "" {
 		hr.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for k, v := range r.header {
+		hr.Header[k] = v
 	}
 	if r.remote != "" {
 		hr.RemoteAddr = r.remote

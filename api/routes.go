@@ -34,6 +34,7 @@ func (a *API) routes() []route {
 		{"DELETE /api/v1/people/{person}/link", whoSelf, action(a.revokeLink)},
 		{"GET /api/v1/people/{person}/data", whoSelf, read(a.personData)},
 		{"DELETE /api/v1/people/{person}/speech", whoSelf, action(a.eraseSpeech)},
+		{"DELETE /api/v1/people/{person}/recordings", whoSelf, action(a.eraseRecordings)},
 
 		{"GET /api/v1/meetings/{meeting}", whoGroup, read(a.meeting)},
 		{"PATCH /api/v1/meetings/{meeting}", whoManage + " (its chair: phases only)", write(a.updateMeeting)},
@@ -67,6 +68,8 @@ func (a *API) routes() []route {
 		{"GET /api/v1/meetings/{meeting}/turns", whoRun, read(a.meetingTurns)},
 		{"GET /api/v1/meetings/{meeting}/turns.csv", whoRun, read(a.meetingTurnsCSV)},
 		{"POST /api/v1/meetings/{meeting}/recording/stop", whoRun, action(a.stopRecording)},
+		{"GET /api/v1/meetings/{meeting}/recordings", whoRun, read(a.listRecordings)},
+		{"GET /api/v1/meetings/{meeting}/recordings/{file}", whoRun, read(a.downloadRecording)},
 		{"POST /api/v1/meetings/{meeting}/poll", whoManage, write(a.proposeTimes).created()},
 		{"DELETE /api/v1/meetings/{meeting}/poll", whoManage, action(a.withdrawPoll)},
 		{"PUT /api/v1/meetings/{meeting}/poll/marks", whoPerson, write(a.markTimes)},

@@ -104,3 +104,21 @@ func (s *Service) MeetingTurns(ctx context.Context, p Principal, meetingID strin
 	})
 	return st, err
 }
+
+// RecordingAccess decides who may list, play and download a meeting's
+// recordings: those who run it (the admin, the group's facilitators, the
+// meeting's chair), never its members or anyone of another group.
+// Recordings themselves are kept outside control (the recording
+// package); this is control's word on who may see them.
+func (s *Service) RecordingAccess(ctx context.Context, p Principal, meetingID string) error {
+	return s.view(ctx, func(tx Tx) error {
+		m, _, a, err := loadMeeting(tx, p, meetingID)
+		if err != nil {
+			return err
+		}
+		if !a.canRun(m) {
+			return ErrNotFacilitator
+		}
+		return nil
+	})
+}

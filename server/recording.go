@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"time"
 
+	"piiri/api"
 	"piiri/control"
 	"piiri/recording"
 	"piiri/sfu/record"
@@ -80,3 +83,63 @@ func (s *Server) Recordings() *recording.Service { return s.recordings }
 
 // RecordingDir is where the recordings go (recording.dir).
 func (s *Server) RecordingDir() string { return s.cfg.RecordingDir() }
+
+// apiRecordings gives the API the recordings service in its own terms.
+type apiRecordings struct{ r *recording.Service }
+
+var _ api.Recordings = apiRecordings{}
+
+func (a apiRecordings) Files(meetingID string) ([]api.RecordedPerson, error) {
+	man, err := a.r.Manifest(meetingID)
+	if errors.Is(err, recording.ErrNoRecording) {
+		return nil, api.ErrNoRecording
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.RecordedPerson, 0, len(man.People))
+	for _, p := range man.People {
+		rp := api.RecordedPerson{PersonID: p.Person, Consent: []api.RecordedSpan{}, Files: []api.RecordingFile{}}
+		for _, c := range p.Consent {
+			rp.Consent = append(rp.Consent, api.RecordedSpan{From: wireTime(c.From), To: wireTime(c.To)})
+		}
+		for _, f := range p.Files {
+			kinds := []string{}
+			for _, t := range f.Tracks {
+				kinds = append(kinds, t.Kind)
+			}
+			rp.Files = append(rp.Files, api.RecordingFile{
+				Name: f.Name, Start: wireTime(f.Start), DurationSeconds: f.Duration.Seconds(), Kinds: kinds, Final: f.Final,
+			})
+		}
+		out = append(out, rp)
+	}
+	return out, nil
+}
+
+func (a apiRecordings) Open(meetingID, name string) (*os.File, error) {
+	f, err := a.r.Open(meetingID, name)
+	switch {
+	case errors.Is(err, recording.ErrNoRecording):
+		return nil, api.ErrNoRecording
+	case errors.Is(err, recording.ErrNoFile):
+		return nil, api.ErrNoRecordingFile
+	}
+	return f, err
+}
+
+func (a apiRecordings) ErasePerson(personID string) (int, error) {
+	n, err := a.r.ErasePerson(personID)
+	if errors.Is(err, recording.ErrRecordingNow) {
+		return n, api.ErrRecordingNow
+	}
+	return n, err
+}
+
+// wireTime is an RFC 3339 UTC time, or "" for none.
+func wireTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}

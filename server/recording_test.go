@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -148,6 +150,53 @@ func TestRecordingFollowsConsent(t *testing.T) {
 	}
 	if _, err := recs.Open(g.meeting, "../"+g.meeting+"/"+record.ManifestName); !errors.Is(err, recording.ErrNoFile) {
 		t.Errorf("a path outside the recording's files: %v, want ErrNoFile", err)
+	}
+
+	// Through the API: the facilitator lists and downloads, a member may
+	// not, and Anna erases her own recordings.
+	api := func(method, path, token string, header http.Header) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.BaseURL()+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	list := "/api/v1/meetings/" + g.meeting + "/recordings"
+	resp := api("GET", list, g.tokens["Fia"], nil)
+	var listed struct {
+		People []struct {
+			PersonID, Name string
+			Files          []struct{ Name string }
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&listed); err != nil || resp.StatusCode != http.StatusOK || len(listed.People) != 2 {
+		t.Fatalf("the facilitator lists the recording: %d, %v, %+v", resp.StatusCode, err, listed)
+	}
+	if resp := api("GET", list, g.tokens["Ben"], nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a member lists the recording: %d, want 403", resp.StatusCode)
+	}
+	annaFile := byPerson[ids["Anna"]].Files[0].Name
+	resp = api("GET", list+"/"+annaFile, g.tokens["Fia"], http.Header{"Range": {"bytes=0-3"}})
+	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusPartialContent || string(b) != "\x1a\x45\xdf\xa3" {
+		t.Errorf("a range of Anna's file: %d %q, want 206 and the EBML magic", resp.StatusCode, b)
+	}
+	resp = api("DELETE", "/api/v1/people/"+ids["Anna"]+"/recordings", g.tokens["Anna"], nil)
+	var erased struct{ Files int }
+	if err := json.NewDecoder(resp.Body).Decode(&erased); err != nil || resp.StatusCode != http.StatusOK || erased.Files != len(byPerson[ids["Anna"]].Files) {
+		t.Errorf("Anna erases her recordings: %d, %v, %+v", resp.StatusCode, err, erased)
+	}
+	if _, err := os.Stat(filepath.Join(dir, annaFile)); !os.IsNotExist(err) {
+		t.Errorf("Anna's file is still there after she erased it: %v", err)
 	}
 }
 

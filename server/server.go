@@ -200,6 +200,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 		Control:    s.control,
 		BaseURL:    s.BaseURL,
 		FailedAuth: failedAuth,
+		Recordings: apiRecordings{s.recordings},
 		Logger:     log.With("component", "api"),
 		Metrics:    s.metrics,
 	})
