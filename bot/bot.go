@@ -98,6 +98,9 @@ type Bot struct {
 	sending      atomic.Bool
 	startMedia   sync.Once
 
+	speechMu sync.Mutex
+	script   []Speech // speech.go
+
 	sent struct {
 		audioPackets, videoPackets, videoFrames, keyframes atomic.Int64
 	}

@@ -19,6 +19,7 @@ func (b *Bot) sendAudio() {
 	p := rtp.NewPacketizer(rtpMTU, 0, 0, &codecs.OpusPayloader{}, rtp.NewRandomSequencer(), 48000)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
+	levelID := b.audioLevelID()
 	for {
 		select {
 		case <-b.ctx.Done():
@@ -28,7 +29,11 @@ func (b *Bot) sendAudio() {
 		if !b.sending.Load() {
 			continue
 		}
+		level := b.nextLevel()
 		for _, pkt := range p.Packetize(opusSilence, 960) {
+			if levelID != 0 {
+				_ = pkt.Header.SetExtension(levelID, []byte{level})
+			}
 			if err := b.audio.WriteRTP(pkt); err == nil {
 				b.sent.audioPackets.Add(1)
 			}

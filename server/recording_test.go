@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,6 +40,9 @@ func TestRecordingFollowsConsent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := g.svc.OpenMeeting(ctx, admin, g.meeting); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.svc.StartMeeting(ctx, admin, g.meeting); err != nil {
 		t.Fatal(err)
 	}
 	ids := map[string]string{}
@@ -74,7 +79,7 @@ func TestRecordingFollowsConsent(t *testing.T) {
 	// something to happen: the files must come out as long as them.
 	time.Sleep(6 * time.Second)
 	withdrawn := time.Now()
-	if _, err := g.svc.SetConsent(ctx, control.PersonPrincipal(ids["Anna"]), g.meeting, control.Consent{}, 1); err != nil {
+	if _, err := g.svc.SetConsent(ctx, control.PersonPrincipal(ids["Anna"]), g.meeting, control.Consent{Stats: true}, 1); err != nil {
 		t.Fatal(err)
 	}
 	recs.Settled()
@@ -198,6 +203,70 @@ func TestRecordingFollowsConsent(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, annaFile)); !os.IsNotExist(err) {
 		t.Errorf("Anna's file is still there after she erased it: %v", err)
 	}
+
+	// Speaking turns from scripted audio levels: Anna speaks 2 s, then
+	// Fia 1 s, then Ben (who never consented to statistics) 1.5 s, each
+	// after the one before has ended.
+	loud := uint8(20)
+	script := []struct {
+		who     string
+		packets int
+	}{{"Anna", 100}, {"Fia", 50}, {"Ben", 75}}
+	for i, s := range script {
+		bots[slices.Index([]string{"Fia", "Anna", "Ben"}, s.who)].Say(bot.Speech{Packets: s.packets, Level: loud})
+		eventually(t, 30*time.Second, s.who+"'s turn", func() error {
+			v, err := g.svc.MeetingTurns(ctx, admin, g.meeting)
+			if err != nil {
+				return err
+			}
+			if len(v.Turns) < i+1 {
+				return fmt.Errorf("%d turns so far", len(v.Turns))
+			}
+			return nil
+		})
+	}
+	v, err := g.svc.MeetingTurns(ctx, admin, g.meeting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A turn runs from its first voiced packet to its last: N packets
+	// 20 ms apart span (N-1)×20 ms. The times are the packets' RTP times
+	// anchored to their arrival, which adds well under a millisecond.
+	want := []struct {
+		speaker control.Speaker
+		length  time.Duration
+	}{
+		{control.Speaker{PersonID: ids["Anna"]}, 99 * 20 * time.Millisecond},
+		{control.Speaker{PersonID: ids["Fia"]}, 49 * 20 * time.Millisecond},
+		{control.Speaker{Others: true}, 74 * 20 * time.Millisecond},
+	}
+	if len(v.Turns) != len(want) {
+		t.Fatalf("turns %+v, want %d", v.Turns, len(want))
+	}
+	for i, w := range want {
+		got := v.Turns[i]
+		if d := got.Length() - w.length; got.Speaker != w.speaker || d < -5*time.Millisecond || d > 5*time.Millisecond {
+			t.Errorf("turn %d: %+v for %v, want %+v for %v", i+1, got.Speaker, got.Length(), w.speaker, w.length)
+		}
+	}
+	index := map[control.Speaker]int{}
+	for i, sp := range v.Speakers {
+		index[sp.Speaker] = i
+		if sp.Turns != 1 {
+			t.Errorf("%+v has %d turns, want 1", sp.Speaker, sp.Turns)
+		}
+	}
+	anna, fia, others := index[want[0].speaker], index[want[1].speaker], index[want[2].speaker]
+	transitions := 0
+	for _, row := range v.Follows {
+		for _, n := range row {
+			transitions += n
+		}
+	}
+	if transitions != 2 || v.Follows[anna][fia] != 1 || v.Follows[fia][others] != 1 {
+		t.Errorf("who follows whom %v (speakers %+v), want Anna → Fia → others", v.Follows, v.Speakers)
+	}
+	t.Logf("turns %+v; follows %v; Gini %.3f", v.Turns, v.Follows, v.Gini)
 }
 
 func needFFprobe(t *testing.T) {
