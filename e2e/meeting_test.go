@@ -13,6 +13,7 @@ import (
 
 	"piiri/config"
 	"piiri/control"
+	"piiri/internal/mediaprobe"
 	"piiri/e2e/chrome"
 	"piiri/internal/testwait"
 )
@@ -166,6 +167,34 @@ func TestStructuredMeeting(t *testing.T) {
 		}
 		return nil
 	})
+
+	// The recording: real Chromium's Opus and VP8 of each of the three,
+	// valid WebM that ffmpeg decodes without an error.
+	mediaprobe.Need(t)
+	srv.Recordings().Settled()
+	man, err := srv.Recordings().Manifest(m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(man.People) != 3 {
+		t.Errorf("recorded people %d, want all 3", len(man.People))
+	}
+	for _, p := range man.People {
+		if len(p.Files) == 0 {
+			t.Errorf("%s has no file", p.Person)
+		}
+		for _, f := range p.Files {
+			file := filepath.Join(srv.RecordingDir(), m.ID, f.Name)
+			r := mediaprobe.WebM(t, file)
+			if !f.Final || !strings.HasPrefix(r.Codecs(), "audio/opus") || r.Duration() <= 0 {
+				t.Errorf("%s: final %v, streams %s, duration %v", f.Name, f.Final, r.Codecs(), r.Duration())
+			}
+			if err := mediaprobe.Decodes(file); err != nil {
+				t.Error(err)
+			}
+			t.Logf("%s: %s, %v", f.Name, r.Codecs(), r.Duration())
+		}
+	}
 
 	// Anna's page after the meeting: the task, the feedback question, the count.
 	anna.Do(t, 30*time.Second, chromedp.Navigate(links["Anna Jäsen"]))

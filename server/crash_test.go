@@ -15,6 +15,7 @@ import (
 	"piiri/bot"
 	"piiri/config"
 	"piiri/control"
+	"piiri/internal/mediaprobe"
 	"piiri/server"
 	"piiri/server/servertest"
 	"piiri/sfu/record"
@@ -127,7 +128,7 @@ func crashChild(dir string) {
 // interval lost), and the manifest says they are final and closes the
 // recording's open spans.
 func TestRecordingSurvivesSIGKILL(t *testing.T) {
-	needFFprobe(t)
+	mediaprobe.Need(t)
 	dir := filepath.Join(t.TempDir(), "data")
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
@@ -184,14 +185,14 @@ func TestRecordingSurvivesSIGKILL(t *testing.T) {
 			if !f.Final {
 				t.Errorf("%s is not final in the manifest", f.Name)
 			}
-			pr := probeFile(t, filepath.Join(recDir, f.Name))
-			if got := pr.codecs(); got != "audio/opus,video/vp8" {
+			pr := mediaprobe.WebM(t, filepath.Join(recDir, f.Name))
+			if got := pr.Codecs(); got != "audio/opus,video/vp8" {
 				t.Errorf("%s: streams %s, want audio/opus,video/vp8", f.Name, got)
 			}
-			if d := pr.duration(t); d < recordingsToKill-1500*time.Millisecond {
+			if d := pr.Duration(); d < recordingsToKill-1500*time.Millisecond {
 				t.Errorf("%s plays %v, want about %v (up to the crash, less at most the flush interval)", f.Name, d, recordingsToKill)
 			}
-			t.Logf("%s: %v after the repair (recorded at least %v before the kill)", f.Name, pr.duration(t), recordingsToKill)
+			t.Logf("%s: %v after the repair (recorded at least %v before the kill)", f.Name, pr.Duration(), recordingsToKill)
 		}
 	}
 }

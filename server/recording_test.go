@@ -8,10 +8,8 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"piiri/bot"
 	"piiri/config"
 	"piiri/control"
+	"piiri/internal/mediaprobe"
 	"piiri/recording"
 	"piiri/server/servertest"
 	"piiri/sfu/record"
@@ -31,7 +30,7 @@ import (
 // as long as they were recorded (within 5%); Anna's file ends at her
 // withdrawal; Ben has no file at all; the manifest says all that.
 func TestRecordingFollowsConsent(t *testing.T) {
-	needFFprobe(t)
+	mediaprobe.Need(t)
 	srv := servertest.Start(t, func(c *config.Config) { c.Meetings.MinHeld = 10 * time.Second })
 	g := newGroup(t, srv)
 	ctx, admin := context.Background(), control.AdminPrincipal()
@@ -130,11 +129,11 @@ func TestRecordingFollowsConsent(t *testing.T) {
 			if !f.Final {
 				t.Errorf("%s: %s is not final", name, f.Name)
 			}
-			pr := probeFile(t, filepath.Join(dir, f.Name))
-			if got := pr.codecs(); got != "audio/opus,video/vp8" {
+			pr := mediaprobe.WebM(t, filepath.Join(dir, f.Name))
+			if got := pr.Codecs(); got != "audio/opus,video/vp8" {
 				t.Errorf("%s: %s has streams %s, want audio/opus,video/vp8", name, f.Name, got)
 			}
-			recorded += pr.duration(t)
+			recorded += pr.Duration()
 			if end := f.Start.Add(f.Duration); end.After(iv.To.Add(time.Second)) {
 				t.Errorf("%s: %s ends at %v, after the recording of them ended (%v)", name, f.Name, end, iv.To)
 			}
@@ -267,62 +266,4 @@ func TestRecordingFollowsConsent(t *testing.T) {
 		t.Errorf("who follows whom %v (speakers %+v), want Anna → Fia → others", v.Follows, v.Speakers)
 	}
 	t.Logf("turns %+v; follows %v; Gini %.3f", v.Turns, v.Follows, v.Gini)
-}
-
-func needFFprobe(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("ffprobe"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ffprobe is missing (install the Debian ffmpeg package: scripts/test-deps.sh)")
-		}
-		t.Skip("skipped: ffprobe is not installed (apt-get install ffmpeg); CI runs this test")
-	}
-}
-
-type probe struct {
-	Format struct {
-		FormatName string `json:"format_name"`
-		Duration   string `json:"duration"`
-	} `json:"format"`
-	Streams []struct {
-		CodecName string `json:"codec_name"`
-		CodecType string `json:"codec_type"`
-	} `json:"streams"`
-}
-
-func (p probe) duration(t *testing.T) time.Duration {
-	t.Helper()
-	s, err := strconv.ParseFloat(p.Format.Duration, 64)
-	if err != nil {
-		t.Fatalf("ffprobe duration %q: %v", p.Format.Duration, err)
-	}
-	return time.Duration(s * float64(time.Second))
-}
-
-func (p probe) codecs() string {
-	var c []string
-	for _, s := range p.Streams {
-		c = append(c, s.CodecType+"/"+s.CodecName)
-	}
-	return strings.Join(c, ",")
-}
-
-func probeFile(t *testing.T, file string) probe {
-	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=format_name,duration:stream=codec_name,codec_type", "-of", "json", file).Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			t.Fatalf("ffprobe %s: %v\n%s", file, err, ee.Stderr)
-		}
-		t.Fatalf("ffprobe %s: %v", file, err)
-	}
-	var p probe
-	if err := json.Unmarshal(out, &p); err != nil {
-		t.Fatalf("ffprobe output: %v\n%s", err, out)
-	}
-	if !strings.Contains(p.Format.FormatName, "webm") {
-		t.Errorf("%s: format %q, want webm", file, p.Format.FormatName)
-	}
-	return p
 }
