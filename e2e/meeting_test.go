@@ -13,8 +13,8 @@ import (
 
 	"piiri/config"
 	"piiri/control"
-	"piiri/internal/mediaprobe"
 	"piiri/e2e/chrome"
+	"piiri/internal/mediaprobe"
 	"piiri/internal/testwait"
 )
 
