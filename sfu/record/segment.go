@@ -131,6 +131,9 @@ func openSegment(dir, person string, start time.Time, tracks []segTrack, log *sl
 	}
 	seg.writers = ws
 	seg.lastMs = make([]int64, len(ws))
+	for i := range seg.lastMs {
+		seg.lastMs[i] = -1 // nothing written yet
+	}
 	return seg, nil
 }
 
@@ -151,8 +154,11 @@ func (s *segment) write(i int, f frame, now time.Time) bool {
 	if ms < 0 {
 		return false
 	}
-	if ms < s.lastMs[i] {
-		ms = s.lastMs[i]
+	// A track's block times must rise strictly (players and muxers reject
+	// equal ones): a frame that lands on or before the last one, from
+	// arrival jitter at the millisecond rounding, goes just after it.
+	if ms <= s.lastMs[i] {
+		ms = s.lastMs[i] + 1
 	}
 	s.lastMs[i] = ms
 	if ms > s.maxMs {
