@@ -87,6 +87,7 @@ func docSteps() []docStep {
 			after: func(s *docState, b []byte) { s.capture("newPerson", "person.id")(s, b) }},
 		{key: "PATCH /api/v1/people/{person}", role: rFac, method: "PATCH", path: person(""), body: val(map[string]any{"name": "Sanna Virtanen", "language": "sv"})},
 		{key: "PUT /api/v1/people/{person}/role", role: rFac, method: "PUT", path: person("/role"), body: val(map[string]any{"role": "observer"})},
+		{key: "PUT /api/v1/people/{person}/research", role: rFac, method: "PUT", path: person("/research"), body: val(map[string]any{"granted": true})},
 		{key: "GET /api/v1/people/{person}/link", role: rFac, method: "GET", path: person("/link")},
 		{key: "POST /api/v1/people/{person}/link", role: rFac, method: "POST", path: person("/link")},
 		{key: "DELETE /api/v1/people/{person}/link", role: rFac, method: "DELETE", path: person("/link"), status: 204},

@@ -18,6 +18,7 @@ const (
 	whoGroup       = "admin; any person of the group"
 	whoManage      = "admin; the group's facilitators"
 	whoRun         = "admin; the group's facilitators; the meeting's chair"
+	whoStudy       = "admin; the group's facilitators; the meeting's chair; the group's researchers"
 	whoSelf        = "admin; the group's facilitators; the person themself"
 	whoPerson      = "any person of the group (not the admin)"
 	whoAnyPerson   = "any person (not the admin), for their own group"

@@ -30,9 +30,12 @@ const (
 	rOtherFac = "other-facilitator" // of another group
 	rOtherMem = "other-member"
 	rRevoked  = "revoked" // a member whose link was revoked
+	// rResearcher is a member granted research: the group's recordings
+	// and turn index.
+	rResearcher = "researcher"
 )
 
-var allRoles = []string{rNone, rAdmin, rFac, rChair, rMember, rObserver, rOtherFac, rOtherMem, rRevoked}
+var allRoles = []string{rNone, rAdmin, rFac, rChair, rMember, rObserver, rOtherFac, rOtherMem, rRevoked, rResearcher}
 
 func openMem(*testing.T) control.Store { return memstore.New() }
 
@@ -69,6 +72,9 @@ func newHarness(t *testing.T, open controltest.Open) *harness {
 	if err := f.Svc.RevokeLink(f.Ctx, f.Admin(), h.revoked.ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.Svc.GrantResearch(f.Ctx, f.Admin(), f.Members[3].ID, true); err != nil {
+		t.Fatal(err)
+	}
 	if h.admin, _, err = f.Svc.EnsureAdminToken(f.Ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +101,8 @@ func (h *harness) token(role string) string {
 		return f.Tokens[f.OtherMember.ID]
 	case rRevoked:
 		return f.Tokens[h.revoked.ID]
+	case rResearcher:
+		return f.Tokens[f.Members[3].ID]
 	}
 	return ""
 }

@@ -115,6 +115,24 @@ func (a *API) setRole(c *call, in *RoleRequest) (Person, error) {
 	return a.personResult(c, p, err)
 }
 
+// ResearchRequest grants a person the study of the group's meetings
+// (their recordings and turn index), or takes it back.
+type ResearchRequest struct {
+	Granted *bool `json:"granted"`
+}
+
+func (r *ResearchRequest) validate() error {
+	if r.Granted == nil {
+		return invalid("granted", "is required: true or false")
+	}
+	return nil
+}
+
+func (a *API) grantResearch(c *call, in *ResearchRequest) (Person, error) {
+	p, err := a.svc.GrantResearch(c.ctx, c.p, c.pathValue("person"), *in.Granted)
+	return a.personResult(c, p, err)
+}
+
 func (a *API) removePerson(c *call) (noContent, error) {
 	return noContent{}, a.svc.RemovePerson(c.ctx, c.p, c.pathValue("person"))
 }

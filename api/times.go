@@ -22,6 +22,18 @@ func ts(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format(time.RFC3339)
 }
 
+// tsMilli is ts to the millisecond: for times that line up with media
+// (speaking turns beside the recordings).
+func tsMilli(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02T15:04:05.000Z07:00")
+}
+
 // zoneOf loads an IANA zone, falling back to UTC for a name that is not
 // one (stored data is validated; this keeps a bad record from failing a
 // whole page).

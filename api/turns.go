@@ -26,7 +26,17 @@ type Turns struct {
 	Gini                float64        `json:"gini"`    // of the named speakers' talk time: 0 even, towards 1 one speaker
 	SpanSeconds         float64        `json:"spanSeconds"`
 	TurnsPerMinute      float64        `json:"turnsPerMinute"`
+	Phases              []TurnPhase    `json:"phases"`
 	Turns               []TurnInterval `json:"turns"`
+}
+
+// TurnPhase is one stretch of a phase of the meeting, named in the
+// group's language; To is empty while it runs.
+type TurnPhase struct {
+	Phase int    `json:"phase"` // its index in the meeting's phases
+	Name  string `json:"name"`
+	From  string `json:"from"`
+	To    string `json:"to,omitempty"`
 }
 
 // TurnSpeaker is one speaker: a consenting person, or others.
@@ -42,12 +52,15 @@ type TurnSpeaker struct {
 }
 
 // TurnInterval is one turn: its speaker (an index into speakers), start
-// and end in the meeting's time zone.
+// and end in the meeting's time zone to the millisecond, and the phase it
+// began in (PhaseIndex into phases; -1 and no name outside every phase).
 type TurnInterval struct {
-	Speaker int     `json:"speaker"`
-	Start   string  `json:"start"`
-	End     string  `json:"end"`
-	Seconds float64 `json:"seconds"`
+	Speaker    int     `json:"speaker"`
+	Start      string  `json:"start"`
+	End        string  `json:"end"`
+	Seconds    float64 `json:"seconds"`
+	PhaseIndex int     `json:"phaseIndex"`
+	Phase      string  `json:"phase"`
 }
 
 func secs(d time.Duration) float64 { return float64(d.Milliseconds()) / 1000 }
@@ -58,7 +71,10 @@ func turnsOut(v control.MeetingTurnsView) Turns {
 		MeetingID: v.MeetingID, MergeGapSeconds: secs(v.Rules.MergeGap), FollowWindowSeconds: secs(v.Rules.FollowWindow),
 		Speakers: []TurnSpeaker{}, TotalTurns: v.TotalTurns, TalkSeconds: secs(v.Talk), MeanTurnSeconds: secs(v.MeanTurn),
 		MedianTurnSeconds: secs(v.MedianTurn), OverlapSeconds: secs(v.Overlap), Follows: v.Follows, Gini: v.Gini,
-		SpanSeconds: secs(v.Span), TurnsPerMinute: v.TurnsPerMinute, Turns: []TurnInterval{},
+		SpanSeconds: secs(v.Span), TurnsPerMinute: v.TurnsPerMinute, Phases: []TurnPhase{}, Turns: []TurnInterval{},
+	}
+	for _, ph := range v.Phases {
+		out.Phases = append(out.Phases, TurnPhase{Phase: ph.Phase, Name: ph.Name.In(v.Language), From: tsMilli(ph.From, loc), To: tsMilli(ph.To, loc)})
 	}
 	if out.Follows == nil {
 		out.Follows = [][]int{}
@@ -71,8 +87,13 @@ func turnsOut(v control.MeetingTurnsView) Turns {
 			Turns: sp.Turns, TalkSeconds: secs(sp.Talk), Share: sp.Share, MeanTurnSeconds: secs(sp.MeanTurn), MedianTurnSeconds: secs(sp.MedianTurn),
 		})
 	}
-	for _, t := range v.Turns {
-		out.Turns = append(out.Turns, TurnInterval{Speaker: index[t.Speaker], Start: ts(t.Start, loc), End: ts(t.End, loc), Seconds: secs(t.Length())})
+	for i, t := range v.Turns {
+		turn := TurnInterval{Speaker: index[t.Speaker], Start: tsMilli(t.Start, loc), End: tsMilli(t.End, loc), Seconds: secs(t.Length()), PhaseIndex: -1}
+		if i < len(v.TurnPhases) && v.TurnPhases[i] >= 0 {
+			turn.PhaseIndex = v.TurnPhases[i]
+			turn.Phase = out.Phases[turn.PhaseIndex].Name
+		}
+		out.Turns = append(out.Turns, turn)
 	}
 	return out
 }
@@ -94,14 +115,14 @@ func (a *API) meetingTurnsCSV(c *call) (written, error) {
 	if err != nil {
 		return written{}, err
 	}
-	tab := table{header: []string{"turn", "speaker", "start", "end", "seconds"}}
+	tab := table{header: []string{"turn", "speaker", "start", "end", "seconds", "phase"}}
 	for i, turn := range t.Turns {
 		sp := t.Speakers[turn.Speaker]
 		who := sp.Name
 		if sp.Others {
 			who = "others"
 		}
-		tab.rows = append(tab.rows, []cell{num(i + 1), txt(who), txt(secondsTime(turn.Start)), txt(secondsTime(turn.End)), {num: turn.Seconds, isNum: true}})
+		tab.rows = append(tab.rows, []cell{num(i + 1), txt(who), txt(secondsTime(turn.Start)), txt(secondsTime(turn.End)), {num: turn.Seconds, isNum: true}, txt(turn.Phase)})
 	}
 	return writeCSV(c, f, "turns-"+t.MeetingID, tab)
 }

@@ -84,6 +84,8 @@ type Person struct {
 	// AgreementAccepted: accepted the group's current agreement.
 	AgreementAccepted bool   `json:"agreementAccepted"`
 	Added             string `json:"added"`
+	// Research: may study the group's meetings (recordings, turn index).
+	Research bool `json:"research"`
 }
 
 // Link is a personal link.
@@ -162,7 +164,7 @@ func personOut(p control.Person, version int, loc *time.Location) Person {
 	return Person{
 		ID: p.ID, GroupID: p.GroupID, Name: p.Name, Organisation: p.Organisation, Email: p.Email,
 		Language: string(p.Language), Role: string(p.Role), AgreementAccepted: p.HasAccepted(version),
-		Added: ts(p.Added, loc),
+		Added: ts(p.Added, loc), Research: p.Research,
 	}
 }
 

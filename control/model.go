@@ -159,6 +159,9 @@ type Person struct {
 	Role         Role         `json:"role"`
 	Accepted     []Acceptance `json:"accepted,omitempty"`
 	Added        time.Time    `json:"added"`
+	// Research: a facilitator granted this person the study of the
+	// group's meetings: their recordings and turn index (GrantResearch).
+	Research bool `json:"research,omitempty"`
 	// Removed is when the person left or was removed; zero while in the
 	// group. Removed people stay stored for the reports.
 	Removed time.Time `json:"removed,omitzero"`

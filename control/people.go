@@ -175,6 +175,27 @@ func (s *Service) SetRole(ctx context.Context, p Principal, personID string, rol
 	return person, err
 }
 
+// GrantResearch grants (or takes back) a person of the group the study of
+// its meetings: listing, playing and downloading their recordings and
+// reading their turn index, as the facilitator does. It is for programme
+// staff who study the meetings (an observer, typically) and changes
+// nothing else about the person. Facilitator or admin.
+func (s *Service) GrantResearch(ctx context.Context, p Principal, personID string, granted bool) (Person, error) {
+	var person Person
+	err := s.update(ctx, func(tx Tx) error {
+		var err error
+		if person, _, err = loadPerson(tx, p, personID, true); err != nil {
+			return err
+		}
+		if person.Research == granted {
+			return nil
+		}
+		person.Research = granted
+		return tx.PutPerson(person)
+	})
+	return person, err
+}
+
 // setRoleTx moves person to role, checking room and the last facilitator.
 func setRoleTx(tx Tx, person *Person, role Role) error {
 	g, err := tx.Group(person.GroupID)

@@ -49,6 +49,12 @@ func (a actor) canRun(m Meeting) bool {
 	return a.isFacilitator() || m.Chair != "" && a.person.ID == m.Chair && a.person.Active()
 }
 
+// canStudy: may study meeting m's recordings and turn index: those who
+// run it, and the people of the group a facilitator granted research.
+func (a actor) canStudy(m Meeting) bool {
+	return a.canRun(m) || a.person.Active() && a.person.Research
+}
+
 // resolveActor checks that p may look at groupID at all (an admin, or an
 // active person of that group) and returns it with the person's record.
 func resolveActor(tx Tx, p Principal, groupID string) (actor, error) {

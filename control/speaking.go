@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -60,11 +61,29 @@ type MeetingTurnsView struct {
 	TurnStats
 	MeetingID string            `json:"meetingId"`
 	TimeZone  string            `json:"timeZone"`
+	Language  Language          `json:"language"` // the group's, for phase names
 	Names     map[string]string `json:"names"`
+	// Phases is when each phase of the meeting ran, in order; TurnPhases
+	// gives per turn (by index in Turns) the index in Phases of the phase
+	// the turn began in, -1 for a turn outside every phase.
+	Phases     []PhaseSpan `json:"phases"`
+	TurnPhases []int       `json:"turnPhases"`
+}
+
+// phaseOf is the index in history of the span that holds t (a running
+// span, To zero, holds everything from its start), -1 for none.
+func phaseOf(history []PhaseSpan, t time.Time) int {
+	for i, sp := range history {
+		if !t.Before(sp.From) && (sp.To.IsZero() || t.Before(sp.To)) {
+			return i
+		}
+	}
+	return -1
 }
 
 // MeetingTurns is the turn statistics of a meeting, so far while it runs:
-// for the group's facilitators (and the chair) and the admin.
+// for the group's facilitators (and the chair), the admin and the
+// group's researchers (GrantResearch).
 func (s *Service) MeetingTurns(ctx context.Context, p Principal, meetingID string) (MeetingTurnsView, error) {
 	var st MeetingTurnsView
 	err := s.view(ctx, func(tx Tx) error {
@@ -72,7 +91,7 @@ func (s *Service) MeetingTurns(ctx context.Context, p Principal, meetingID strin
 		if err != nil {
 			return err
 		}
-		if !a.canRun(m) {
+		if !a.canStudy(m) {
 			return ErrNotFacilitator
 		}
 		speech, err := tx.Speech(meetingID)
@@ -93,6 +112,17 @@ func (s *Service) MeetingTurns(ctx context.Context, p Principal, meetingID strin
 			return err
 		}
 		st.MeetingID, st.TimeZone, st.Names = m.ID, m.TimeZone, map[string]string{}
+		if g, err := tx.Group(m.GroupID); err == nil {
+			st.Language = g.Language
+		}
+		st.Phases = []PhaseSpan{}
+		if m.Live != nil {
+			st.Phases = slices.Clone(m.Live.History)
+		}
+		st.TurnPhases = make([]int, len(st.Turns))
+		for i, t := range st.Turns {
+			st.TurnPhases[i] = phaseOf(st.Phases, t.Start)
+		}
 		for _, sp := range st.Speakers {
 			if sp.Speaker.PersonID != "" {
 				if person, err := tx.Person(sp.Speaker.PersonID); err == nil {
@@ -107,7 +137,8 @@ func (s *Service) MeetingTurns(ctx context.Context, p Principal, meetingID strin
 
 // RecordingAccess decides who may list, play and download a meeting's
 // recordings: those who run it (the admin, the group's facilitators, the
-// meeting's chair), never its members or anyone of another group.
+// meeting's chair) and the group's researchers (GrantResearch), never its
+// other members or anyone of another group.
 // Recordings themselves are kept outside control (the recording
 // package); this is control's word on who may see them.
 func (s *Service) RecordingAccess(ctx context.Context, p Principal, meetingID string) error {
@@ -116,7 +147,7 @@ func (s *Service) RecordingAccess(ctx context.Context, p Principal, meetingID st
 		if err != nil {
 			return err
 		}
-		if !a.canRun(m) {
+		if !a.canStudy(m) {
 			return ErrNotFacilitator
 		}
 		return nil

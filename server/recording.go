@@ -136,10 +136,11 @@ func (a apiRecordings) ErasePerson(personID string) (int, error) {
 	return n, err
 }
 
-// wireTime is an RFC 3339 UTC time, or "" for none.
+// wireTime is an RFC 3339 UTC time to the millisecond (players line the
+// files up by it), or "" for none.
 func wireTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }

@@ -54,6 +54,8 @@ func Run(t *testing.T, open Open) {
 		{"Consent", testConsent},
 		{"PersonData", testPersonData},
 		{"Speaking", testSpeaking},
+		{"TurnPhases", testTurnPhases},
+		{"ResearchAccess", testResearchAccess},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, open) })

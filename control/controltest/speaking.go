@@ -107,3 +107,83 @@ func testSpeaking(t *testing.T, open Open) {
 		t.Errorf("after withdrawing, m2 is still named: %s", raw)
 	}
 }
+
+// testTurnPhases: each turn carries the phase of the meeting it began in,
+// from the meeting's phase history.
+func testTurnPhases(t *testing.T, open Open) {
+	f, _ := newLiveFixture(t, open, FixtureOptions{}, false)
+	m0, m2 := f.Members[0], f.Members[2]
+	f.Clock.Advance(f.Meeting.Start.Sub(f.Clock.Now()))
+	f.Open()
+	f.enter("f", "m0", "m1", "m2")
+	for _, p := range []control.Person{m0, m2} {
+		must(t, err1(f.Svc.SetConsent(f.Ctx, f.As(p), f.Meeting.ID, control.Consent{Stats: true}, 1)))
+	}
+	must(t, f.liveStep("start"))
+	t0 := f.Clock.Now()
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	must(t, f.Svc.Spoke(f.Ctx, f.Meeting.ID, m0.ID, at(10), at(20)))
+	f.Clock.Advance(30 * time.Second)
+	must(t, f.liveStep("next-phase"))
+	// A turn that began in the first phase and ran into the second
+	// belongs to the first.
+	must(t, f.Svc.Spoke(f.Ctx, f.Meeting.ID, m2.ID, at(25), at(35)))
+	must(t, f.Svc.Spoke(f.Ctx, f.Meeting.ID, m0.ID, at(40), at(50)))
+	f.Clock.Advance(30 * time.Second)
+
+	st, err := f.Svc.MeetingTurns(f.Ctx, f.Fac(), f.Meeting.ID)
+	must(t, err)
+	if len(st.Phases) != 2 || !st.Phases[0].From.Equal(t0) || !st.Phases[0].To.Equal(at(30)) || !st.Phases[1].To.IsZero() {
+		t.Fatalf("phases %+v, want the first from the start to 30 s and the second running", st.Phases)
+	}
+	if len(st.TurnPhases) != len(st.Turns) || len(st.Turns) != 3 {
+		t.Fatalf("%d turns with %d phases, want 3 and 3", len(st.Turns), len(st.TurnPhases))
+	}
+	for i, want := range []int{0, 0, 1} {
+		if st.TurnPhases[i] != want {
+			t.Errorf("turn %d (%v–%v) is in phase %d, want %d", i, st.Turns[i].Start, st.Turns[i].End, st.TurnPhases[i], want)
+		}
+	}
+	if st.Phases[0].Name.In(st.Language) == st.Phases[1].Name.In(st.Language) || st.Phases[0].Name.In(st.Language) == "" {
+		t.Errorf("phase names %v and %v: want two different names", st.Phases[0].Name, st.Phases[1].Name)
+	}
+}
+
+// testResearchAccess: a facilitator grants a person of the group the
+// study of its meetings (turns and recordings), and takes it back; no one
+// else may grant it, and without it a member or an observer sees neither.
+func testResearchAccess(t *testing.T, open Open) {
+	f, _ := newLiveFixture(t, open, FixtureOptions{}, false)
+	obs, m0 := f.Observer, f.Members[1] // Members[0] chairs the live fixture's meeting
+	f.Clock.Advance(f.Meeting.Start.Sub(f.Clock.Now()))
+	f.Open()
+	f.enter("f", "m1", "m2")
+	must(t, f.liveStep("start"))
+	id := f.Meeting.ID
+	study := func(p control.Person) (turnsErr, recErr error) {
+		_, turnsErr = f.Svc.MeetingTurns(f.Ctx, f.As(p), id)
+		return turnsErr, f.Svc.RecordingAccess(f.Ctx, f.As(p), id)
+	}
+	for _, p := range []control.Person{obs, m0} {
+		te, re := study(p)
+		wantErr(t, p.Name+" reads the turns ungranted", te, control.ErrNotFacilitator)
+		wantErr(t, p.Name+" reaches the recordings ungranted", re, control.ErrNotFacilitator)
+	}
+	wantErr(t, "a member grants research", err1(f.Svc.GrantResearch(f.Ctx, f.As(m0), obs.ID, true)), control.ErrNotFacilitator)
+	wantErr(t, "a member grants themself research", err1(f.Svc.GrantResearch(f.Ctx, f.As(m0), m0.ID, true)), control.ErrNotFacilitator)
+	got, err := f.Svc.GrantResearch(f.Ctx, f.Fac(), obs.ID, true)
+	must(t, err)
+	if !got.Research {
+		t.Fatalf("granted person %+v has no research flag", got)
+	}
+	te, re := study(obs)
+	must(t, te)
+	must(t, re)
+	te, re = study(m0)
+	wantErr(t, "another member, after the observer's grant", te, control.ErrNotFacilitator)
+	wantErr(t, "another member's recordings, after the observer's grant", re, control.ErrNotFacilitator)
+	must(t, err1(f.Svc.GrantResearch(f.Ctx, f.Fac(), obs.ID, false)))
+	te, re = study(obs)
+	wantErr(t, "the observer after the grant is taken back", te, control.ErrNotFacilitator)
+	wantErr(t, "the observer's recordings after the grant is taken back", re, control.ErrNotFacilitator)
+}
