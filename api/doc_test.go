@@ -227,6 +227,7 @@ func docSteps() []docStep {
 		{key: "GET /api/v1/meetings/{meeting}/feedback", role: rFac, method: "GET", path: m("/feedback")},
 		{key: "GET /api/v1/groups/{group}/feedback", role: rFac, method: "GET", path: g("/feedback")},
 		{key: "GET /api/v1/people/{person}/data", role: rMember, method: "GET", path: func(s *docState) string { return "/api/v1/people/" + s.h.f.Members[1].ID + "/data" }},
+		{key: "GET /api/v1/people/{person}/recordings", role: rMember, method: "GET", path: func(s *docState) string { return "/api/v1/people/" + s.h.f.Members[1].ID + "/recordings" }},
 		{key: "DELETE /api/v1/people/{person}/speech", role: rMember, method: "DELETE", path: func(s *docState) string { return "/api/v1/people/" + s.h.f.Members[1].ID + "/speech" }},
 		{key: "GET /api/v1/groups/{group}/report", role: rFac, method: "GET", path: g("/report")},
 		{key: "GET /api/v1/groups/{group}/report.csv", role: rFac, method: "GET", path: g("/report.csv?table=people&sep=semicolon")},

@@ -64,7 +64,7 @@ func newHarness(t *testing.T, open controltest.Open) *harness {
 	t.Helper()
 	f := controltest.NewFixture(t, open, controltest.FixtureOptions{})
 	limiter := ratelimit.NewFailedAuth(f.Clock)
-	a, err := New(Config{Control: f.Svc, BaseURL: func() string { return baseURL + "/" }, Clock: f.Clock, FailedAuth: limiter, Recordings: newFakeRecordings(t)})
+	a, err := New(Config{Control: f.Svc, BaseURL: func() string { return baseURL + "/" }, Clock: f.Clock, FailedAuth: limiter, Recordings: newFakeRecordings(t, f.Members[1].ID, f.Meeting.ID)})
 	if err != nil {
 		t.Fatal(err)
 	}

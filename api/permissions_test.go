@@ -202,6 +202,8 @@ func permCases() []permCase {
 		{pattern: "GET /api/v1/people/{person}/data", setup: ended},
 		{pattern: "DELETE /api/v1/people/{person}/speech", setup: ended},
 		{pattern: "DELETE /api/v1/people/{person}/recordings", setup: ended},
+		{pattern: "GET /api/v1/people/{person}/recordings", setup: ended},
+		{pattern: "GET /api/v1/people/{person}/recordings/{meeting}/{file}", setup: ended, path: func(h *harness) map[string]string { return map[string]string{"file": fakeFile} }},
 		{pattern: "GET /api/v1/meetings/{meeting}/recordings", setup: ended},
 		{pattern: "GET /api/v1/meetings/{meeting}/recordings/{file}", setup: ended, path: func(h *harness) map[string]string { return map[string]string{"file": fakeFile} }},
 		{pattern: "GET /api/v1/meetings/{meeting}/consent", setup: running},

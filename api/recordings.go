@@ -20,6 +20,8 @@ type Recordings interface {
 	// Open opens one finished file of the meeting's recording by its
 	// listed name; ErrNoRecordingFile for any other name.
 	Open(meetingID, name string) (*os.File, error)
+	// PersonMeetings lists the meetings whose recording holds the person.
+	PersonMeetings(personID string) ([]string, error)
 	// ErasePerson deletes the person's recordings everywhere, returning
 	// how many files; ErrRecordingNow while they are being recorded.
 	ErasePerson(personID string) (int, error)
@@ -61,19 +63,22 @@ type RecordingList struct {
 	People    []RecordedPerson `json:"people"`
 }
 
-func (a *API) recordingsFor(c *call) (Recordings, string, error) {
+// recordingsFor checks that the caller may study the meeting of the
+// path and returns its ID with the names of its people.
+func (a *API) recordingsFor(c *call) (Recordings, string, map[string]string, error) {
 	id := c.pathValue("meeting")
-	if err := a.svc.RecordingAccess(c.ctx, c.p, id); err != nil {
-		return nil, "", err
+	names, err := a.svc.RecordingAccess(c.ctx, c.p, id)
+	if err != nil {
+		return nil, "", nil, err
 	}
 	if a.recordings == nil {
-		return nil, "", ErrNoRecording
+		return nil, "", nil, ErrNoRecording
 	}
-	return a.recordings, id, nil
+	return a.recordings, id, names, nil
 }
 
 func (a *API) listRecordings(c *call) (RecordingList, error) {
-	recs, id, err := a.recordingsFor(c)
+	recs, id, names, err := a.recordingsFor(c)
 	if err != nil {
 		return RecordingList{}, err
 	}
@@ -81,14 +86,8 @@ func (a *API) listRecordings(c *call) (RecordingList, error) {
 	if err != nil {
 		return RecordingList{}, err
 	}
-	if att, err := a.svc.Attendance(c.ctx, c.p, id); err == nil {
-		names := map[string]string{}
-		for _, r := range att.Rows {
-			names[r.PersonID] = r.Name
-		}
-		for i := range people {
-			people[i].Name = names[people[i].PersonID]
-		}
+	for i := range people {
+		people[i].Name = names[people[i].PersonID]
 	}
 	if people == nil {
 		people = []RecordedPerson{}
@@ -98,12 +97,83 @@ func (a *API) listRecordings(c *call) (RecordingList, error) {
 
 // downloadRecording serves one file, with ranges (players seek by them).
 func (a *API) downloadRecording(c *call) (written, error) {
-	recs, id, err := a.recordingsFor(c)
+	recs, id, _, err := a.recordingsFor(c)
 	if err != nil {
 		return written{}, err
 	}
-	name := c.pathValue("file")
-	f, err := recs.Open(id, name)
+	return serveRecording(c, recs, id, c.pathValue("file"))
+}
+
+// PersonRecordings is what the recordings hold of one person: per meeting
+// their consented spans and files. Name is not set in it.
+type PersonRecordings struct {
+	PersonID string                  `json:"personId"`
+	Meetings []PersonMeetingRecorded `json:"meetings"`
+}
+
+// PersonMeetingRecorded is one meeting's recording of the person.
+type PersonMeetingRecorded struct {
+	MeetingID string          `json:"meetingId"`
+	Consent   []RecordedSpan  `json:"consent"`
+	Files     []RecordingFile `json:"files"`
+}
+
+// personRecordings lists the person's own part of every recording; the
+// same people may see it as may see the person's data.
+func (a *API) personRecordings(c *call) (PersonRecordings, error) {
+	person := c.pathValue("person")
+	if _, err := a.svc.PersonData(c.ctx, c.p, person); err != nil {
+		return PersonRecordings{}, err
+	}
+	out := PersonRecordings{PersonID: person, Meetings: []PersonMeetingRecorded{}}
+	if a.recordings == nil {
+		return out, nil
+	}
+	ids, err := a.recordings.PersonMeetings(person)
+	if err != nil {
+		return out, err
+	}
+	for _, id := range ids {
+		people, err := a.recordings.Files(id)
+		if errors.Is(err, ErrNoRecording) {
+			continue // deleted since it was listed
+		}
+		if err != nil {
+			return out, err
+		}
+		for _, p := range people {
+			if p.PersonID == person {
+				out.Meetings = append(out.Meetings, PersonMeetingRecorded{MeetingID: id, Consent: p.Consent, Files: p.Files})
+			}
+		}
+	}
+	return out, nil
+}
+
+// downloadPersonRecording serves one of the person's own files.
+func (a *API) downloadPersonRecording(c *call) (written, error) {
+	mine, err := a.personRecordings(c)
+	if err != nil {
+		return written{}, err
+	}
+	id, name := c.pathValue("meeting"), c.pathValue("file")
+	for _, m := range mine.Meetings {
+		if m.MeetingID != id {
+			continue
+		}
+		for _, f := range m.Files {
+			if f.Name == name {
+				return serveRecording(c, a.recordings, id, name)
+			}
+		}
+	}
+	return written{}, ErrNoRecordingFile
+}
+
+// serveRecording writes one file of a meeting's recording, with ranges
+// (players seek by them), never cached.
+func serveRecording(c *call, recs Recordings, meetingID, name string) (written, error) {
+	f, err := recs.Open(meetingID, name)
 	if err != nil {
 		return written{}, err
 	}

@@ -35,6 +35,8 @@ func (a *API) routes() []route {
 		{"DELETE /api/v1/people/{person}/link", whoSelf, action(a.revokeLink)},
 		{"GET /api/v1/people/{person}/data", whoSelf, read(a.personData)},
 		{"DELETE /api/v1/people/{person}/speech", whoSelf, action(a.eraseSpeech)},
+		{"GET /api/v1/people/{person}/recordings", whoSelf, read(a.personRecordings)},
+		{"GET /api/v1/people/{person}/recordings/{meeting}/{file}", whoSelf, read(a.downloadPersonRecording)},
 		{"DELETE /api/v1/people/{person}/recordings", whoSelf, action(a.eraseRecordings)},
 
 		{"GET /api/v1/meetings/{meeting}", whoGroup, read(a.meeting)},

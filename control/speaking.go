@@ -141,8 +141,12 @@ func (s *Service) MeetingTurns(ctx context.Context, p Principal, meetingID strin
 // other members or anyone of another group.
 // Recordings themselves are kept outside control (the recording
 // package); this is control's word on who may see them.
-func (s *Service) RecordingAccess(ctx context.Context, p Principal, meetingID string) error {
-	return s.view(ctx, func(tx Tx) error {
+//
+// It returns the display names of the people who were at the meeting, by
+// person ID, to name the recorded people with.
+func (s *Service) RecordingAccess(ctx context.Context, p Principal, meetingID string) (map[string]string, error) {
+	names := map[string]string{}
+	err := s.view(ctx, func(tx Tx) error {
 		m, _, a, err := loadMeeting(tx, p, meetingID)
 		if err != nil {
 			return err
@@ -150,6 +154,12 @@ func (s *Service) RecordingAccess(ctx context.Context, p Principal, meetingID st
 		if !a.canStudy(m) {
 			return ErrNotFacilitator
 		}
+		for id := range m.Attendance {
+			if person, err := tx.Person(id); err == nil {
+				names[id] = person.Name
+			}
+		}
 		return nil
 	})
+	return names, err
 }

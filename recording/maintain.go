@@ -34,6 +34,33 @@ func (s *Service) meetingDirs() ([]string, error) {
 	return ids, nil
 }
 
+// PersonMeetings lists the meetings whose recording holds the person
+// (their files and consent spans), for the person's own view of what is
+// stored about them.
+func (s *Service) PersonMeetings(personID string) ([]string, error) {
+	if !idPattern.MatchString(personID) {
+		return nil, nil
+	}
+	ids, err := s.meetingDirs()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, id := range ids {
+		man, err := s.Manifest(id)
+		if errors.Is(err, ErrNoRecording) {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		if slices.ContainsFunc(man.People, func(p record.PersonRecords) bool { return p.Person == personID }) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
 // Repair finalises the partial files a crash left in every meeting's
 // directory, so they play and seek up to the crash, and brings the
 // manifests up to date: repaired files become final with their duration,

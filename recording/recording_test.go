@@ -202,6 +202,12 @@ func TestErasePerson(t *testing.T) {
 	}
 	s.Published("m3", "alice", alice)
 	set(s, "m3", []string{"alice"})
+	if got, err := s.PersonMeetings("alice"); err != nil || !slices.Equal(got, []string{"m1", "m2", "m3"}) {
+		t.Errorf("alice is in the recordings of %v (%v), want m1, m2, m3", got, err)
+	}
+	if got, err := s.PersonMeetings("bob"); err != nil || !slices.Equal(got, []string{"m1", "m2"}) {
+		t.Errorf("bob is in the recordings of %v (%v), want m1, m2", got, err)
+	}
 	if _, err := s.ErasePerson("alice"); !errors.Is(err, ErrRecordingNow) {
 		t.Fatalf("erase while recorded: %v, want ErrRecordingNow", err)
 	}
@@ -225,6 +231,9 @@ func TestErasePerson(t *testing.T) {
 	}
 	if man, _ := s.Manifest("m1"); person(man, "bob") == nil {
 		t.Error("bob's records went with alice's")
+	}
+	if got, err := s.PersonMeetings("alice"); err != nil || len(got) != 0 {
+		t.Errorf("after erasure alice is in the recordings of %v (%v)", got, err)
 	}
 }
 

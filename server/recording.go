@@ -128,6 +128,10 @@ func (a apiRecordings) Open(meetingID, name string) (*os.File, error) {
 	return f, err
 }
 
+func (a apiRecordings) PersonMeetings(personID string) ([]string, error) {
+	return a.r.PersonMeetings(personID)
+}
+
 func (a apiRecordings) ErasePerson(personID string) (int, error) {
 	n, err := a.r.ErasePerson(personID)
 	if errors.Is(err, recording.ErrRecordingNow) {

@@ -194,6 +194,30 @@ func TestRecordingFollowsConsent(t *testing.T) {
 	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusPartialContent || string(b) != "\x1a\x45\xdf\xa3" {
 		t.Errorf("a range of Anna's file: %d %q, want 206 and the EBML magic", resp.StatusCode, b)
 	}
+	// Anna sees what is recorded of her, and downloads it; not Ben's.
+	mine := "/api/v1/people/" + ids["Anna"] + "/recordings"
+	resp = api("GET", mine, g.tokens["Anna"], nil)
+	var own struct {
+		Meetings []struct {
+			MeetingID string
+			Files     []struct{ Name string }
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&own); err != nil || resp.StatusCode != http.StatusOK ||
+		len(own.Meetings) != 1 || own.Meetings[0].MeetingID != g.meeting || len(own.Meetings[0].Files) != len(byPerson[ids["Anna"]].Files) {
+		t.Errorf("Anna lists her recordings: %d, %v, %+v", resp.StatusCode, err, own)
+	}
+	resp = api("GET", mine+"/"+g.meeting+"/"+annaFile, g.tokens["Anna"], nil)
+	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK || int64(len(b)) != fileSize(t, filepath.Join(dir, annaFile)) {
+		t.Errorf("Anna downloads her file: %d, %d bytes", resp.StatusCode, len(b))
+	}
+	fiaFile := byPerson[ids["Fia"]].Files[0].Name
+	if resp := api("GET", mine+"/"+g.meeting+"/"+fiaFile, g.tokens["Anna"], nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("Anna downloads Fia's file through her own list: %d, want 404", resp.StatusCode)
+	}
+	if resp := api("GET", mine, g.tokens["Ben"], nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("Ben lists Anna's recordings: %d, want 403", resp.StatusCode)
+	}
 	resp = api("DELETE", "/api/v1/people/"+ids["Anna"]+"/recordings", g.tokens["Anna"], nil)
 	var erased struct{ Files int }
 	if err := json.NewDecoder(resp.Body).Decode(&erased); err != nil || resp.StatusCode != http.StatusOK || erased.Files != len(byPerson[ids["Anna"]].Files) {
@@ -266,4 +290,13 @@ func TestRecordingFollowsConsent(t *testing.T) {
 		t.Errorf("who follows whom %v (speakers %+v), want Anna → Fia → others", v.Follows, v.Speakers)
 	}
 	t.Logf("turns %+v; follows %v; Gini %.3f", v.Turns, v.Follows, v.Gini)
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }

@@ -162,7 +162,8 @@ func testResearchAccess(t *testing.T, open Open) {
 	id := f.Meeting.ID
 	study := func(p control.Person) (turnsErr, recErr error) {
 		_, turnsErr = f.Svc.MeetingTurns(f.Ctx, f.As(p), id)
-		return turnsErr, f.Svc.RecordingAccess(f.Ctx, f.As(p), id)
+		_, recErr = f.Svc.RecordingAccess(f.Ctx, f.As(p), id)
+		return turnsErr, recErr
 	}
 	for _, p := range []control.Person{obs, m0} {
 		te, re := study(p)
@@ -179,6 +180,11 @@ func testResearchAccess(t *testing.T, open Open) {
 	te, re := study(obs)
 	must(t, te)
 	must(t, re)
+	names, err := f.Svc.RecordingAccess(f.Ctx, f.As(obs), id)
+	must(t, err)
+	if names[m0.ID] != m0.Name || names[f.Facilitator.ID] != f.Facilitator.Name {
+		t.Errorf("the researcher is given the names %v, want those of the people at the meeting", names)
+	}
 	te, re = study(m0)
 	wantErr(t, "another member, after the observer's grant", te, control.ErrNotFacilitator)
 	wantErr(t, "another member's recordings, after the observer's grant", re, control.ErrNotFacilitator)
