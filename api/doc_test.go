@@ -181,9 +181,15 @@ func docSteps() []docStep {
 		{key: "GET /api/v1/meetings/{meeting}/consent/log", role: rFac, method: "GET", path: m("/consent/log")},
 		{key: "POST /api/v1/meetings/{meeting}/recording/stop", role: rChair, method: "POST", path: m("/recording/stop")},
 		{key: "GET /api/v1/meetings/{meeting}/turns", role: rFac, method: "GET", path: m("/turns"), setup: func(s *docState) {
-			// Three people speak in turn; the observer consented to
-			// recording only, so an interjection of theirs is "others".
+			// The group shows its statistics during meetings (the live
+			// balance). Three people speak in turn; the observer
+			// consented to recording only, so an interjection of theirs
+			// is "others".
 			f := s.h.f
+			on := true
+			if _, err := f.Svc.UpdateGroup(f.Ctx, f.Fac(), f.Group.ID, control.GroupPatch{LiveBalance: &on}); err != nil {
+				s.h.t.Fatal(err)
+			}
 			t0 := f.Clock.Now()
 			for i, sp := range []struct {
 				who      control.Person

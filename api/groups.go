@@ -40,6 +40,7 @@ type GroupPatch struct {
 	MinHeldMinutes    *Minutes `json:"minHeldMinutes"`
 	Phases            *[]Phase `json:"phases"`
 	RoundOrder        *string  `json:"roundOrder"`  // shuffled or alphabetical
+	LiveBalance       *bool    `json:"liveBalance"` // speaking statistics during meetings
 	ConsentMode       *string  `json:"consentMode"` // strict or per_person
 	// ConsentText replaces the consent text; a change is a new version,
 	// and people are asked again.
@@ -211,6 +212,7 @@ func (a *API) updateGroup(c *call, in *GroupPatch) (Group, error) {
 		patch.ConsentMode = &m
 	}
 	patch.ConsentText = in.ConsentText
+	patch.LiveBalance = in.LiveBalance
 	var err error
 	if patch.MeetingDuration, err = optMinutes("meetingMinutes", in.MeetingMinutes); err != nil {
 		return Group{}, err

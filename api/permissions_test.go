@@ -46,6 +46,17 @@ func consenting(h *harness) {
 	}
 }
 
+// consentingLive is consenting, in a group that shows its speaking
+// statistics during meetings (the live balance).
+func consentingLive(h *harness) {
+	h.t.Helper()
+	consenting(h)
+	on := true
+	if _, err := h.f.Svc.UpdateGroup(h.f.Ctx, h.f.Fac(), h.f.Group.ID, control.GroupPatch{LiveBalance: &on}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
 // running starts the fixture's meeting with everyone but the revoked
 // member in the room: the opening round.
 func running(h *harness) {
@@ -211,8 +222,8 @@ func permCases() []permCase {
 		{pattern: "GET /api/v1/meetings/{meeting}/consent/log", setup: consenting},
 		{pattern: "POST /api/v1/meetings/{meeting}/recording/start", setup: consenting},
 		{pattern: "POST /api/v1/meetings/{meeting}/recording/stop", setup: consenting},
-		{pattern: "GET /api/v1/meetings/{meeting}/turns", setup: consenting},
-		{pattern: "GET /api/v1/meetings/{meeting}/turns.csv", setup: consenting},
+		{pattern: "GET /api/v1/meetings/{meeting}/turns", setup: consentingLive},
+		{pattern: "GET /api/v1/meetings/{meeting}/turns.csv", setup: consentingLive},
 		{pattern: "DELETE /api/v1/meetings/{meeting}/poll", setup: proposePoll},
 		{pattern: "PUT /api/v1/meetings/{meeting}/poll/marks", setup: proposePoll, body: body(map[string]any{"suits": []int{0}})},
 		{pattern: "POST /api/v1/meetings/{meeting}/poll/pick", setup: proposePoll, body: body(map[string]any{"option": 1})},

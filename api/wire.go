@@ -12,24 +12,27 @@ import (
 
 // Group is a group and its settings.
 type Group struct {
-	ID                string    `json:"id"`
-	Name              string    `json:"name"`
-	Description       string    `json:"description,omitempty"`
-	Language          string    `json:"language"`
-	Organisation      string    `json:"organisation,omitempty"`
-	TemplateID        string    `json:"templateId,omitempty"`
-	TimeZone          string    `json:"timeZone"`
-	MinMembers        int       `json:"minMembers"`
-	MaxMembers        int       `json:"maxMembers"`
-	Quorum            int       `json:"quorum"` // the setting; 0: half the counted people, at least 2
-	CountFacilitators bool      `json:"countFacilitators"`
-	PlannedMeetings   int       `json:"plannedMeetings"`
-	Cadence           Cadence   `json:"cadence"`
-	MeetingMinutes    Minutes   `json:"meetingMinutes"`
-	MinHeldMinutes    Minutes   `json:"minHeldMinutes"` // 0: the server's default
-	Phases            []Phase   `json:"phases"`
-	RoundOrder        string    `json:"roundOrder"` // shuffled or alphabetical
-	Agreement         Agreement `json:"agreement"`
+	ID                string  `json:"id"`
+	Name              string  `json:"name"`
+	Description       string  `json:"description,omitempty"`
+	Language          string  `json:"language"`
+	Organisation      string  `json:"organisation,omitempty"`
+	TemplateID        string  `json:"templateId,omitempty"`
+	TimeZone          string  `json:"timeZone"`
+	MinMembers        int     `json:"minMembers"`
+	MaxMembers        int     `json:"maxMembers"`
+	Quorum            int     `json:"quorum"` // the setting; 0: half the counted people, at least 2
+	CountFacilitators bool    `json:"countFacilitators"`
+	PlannedMeetings   int     `json:"plannedMeetings"`
+	Cadence           Cadence `json:"cadence"`
+	MeetingMinutes    Minutes `json:"meetingMinutes"`
+	MinHeldMinutes    Minutes `json:"minHeldMinutes"` // 0: the server's default
+	Phases            []Phase `json:"phases"`
+	RoundOrder        string  `json:"roundOrder"` // shuffled or alphabetical
+	// LiveBalance: the speaking statistics are shown while a meeting
+	// runs (to those who may study it), not only after it.
+	LiveBalance bool      `json:"liveBalance"`
+	Agreement   Agreement `json:"agreement"`
 	// ConsentMode is the recording rule: strict (everyone present
 	// consents) or per_person (only who consents is written).
 	ConsentMode string    `json:"consentMode"`
@@ -115,7 +118,7 @@ func groupOut(g control.Group) Group {
 		MinMembers: g.MinMembers, MaxMembers: g.MaxMembers, Quorum: g.Quorum, CountFacilitators: g.CountFacilitators,
 		PlannedMeetings: g.PlannedMeetings, Cadence: Cadence(g.Cadence),
 		MeetingMinutes: minutes(g.MeetingDuration), MinHeldMinutes: minutes(g.MinHeld),
-		Phases: phasesOut(g.Phases), RoundOrder: string(cmp.Or(g.RoundOrder, control.RoundShuffled)),
+		Phases: phasesOut(g.Phases), RoundOrder: string(cmp.Or(g.RoundOrder, control.RoundShuffled)), LiveBalance: g.LiveBalance,
 		Agreement:   Agreement{Text: g.Agreement.Text, Version: g.Agreement.Version, Changed: ts(g.Agreement.Changed, loc)},
 		ConsentMode: string(g.ConsentMode.OrDefault()),
 		Consent:     Agreement{Text: ct.Text, Version: ct.Version, Changed: ts(ct.Changed, loc)},

@@ -124,6 +124,10 @@ var (
 	// ErrConsentMissing: recording cannot start, because the group's
 	// consent rule does not allow it with the people present
 	// (consent.go). Is ErrConflict.
+	// ErrLiveBalanceOff: the meeting is running and its group has not
+	// chosen to show its speaking statistics during meetings
+	// (Group.LiveBalance). Is ErrConflict.
+	ErrLiveBalanceOff = newError("live_balance_off", "this group shows speaking statistics only after the meeting; a facilitator can turn on the live balance in the group's settings", ErrConflict)
 	ErrConsentMissing = newError("consent_missing", "the people present have not consented to recording", ErrConflict)
 	// ErrAlreadyAnswered: the person already gave feedback for the
 	// meeting. Is ErrConflict.

@@ -38,7 +38,8 @@ type GroupPatch struct {
 	MeetingDuration   *time.Duration
 	MinHeld           *time.Duration // 0: the server's default
 	Phases            *[]Phase
-	RoundOrder        *RoundOrder  // "": shuffled
+	RoundOrder        *RoundOrder // "": shuffled
+	LiveBalance       *bool
 	ConsentMode       *ConsentMode // "": strict
 	// ConsentText replaces the consent text (its version rises, and
 	// consent given under the old one is asked again).
@@ -220,6 +221,9 @@ func applyGroupPatch(g *Group, patch GroupPatch, now time.Time) error {
 			return invalid("roundOrder", "must be shuffled or alphabetical")
 		}
 		g.RoundOrder = *patch.RoundOrder
+	}
+	if patch.LiveBalance != nil {
+		g.LiveBalance = *patch.LiveBalance
 	}
 	if patch.ConsentMode != nil {
 		if !patch.ConsentMode.Valid() {

@@ -129,6 +129,10 @@ type Group struct {
 	// RoundOrder is how a round's turns are ordered: shuffled (the
 	// default, "") or alphabetical.
 	RoundOrder RoundOrder `json:"roundOrder,omitempty"`
+	// LiveBalance: those who study the meetings (the facilitator first)
+	// see the speaking statistics while a meeting runs, as a balance of
+	// talk time; otherwise only after it ended. Off by default.
+	LiveBalance bool `json:"liveBalance,omitempty"`
 
 	Agreement Agreement       `json:"agreement"`
 	Themes    []ThemeProposal `json:"themes,omitempty"`

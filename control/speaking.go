@@ -81,9 +81,10 @@ func phaseOf(history []PhaseSpan, t time.Time) int {
 	return -1
 }
 
-// MeetingTurns is the turn statistics of a meeting, so far while it runs:
-// for the group's facilitators (and the chair), the admin and the
-// group's researchers (GrantResearch).
+// MeetingTurns is the turn statistics of a meeting: for the group's
+// facilitators (and the chair), the admin and the group's researchers
+// (GrantResearch). While the meeting runs, the statistics so far, only
+// when the group chose the live balance (ErrLiveBalanceOff otherwise).
 func (s *Service) MeetingTurns(ctx context.Context, p Principal, meetingID string) (MeetingTurnsView, error) {
 	var st MeetingTurnsView
 	err := s.view(ctx, func(tx Tx) error {
@@ -112,9 +113,14 @@ func (s *Service) MeetingTurns(ctx context.Context, p Principal, meetingID strin
 			return err
 		}
 		st.MeetingID, st.TimeZone, st.Names = m.ID, m.TimeZone, map[string]string{}
-		if g, err := tx.Group(m.GroupID); err == nil {
-			st.Language = g.Language
+		g, err := tx.Group(m.GroupID)
+		if err != nil {
+			return err
 		}
+		if m.Ended.IsZero() && !g.LiveBalance {
+			return ErrLiveBalanceOff
+		}
+		st.Language = g.Language
 		st.Phases = []PhaseSpan{}
 		if m.Live != nil {
 			st.Phases = slices.Clone(m.Live.History)

@@ -35,7 +35,9 @@ func TestRecordingFollowsConsent(t *testing.T) {
 	g := newGroup(t, srv)
 	ctx, admin := context.Background(), control.AdminPrincipal()
 	perPerson := control.ConsentPerPerson
-	if _, err := g.svc.UpdateGroup(ctx, admin, g.id, control.GroupPatch{ConsentMode: &perPerson}); err != nil {
+	// The turns are read while the meeting runs: the live balance.
+	liveBalance := true
+	if _, err := g.svc.UpdateGroup(ctx, admin, g.id, control.GroupPatch{ConsentMode: &perPerson, LiveBalance: &liveBalance}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := g.svc.OpenMeeting(ctx, admin, g.meeting); err != nil {

@@ -230,6 +230,11 @@ func TestSpeechBecomesTurns(t *testing.T) {
 	if _, err := f.Svc.StartMeeting(f.Ctx, f.Admin(), f.Meeting.ID); err != nil {
 		t.Fatal(err)
 	}
+	// The turns are read while the meeting runs: the live balance.
+	on := true
+	if _, err := f.Svc.UpdateGroup(f.Ctx, f.Admin(), f.Group.ID, control.GroupPatch{LiveBalance: &on}); err != nil {
+		t.Fatal(err)
+	}
 	// The meeting's room is the only one (private rooms are kept under a
 	// key of their own, not the name clients see).
 	h.srv.mu.Lock()

@@ -248,7 +248,7 @@ func permOps() []permOp {
 		{"StopRecording", run, running, live(func(f *permFixture, p control.Principal) (control.LiveState, error) {
 			return f.Svc.StopRecording(f.Ctx, p, mid(f))
 		})},
-		{"MeetingTurns", run, running, func(f *permFixture, p control.Principal) error { return err1(f.Svc.MeetingTurns(f.Ctx, p, mid(f))) }},
+		{"MeetingTurns", run, ended, func(f *permFixture, p control.Principal) error { return err1(f.Svc.MeetingTurns(f.Ctx, p, mid(f))) }},
 		{"EraseSpeech/self", self, nil, func(f *permFixture, p control.Principal) error {
 			return err1(f.Svc.EraseSpeech(f.Ctx, p, f.Members[1].ID))
 		}},

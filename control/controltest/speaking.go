@@ -24,6 +24,9 @@ func testSpeaking(t *testing.T, open Open) {
 	for _, p := range []control.Person{m0, m2} {
 		must(t, err1(f.Svc.SetConsent(f.Ctx, f.As(p), f.Meeting.ID, control.Consent{Stats: true}, 1)))
 	}
+	wantErr(t, "the statistics of a running meeting without the live balance",
+		err1(f.Svc.MeetingTurns(f.Ctx, f.Fac(), f.Meeting.ID)), control.ErrLiveBalanceOff)
+	f.liveBalance(true)
 	t0 := f.Clock.Now()
 	// Before the start: dropped.
 	must(t, f.Svc.Spoke(f.Ctx, f.Meeting.ID, m0.ID, t0.Add(-time.Minute), t0.Add(-50*time.Second)))
@@ -120,6 +123,7 @@ func testTurnPhases(t *testing.T, open Open) {
 		must(t, err1(f.Svc.SetConsent(f.Ctx, f.As(p), f.Meeting.ID, control.Consent{Stats: true}, 1)))
 	}
 	must(t, f.liveStep("start"))
+	f.liveBalance(true)
 	t0 := f.Clock.Now()
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	must(t, f.Svc.Spoke(f.Ctx, f.Meeting.ID, m0.ID, at(10), at(20)))
@@ -159,6 +163,7 @@ func testResearchAccess(t *testing.T, open Open) {
 	f.Open()
 	f.enter("f", "m1", "m2")
 	must(t, f.liveStep("start"))
+	f.liveBalance(true)
 	id := f.Meeting.ID
 	study := func(p control.Person) (turnsErr, recErr error) {
 		_, turnsErr = f.Svc.MeetingTurns(f.Ctx, f.As(p), id)
@@ -192,4 +197,13 @@ func testResearchAccess(t *testing.T, open Open) {
 	te, re = study(obs)
 	wantErr(t, "the observer after the grant is taken back", te, control.ErrNotFacilitator)
 	wantErr(t, "the observer's recordings after the grant is taken back", re, control.ErrNotFacilitator)
+}
+
+// liveBalance turns the group's live balance on or off: the speaking
+// statistics of its running meetings.
+func (f *Fixture) liveBalance(on bool) {
+	f.T.Helper()
+	g, err := f.Svc.UpdateGroup(f.Ctx, f.Fac(), f.Group.ID, control.GroupPatch{LiveBalance: &on})
+	must(f.T, err)
+	f.Group = g
 }
