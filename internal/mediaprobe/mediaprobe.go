@@ -90,10 +90,22 @@ func (r Result) Duration() time.Duration {
 }
 
 // Decodes runs ffmpeg over the whole file and reports any decoding error.
+// The decoded frames keep the container's millisecond times: by default
+// ffmpeg would re-time them at the frame rate it guesses, and then report
+// two frames of a camera's irregular capture (a few milliseconds apart,
+// as Chromium's are at start-up) as equal times, an error of its own
+// pipeline and not of the file.
 func Decodes(file string) error {
-	out, err := exec.Command("ffmpeg", "-v", "error", "-xerror", "-i", file, "-f", "null", "-").CombinedOutput()
+	out, err := exec.Command("ffmpeg", DecodeArgs(file)...).CombinedOutput()
 	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
 		return fmt.Errorf("ffmpeg decodes %s: %v: %s", file, err, out)
 	}
 	return nil
+}
+
+// DecodeArgs are ffmpeg's arguments to decode file (after any input
+// options such as a seek) without writing anything; see Decodes.
+func DecodeArgs(file string, inputOptions ...string) []string {
+	args := append([]string{"-v", "error", "-xerror"}, inputOptions...)
+	return append(args, "-i", file, "-enc_time_base:v", "1:1000", "-f", "null", "-")
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"piiri/internal/clock"
+	"piiri/internal/mediaprobe"
 	"piiri/internal/testwait"
 )
 
@@ -201,7 +202,7 @@ func TestRepairCutAnywhere(t *testing.T) {
 		if d := p.duration(t); d != res[0].Duration {
 			t.Errorf("cut at %d: ffprobe says %v, repair %v", cut, d, res[0].Duration)
 		}
-		out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput()
+		out, err := exec.Command("ffmpeg", mediaprobe.DecodeArgs(path)...).CombinedOutput()
 		if err != nil || len(strings.TrimSpace(string(out))) > 0 {
 			t.Errorf("cut at %d: decoding: %v\n%s", cut, err, out)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media/oggreader"
 
 	"piiri/internal/clock"
+	"piiri/internal/mediaprobe"
 	"piiri/sfu"
 )
 
@@ -394,8 +395,8 @@ func ffprobe(t testing.TB, file string) probe {
 func decodes(t testing.TB, file string, from time.Duration) {
 	t.Helper()
 	for _, args := range [][]string{
-		{"-v", "error", "-i", file, "-f", "null", "-"},
-		{"-v", "error", "-ss", fmt.Sprintf("%.3f", from.Seconds()), "-i", file, "-f", "null", "-"},
+		mediaprobe.DecodeArgs(file),
+		mediaprobe.DecodeArgs(file, "-ss", fmt.Sprintf("%.3f", from.Seconds())),
 	} {
 		out, err := exec.Command("ffmpeg", args...).CombinedOutput()
 		if err != nil || len(bytes.TrimSpace(out)) > 0 {

@@ -1,16 +1,19 @@
 package record
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
 
 	"piiri/internal/clock"
+	"piiri/internal/mediaprobe"
 	"piiri/internal/testwait"
 )
 
@@ -221,5 +224,43 @@ func TestTrackAddedLaterStartsSegment(t *testing.T) {
 	}
 	if d := p2.duration(t); !within(d, 2*time.Second, 0.05) {
 		t.Errorf("second file: duration %v, want 2 s", d)
+	}
+}
+
+// TestRecordIrregularFrameTimes: a camera's frames need not be evenly
+// spaced (Chromium's capture at start-up delivers some a few milliseconds
+// apart). Their times are kept as they are, and the file still decodes
+// without an error in ffmpeg's strictest check (mediaprobe.Decodes).
+func TestRecordIrregularFrameTimes(t *testing.T) {
+	m := testMedia(t, 6, 320, 240, 30)
+	dir := t.TempDir()
+	frames := m.schedule(0, 3*time.Second)
+	// Every second video frame comes 4 ms after the one before it.
+	n := 0
+	for i := range frames {
+		if f := &frames[i]; f.f.video {
+			if n%2 == 1 {
+				f.at -= 29 * time.Millisecond
+				f.f.ts -= 29 * 90
+			}
+			n++
+		}
+	}
+	slices.SortStableFunc(frames, func(a, b timedFrame) int { return cmp.Compare(a.at, b.at) })
+	r, _, _ := recordFrames(t, dir, frames, newPacketizer(1, 1, 0, 0), nil)
+	files := r.Files()
+	if len(files) != 1 {
+		t.Fatalf("files %+v, want one", files)
+	}
+	path := filepath.Join(dir, files[0].Name)
+	if k := os.Getenv("RECORD_KEEP"); k != "" {
+		b, _ := os.ReadFile(path)
+		_ = os.WriteFile(k, b, 0o644)
+	}
+	if err := mediaprobe.Decodes(path); err != nil {
+		t.Error(err)
+	}
+	if a, v := packetCounts(t, path); a != 150 || v != 90 {
+		t.Errorf("%d audio and %d video frames, want all 150 and 90", a, v)
 	}
 }
