@@ -31,12 +31,14 @@ type Turns struct {
 }
 
 // TurnPhase is one stretch of a phase of the meeting, named in the
-// group's language; To is empty while it runs.
+// group's language (Name, as the CSV has it) and in every language it has
+// (Names, for a page in another); To is empty while it runs.
 type TurnPhase struct {
-	Phase int    `json:"phase"` // its index in the meeting's phases
-	Name  string `json:"name"`
-	From  string `json:"from"`
-	To    string `json:"to,omitempty"`
+	Phase int               `json:"phase"` // its index in the meeting's phases
+	Name  string            `json:"name"`
+	Names map[string]string `json:"names"`
+	From  string            `json:"from"`
+	To    string            `json:"to,omitempty"`
 }
 
 // TurnSpeaker is one speaker: a consenting person, or others.
@@ -74,7 +76,7 @@ func turnsOut(v control.MeetingTurnsView) Turns {
 		SpanSeconds: secs(v.Span), TurnsPerMinute: v.TurnsPerMinute, Phases: []TurnPhase{}, Turns: []TurnInterval{},
 	}
 	for _, ph := range v.Phases {
-		out.Phases = append(out.Phases, TurnPhase{Phase: ph.Phase, Name: ph.Name.In(v.Language), From: tsMilli(ph.From, loc), To: tsMilli(ph.To, loc)})
+		out.Phases = append(out.Phases, TurnPhase{Phase: ph.Phase, Name: ph.Name.In(v.Language), Names: textOut(ph.Name), From: tsMilli(ph.From, loc), To: tsMilli(ph.To, loc)})
 	}
 	if out.Follows == nil {
 		out.Follows = [][]int{}
