@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"slices"
+	"time"
 
 	"github.com/pion/rtp"
 )
@@ -29,6 +30,26 @@ import (
 // for other sinks it is ignored, and the sink counts its own.
 type Sink interface {
 	WriteRTP(pkt *rtp.Packet) bool
+}
+
+// SenderReport is what the publisher's RTCP sender report says of the
+// track: RTPTime is the RTP timestamp of the instant NTPTime on the
+// sender's wall clock. A publisher's tracks share that clock, so the
+// reports tell how their timestamps line up (a recorder aligns audio and
+// video by them).
+type SenderReport struct {
+	NTPTime time.Time
+	RTPTime uint32
+}
+
+// SenderReportSink is a Sink that also takes the track's sender reports:
+// the newest one already received as it is added (so it need not wait for
+// the next, which may be seconds away), then each as it comes.
+// WriteSenderReport is called with the track's sink lock held: like
+// WriteRTP it must not block.
+type SenderReportSink interface {
+	Sink
+	WriteSenderReport(SenderReport)
 }
 
 // sinkEntry is one sink in a track's forwarding list.
@@ -79,7 +100,24 @@ func (t *Track) addSink(e sinkEntry) error {
 	}
 	next := append(slices.Clone(cur), e)
 	t.sinks.Store(&next)
+	if rs, ok := e.sink.(SenderReportSink); ok && t.lastSR != nil {
+		rs.WriteSenderReport(*t.lastSR)
+	}
 	return nil
+}
+
+// senderReport keeps the track's newest sender report and hands it to the
+// sinks that take them. The lock orders it against addSink, so that a
+// sink added meanwhile gets no older report after a newer one.
+func (t *Track) senderReport(sr SenderReport) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lastSR = &sr
+	for _, e := range *t.sinks.Load() {
+		if rs, ok := e.sink.(SenderReportSink); ok {
+			rs.WriteSenderReport(sr)
+		}
+	}
 }
 
 // writeToAll hands one packet to every sink and counts what subscribers'

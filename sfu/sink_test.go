@@ -260,3 +260,73 @@ func TestBlockedSinkHoldsNoLock(t *testing.T) {
 			"audio sink %d, p1 %d, p2 %d", audioSink.packets.Load(), p1.count("p0/audio"), p2.count("p0/audio"))
 	})
 }
+
+// reportSink keeps the sender reports it is given.
+type reportSink struct {
+	countingSink
+	mu      sync.Mutex
+	reports []SenderReport
+}
+
+func (s *reportSink) WriteSenderReport(sr SenderReport) {
+	s.mu.Lock()
+	s.reports = append(s.reports, sr)
+	s.mu.Unlock()
+}
+
+func (s *reportSink) got() []SenderReport {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reports)
+}
+
+// TestSinkGetsSenderReports: a sink that takes sender reports gets the
+// publisher's (pion's sender report interceptor sends one a second), with
+// the sender's wall clock and an RTP time of the track; a sink added later
+// gets the newest one at once, without waiting for the next.
+func TestSinkGetsSenderReports(t *testing.T) {
+	s := newTestSFU(t)
+	api := newClientAPI(t)
+	events := &recordedEvents{}
+	room, _ := s.NewRoom("r", events)
+	p0 := joinPeer(t, api, room, "p0")
+	defer p0.close()
+	audio, video := p0.publish(api)
+	var seq uint16
+	var published map[string]TrackEvent
+	waitFor(t, 20*time.Second, "both tracks published", func() error {
+		sendSome(t, audio, video, &seq, 1)
+		published = events.published()
+		return errIf(len(published) != 2, "published %v", published)
+	})
+	track := published["video"].Track
+	first := &reportSink{}
+	if err := track.AddSink(first); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "a sender report", func() error {
+		sendSome(t, audio, video, &seq, 1)
+		return errIf(len(first.got()) == 0, "none yet")
+	})
+	sr := first.got()[0]
+	if d := time.Since(sr.NTPTime); d < -5*time.Second || d > 5*time.Second {
+		t.Errorf("the report's NTP time %v is %v from now; want the sender's clock, which is this machine's", sr.NTPTime, d)
+	}
+	// sendSome's video timestamps are 3000 per packet from 3000: the
+	// report's RTP time is one the track has used, give or take a
+	// second's worth of the sender's advance.
+	if sr.RTPTime > uint32(seq+100)*3000 {
+		t.Errorf("the report's RTP time %d is beyond the track's %d", sr.RTPTime, uint32(seq)*3000)
+	}
+	before := first.got()
+	later := &reportSink{}
+	if err := track.AddSink(later); err != nil {
+		t.Fatal(err)
+	}
+	// The newest report as it was added: the last the first sink had
+	// then, or one that came meanwhile.
+	got, after := later.got(), first.got()
+	if len(got) == 0 || !slices.Contains(after[len(before)-1:], got[0]) {
+		t.Errorf("a sink added later got %v at once, want the newest report of %v", got, after)
+	}
+}

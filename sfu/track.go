@@ -42,9 +42,10 @@ type Track struct {
 	events    *eventQueue
 	log       *slog.Logger
 
-	mu    sync.Mutex // serialises changes to sinks; guards ended
-	sinks atomic.Pointer[[]sinkEntry]
-	ended bool // unpublished: no sink may be added
+	mu     sync.Mutex // serialises changes to sinks; guards ended and lastSR
+	sinks  atomic.Pointer[[]sinkEntry]
+	ended  bool          // unpublished: no sink may be added
+	lastSR *SenderReport // the publisher's newest sender report of the track
 
 	// For a microphone track with the audio level extension: the
 	// extension's ID and the speaking detector; only the forwarding
@@ -256,13 +257,37 @@ func (t *Track) end() {
 	t.events.trackEnded(t, now)
 }
 
-// readRTCP drains the publisher's RTCP (sender reports) so the interceptors
-// see it; the SFU itself needs nothing from it.
+// readRTCP drains the publisher's RTCP so the interceptors see it, and
+// hands the track's sender reports to the sinks that take them (see
+// SenderReportSink). A publisher sends a few per second at most, so
+// parsing them costs nothing worth saving.
 func (t *Track) readRTCP() {
 	buf := make([]byte, receiveMTU)
+	ssrc := uint32(t.remote.SSRC())
 	for {
-		if _, _, err := t.receiver.Read(buf); err != nil {
+		n, _, err := t.receiver.Read(buf)
+		if err != nil {
 			return
 		}
+		pkts, err := rtcp.Unmarshal(buf[:n])
+		if err != nil {
+			continue // the interceptors have seen it; nothing here needs it
+		}
+		for _, p := range pkts {
+			if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == ssrc {
+				t.senderReport(SenderReport{NTPTime: ntpTime(sr.NTPTime), RTPTime: sr.RTPTime})
+			}
+		}
 	}
+}
+
+// ntpEpochOffset is the time from the NTP epoch (1900) to the Unix epoch.
+const ntpEpochOffset = 2208988800
+
+// ntpTime is a 64-bit NTP timestamp (RFC 3550 4: seconds since 1900 in
+// the upper half, the fraction of a second in the lower) as a time.
+func ntpTime(ntp uint64) time.Time {
+	secs := int64(ntp>>32) - ntpEpochOffset
+	frac := int64((ntp & 0xFFFFFFFF) * uint64(time.Second) >> 32)
+	return time.Unix(secs, frac)
 }
