@@ -442,3 +442,41 @@ func packetCounts(t testing.TB, file string) (audio, video int) {
 	}
 	return audio, video
 }
+
+// report hands a sender report to the sinks that take them.
+func (f *fakeTrack) report(sr sfu.SenderReport) {
+	f.mu.Lock()
+	sinks := append([]sfu.Sink(nil), f.sinks...)
+	f.mu.Unlock()
+	for _, s := range sinks {
+		if rs, ok := s.(sfu.SenderReportSink); ok {
+			rs.WriteSenderReport(sr)
+		}
+	}
+}
+
+// firstTimes is the time of the first audio and the first video frame in
+// a file, as ffprobe reads them.
+func firstTimes(t testing.TB, file string) (audio, video time.Duration) {
+	t.Helper()
+	audio, video = -1, -1
+	out := run(t, "ffprobe", "-v", "error", "-show_entries", "packet=stream_index,pts_time", "-of", "csv=p=0", file)
+	for _, l := range strings.Fields(out) {
+		idx, ts, ok := strings.Cut(strings.TrimSuffix(l, ","), ",")
+		if !ok {
+			continue
+		}
+		s, err := strconv.ParseFloat(ts, 64)
+		if err != nil {
+			t.Fatalf("ffprobe packet time %q: %v", ts, err)
+		}
+		d := time.Duration(s * float64(time.Second))
+		switch {
+		case idx == "0" && audio < 0:
+			audio = d
+		case idx == "1" && video < 0:
+			video = d
+		}
+	}
+	return audio, video
+}

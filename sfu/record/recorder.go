@@ -20,14 +20,18 @@ import (
 // changes (a keyframe of another size), since a WebM file's tracks and
 // their sizes are fixed in its header.
 //
-// Audio and video are aligned by the arrival time of each track's first
-// packet: each frame's time is that arrival plus the RTP time elapsed since
-// (see timeline). That is exact within a track; between tracks it is off by
-// the difference of their network and jitter-buffer delays at the first
-// packet (typically tens of milliseconds), and it does not follow a
-// drift between the sender's audio and video clocks over a long meeting.
-// The sfu does not yet hand RTCP sender reports to its sinks, which would
-// remove both.
+// Audio and video are aligned by the sender's clock: a publisher's RTCP
+// sender reports say which RTP timestamp of each track belongs to which
+// instant of the sender's wall clock, which its tracks share. The first
+// track to have both media and a report fixes the offset from that clock
+// to the recorder's timeline (so that its first packet is where it
+// arrived), and every track with a report is placed by it: audio and video
+// line up as they were captured, whatever their network and jitter-buffer
+// delays, and follow a drift of the sender's RTP clocks over a long
+// meeting. Until a track has a report, its frames are placed by the arrival
+// of its first packet plus the RTP time elapsed since (see timeline);
+// the sfu hands a sink the newest report as it is added, so that is only
+// the case in a publisher's first seconds.
 //
 // All the work happens on the recorder's own goroutine: the sinks on the
 // tracks only copy packets into a preallocated queue.
@@ -54,6 +58,7 @@ type Recorder struct {
 	tick      chan struct{}
 	failed    bool
 	lastSeekQ time.Time
+	sender    senderClock // the person's sender clock, shared by their tracks
 }
 
 // input is one recorded track.
@@ -125,7 +130,7 @@ func (r *Recorder) newInput(t Track) (*input, error) {
 		return nil, fmt.Errorf("record: the %s track has clock rate 0", in.kind)
 	}
 	in.sink = newSink(in, in.kind, r.cfg.QueuePackets, r.cfg.Clock, r.cfg.Metrics, r.queue)
-	in.state = newTrackState(in.kind == KindVideo, c.ClockRate, r.cfg.MaxLate, r.cfg.KeyframeRetry, r.cfg.Clock.Now, func() {
+	in.state = newTrackState(in.kind == KindVideo, c.ClockRate, &r.sender, r.cfg.MaxLate, r.cfg.KeyframeRetry, r.cfg.Clock.Now, func() {
 		r.cfg.Metrics.KeyframeRequested()
 		t.RequestKeyframe()
 	})
@@ -288,6 +293,12 @@ func (r *Recorder) schedule() {
 
 func (r *Recorder) handle(e entry) {
 	in := e.s.in
+	if e.slot == senderReport {
+		if !in.removed {
+			in.state.tl.senderReport(e.at, e.ts)
+		}
+		return
+	}
 	p, err := e.s.take(e)
 	if err != nil || in.removed {
 		return

@@ -15,6 +15,7 @@ import (
 	"piiri/internal/clock"
 	"piiri/internal/mediaprobe"
 	"piiri/internal/testwait"
+	"piiri/sfu"
 )
 
 func TestMain(m *testing.M) {
@@ -262,5 +263,57 @@ func TestRecordIrregularFrameTimes(t *testing.T) {
 	}
 	if a, v := packetCounts(t, path); a != 150 || v != 90 {
 		t.Errorf("%d audio and %d video frames, want all 150 and 90", a, v)
+	}
+}
+
+// TestSenderReportsAlignAudioAndVideo: the camera's packets take 100 ms
+// longer to arrive than the microphone's (another network path, a longer
+// jitter buffer). Placed by arrival, the file's video lags its audio by
+// those 100 ms; with the sender reports, which say both tracks began at
+// the same instant of the sender's clock, they start together.
+func TestSenderReportsAlignAudioAndVideo(t *testing.T) {
+	m := testMedia(t, 6, 320, 240, 30)
+	for _, c := range []struct {
+		name    string
+		reports bool
+		lag     time.Duration
+	}{{"by arrival", false, 100 * time.Millisecond}, {"by sender reports", true, 0}} {
+		t.Run(c.name, func(t *testing.T) {
+			frames := m.schedule(0, 2*time.Second)
+			for i := range frames {
+				if frames[i].f.video {
+					frames[i].at += 100 * time.Millisecond // RTP times stay: only the arrival is later
+				}
+			}
+			slices.SortStableFunc(frames, func(a, b timedFrame) int { return cmp.Compare(a.at, b.at) })
+			dir := t.TempDir()
+			audio, video := newFakeTrack(KindAudio), newFakeTrack(KindVideo)
+			clk := clock.NewFake(t0)
+			r, err := Start(context.Background(), Config{Dir: dir, Person: "p1", Clock: clk}, audio, video)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := newPacketizer(1, 1, 5000, 7000)
+			if c.reports {
+				// The sender's clock, an hour off this one: only its
+				// differences count.
+				sent := t0.Add(-time.Hour)
+				audio.report(sfu.SenderReport{NTPTime: sent, RTPTime: p.audioTS0})
+				video.report(sfu.SenderReport{NTPTime: sent, RTPTime: p.videoTS0})
+			}
+			feed(frames, p, audio, video, nil, clk)
+			if err := r.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			files := r.Files()
+			if len(files) != 1 {
+				t.Fatalf("files %+v, want one", files)
+			}
+			a, v := firstTimes(t, filepath.Join(dir, files[0].Name))
+			t.Logf("first audio at %v, first video at %v", a, v)
+			if d := v - a - c.lag; d < -5*time.Millisecond || d > 5*time.Millisecond {
+				t.Errorf("video starts %v after audio, want %v", v-a, c.lag)
+			}
+		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"piiri/sfu"
 )
 
 // maxPacket bounds one queued RTP packet: the sfu reads at most 1460 bytes.
@@ -29,13 +31,22 @@ type sink struct {
 }
 
 // entry is one queued packet: which sink's buffer holds it, its length, and
-// when it arrived.
+// when it arrived. A sender report is queued as an entry too (slot -1, at
+// its NTP time, ts its RTP time), so that it takes its place among the
+// packets.
 type entry struct {
 	s    *sink
 	slot int32
 	n    int32
+	ts   uint32
 	at   time.Time
 }
+
+// The sfu hands the sink its track's sender reports.
+var _ sfu.SenderReportSink = (*sink)(nil)
+
+// senderReport marks an entry as a sender report.
+const senderReport = -1
 
 func newSink(in *input, kind string, n int, clk interface{ Now() time.Time }, m Metrics, queue chan<- entry) *sink {
 	s := &sink{in: in, kind: kind, clock: clk, metrics: m, bufs: make([][]byte, n), free: make(chan int32, n), queue: queue}
@@ -72,6 +83,18 @@ func (s *sink) WriteRTP(pkt *rtp.Packet) bool {
 		s.free <- slot
 		s.drop()
 		return false
+	}
+}
+
+// WriteSenderReport implements sfu.SenderReportSink: the report goes into
+// the queue, or is dropped when it is full (the next comes in seconds).
+func (s *sink) WriteSenderReport(sr sfu.SenderReport) {
+	if s.closed.Load() {
+		return
+	}
+	select {
+	case s.queue <- entry{s: s, slot: senderReport, ts: sr.RTPTime, at: sr.NTPTime}:
+	default:
 	}
 }
 

@@ -18,24 +18,42 @@ type frame struct {
 	data          []byte
 }
 
-// timeline maps one track's RTP timestamps to the wall clock. The first
-// packet's arrival anchors it; every later time is the anchor plus the RTP
-// time elapsed since, so lost packets and waits for a keyframe shift
-// nothing, and arrival jitter after the first packet does not show. The
-// 32-bit timestamp is unwrapped against the newest one seen, so it may wrap
-// and packets may arrive out of order.
+// timeline maps one track's RTP timestamps to the wall clock. Once the
+// track has a sender report and the person's sender clock is fixed, a
+// timestamp's time is its instant on the sender's clock (from the newest
+// report) plus the clock's offset: the tracks of one person line up as
+// they were captured. Before that, the first packet's arrival anchors it:
+// a time is the anchor plus the RTP time elapsed since, so lost packets
+// and waits for a keyframe shift nothing, and arrival jitter after the
+// first packet does not show. The 32-bit timestamp is unwrapped against
+// the newest one seen, so it may wrap and packets may arrive out of order.
 type timeline struct {
 	rate     int64
+	sender   *senderClock
 	anchored bool
 	newest   uint32 // the newest RTP timestamp seen
 	newestX  int64  // and its unwrapped value
 	anchorX  int64  // unwrapped timestamp of the first packet
 	anchorAt time.Time
+
+	reported bool      // a sender report came
+	srTS     uint32    // its RTP time
+	srAt     time.Time // and its instant on the sender's clock
+}
+
+// senderClock is the offset from a publisher's sender clock (the NTP time
+// of its sender reports) to the recorder's timeline. The first of the
+// person's tracks to have both a first packet and a report fixes it, so
+// that its own first packet stays where it arrived.
+type senderClock struct {
+	set    bool
+	offset time.Duration
 }
 
 func (t *timeline) observe(ts uint32, arrival time.Time) {
 	if !t.anchored {
 		t.anchored, t.newest, t.newestX, t.anchorX, t.anchorAt = true, ts, int64(ts), int64(ts), arrival
+		t.fixSender()
 		return
 	}
 	if d := int32(ts - t.newest); d > 0 {
@@ -43,10 +61,38 @@ func (t *timeline) observe(ts uint32, arrival time.Time) {
 	}
 }
 
+// senderReport takes a sender report of the track: RTP time ts is the
+// instant ntp on the sender's clock.
+func (t *timeline) senderReport(ntp time.Time, ts uint32) {
+	t.reported, t.srTS, t.srAt = true, ts, ntp
+	t.fixSender()
+}
+
+// fixSender fixes the person's sender clock by this track, when it is the
+// first to have both its first packet and a report.
+func (t *timeline) fixSender() {
+	if t.sender == nil || t.sender.set || !t.reported || !t.anchored {
+		return
+	}
+	t.sender.set = true
+	t.sender.offset = t.anchorAt.Sub(t.senderAt(uint32(t.anchorX)))
+}
+
+// senderAt is ts's instant on the sender's clock. The newest report is at
+// most seconds from any timestamp in use, well inside int32's range of
+// ticks (6.6 hours at 90 kHz).
+func (t *timeline) senderAt(ts uint32) time.Time {
+	ticks := int64(int32(ts - t.srTS))
+	return t.srAt.Add(time.Duration(ticks * int64(time.Second) / t.rate))
+}
+
 func (t *timeline) unwrap(ts uint32) int64 { return t.newestX + int64(int32(ts-t.newest)) }
 
 // at is the wall time of RTP timestamp ts; observe must have been called.
 func (t *timeline) at(ts uint32) time.Time {
+	if t.reported && t.sender != nil && t.sender.set {
+		return t.senderAt(ts).Add(t.sender.offset)
+	}
 	ticks := t.unwrap(ts) - t.anchorX
 	return t.anchorAt.Add(time.Duration(ticks * int64(time.Second) / t.rate))
 }
@@ -74,7 +120,7 @@ type trackState struct {
 	lost      int          // frames lost or skipped (waiting for a keyframe)
 }
 
-func newTrackState(video bool, clockRate uint32, maxLate, retry time.Duration, now func() time.Time, askKey func()) *trackState {
+func newTrackState(video bool, clockRate uint32, sender *senderClock, maxLate, retry time.Duration, now func() time.Time, askKey func()) *trackState {
 	var dep rtp.Depacketizer = &codecs.OpusPacket{}
 	if video {
 		dep = &codecs.VP8Packet{}
@@ -82,7 +128,7 @@ func newTrackState(video bool, clockRate uint32, maxLate, retry time.Duration, n
 	// The packet bound is far beyond MaxLate at any sensible rate: the
 	// time bound decides.
 	sb := samplebuilder.New(4096, dep, clockRate, samplebuilder.WithMaxTimeDelay(maxLate), samplebuilder.WithRTPHeaders(true))
-	return &trackState{video: video, sb: sb, tl: timeline{rate: int64(clockRate)}, now: now, retry: retry, askKey: askKey, waiting: video}
+	return &trackState{video: video, sb: sb, tl: timeline{rate: int64(clockRate), sender: sender}, now: now, retry: retry, askKey: askKey, waiting: video}
 }
 
 // push takes one packet (which it keeps) and emits the frames it completes.

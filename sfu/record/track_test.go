@@ -32,6 +32,63 @@ func TestTimelineWrapsAndReorders(t *testing.T) {
 	}
 }
 
+// TestSenderClockAlignsTracks: audio's first packet arrives at t0, the
+// video captured at the same instant 80 ms later (a longer network and
+// jitter-buffer path). By arrival alone video lags 80 ms; once both
+// tracks have a sender report (the sender's clock says both timestamps
+// are the same instant), video is placed where it was captured, while
+// audio, which fixed the sender clock, stays where it arrived. The
+// report's RTP time may wrap against the packets'.
+func TestSenderClockAlignsTracks(t *testing.T) {
+	var sender senderClock
+	audio := timeline{rate: 48000, sender: &sender}
+	video := timeline{rate: 90000, sender: &sender}
+	ntp := time.Date(2026, 3, 2, 16, 59, 58, 0, time.UTC) // the sender's clock: 2 s behind this one
+	var audioTS, videoTS = uint32(1000), uint32(0xFFFFFF00)
+
+	audio.observe(audioTS, t0)
+	video.observe(videoTS, t0.Add(80*time.Millisecond))
+	if got := video.at(videoTS + 9000).Sub(t0); got != 180*time.Millisecond {
+		t.Errorf("video before any report: %v, want 180 ms (by its arrival)", got)
+	}
+	// Reports from a second later: RTP time and the sender's instant.
+	audio.senderReport(ntp.Add(time.Second), audioTS+48000)
+	if !sender.set || sender.offset != 2*time.Second {
+		t.Fatalf("sender clock %+v, want fixed by audio at +2 s", sender)
+	}
+	if got := audio.at(audioTS + 4800).Sub(t0); got != 100*time.Millisecond {
+		t.Errorf("audio 100 ms in: %v, want 100 ms (audio fixed the clock by its first packet)", got)
+	}
+	if got := video.at(videoTS + 9000).Sub(t0); got != 180*time.Millisecond {
+		t.Errorf("video without its own report: %v, want 180 ms (still by arrival)", got)
+	}
+	video.senderReport(ntp.Add(time.Second), videoTS+90000) // wraps past 2^32
+	for _, c := range []struct {
+		ts   uint32
+		want time.Duration
+	}{{videoTS, 0}, {videoTS + 9000, 100 * time.Millisecond}, {videoTS + 90000*3, 3 * time.Second}} {
+		if got := video.at(c.ts).Sub(t0); got != c.want {
+			t.Errorf("video ts %#x: %v, want %v (as captured, with audio)", c.ts, got, c.want)
+		}
+	}
+}
+
+// TestSenderReportBeforeMedia: a report that comes before the track's
+// first packet (the sfu hands the newest to a sink as it is added) fixes
+// the clock at that first packet.
+func TestSenderReportBeforeMedia(t *testing.T) {
+	var sender senderClock
+	video := timeline{rate: 90000, sender: &sender}
+	video.senderReport(t0.Add(-10*time.Second), 5000)
+	if sender.set {
+		t.Fatal("the clock was fixed before any packet")
+	}
+	video.observe(5000+90000, t0.Add(500*time.Millisecond))
+	if got := video.at(5000 + 90000*2).Sub(t0); got != 1500*time.Millisecond {
+		t.Errorf("a second after the first packet: %v, want 1.5 s", got)
+	}
+}
+
 // opusPkt is one packet of a 20 ms Opus frame.
 func opusPkt(seq uint16, ts uint32) *rtp.Packet {
 	return &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts, Marker: true}, Payload: []byte{0xfc, 0xff, 0xfe}}
@@ -80,7 +137,7 @@ func (e *emitted) times() []time.Duration {
 // stalling what follows.
 func TestAudioLossAndWraparound(t *testing.T) {
 	clk := clock.NewFake(t0)
-	s := newTrackState(false, 48000, 500*time.Millisecond, time.Second, clk.Now, func() { t.Error("keyframe requested for audio") })
+	s := newTrackState(false, 48000, nil, 500*time.Millisecond, time.Second, clk.Now, func() { t.Error("keyframe requested for audio") })
 	var e emitted
 	seq, ts := uint16(65530), uint32(0xFFFFFFFF-960*3+1)
 	const lost = 5
@@ -118,7 +175,7 @@ func TestAudioLossAndWraparound(t *testing.T) {
 func TestVideoKeyframeWait(t *testing.T) {
 	clk := clock.NewFake(t0)
 	requests := 0
-	s := newTrackState(true, 90000, 500*time.Millisecond, time.Second, clk.Now, func() { requests++ })
+	s := newTrackState(true, 90000, nil, 500*time.Millisecond, time.Second, clk.Now, func() { requests++ })
 	s.maybeAsk() // as the recorder does on start
 	var e emitted
 	seq := uint16(65500)
@@ -181,7 +238,7 @@ func TestVideoKeyframeWait(t *testing.T) {
 // frames are skipped without making video wait for a keyframe.
 func TestPaddingIsNoLoss(t *testing.T) {
 	clk := clock.NewFake(t0)
-	s := newTrackState(true, 90000, 500*time.Millisecond, time.Second, clk.Now, func() {})
+	s := newTrackState(true, 90000, nil, 500*time.Millisecond, time.Second, clk.Now, func() {})
 	var e emitted
 	seq := uint16(100)
 	for i := range 10 {
