@@ -39,10 +39,10 @@ func TestTranslationsComplete(t *testing.T) {
   if (menu !== Object.keys(LANGUAGES).join()) problems.push('the language menu offers ' + menu);
   // Keys named in the page and as string literals in its code; the
   // keys code builds (net.RESULT, ended.REASON, error.CODE) are listed.
-  const sources = await Promise.all(['index.html', 'app.js', 'group.js', 'manage.js', 'admin.js', 'dom.js', 'api.js', 'consent.js', 'meeting.js', 'people.js', 'chat.js', 'prejoin.js', 'room.js', 'session.js', 'netcheck.js', 'i18n.js'].map((f) => fetch(f).then((r) => r.text())));
+  const sources = await Promise.all(['index.html', 'app.js', 'group.js', 'manage.js', 'admin.js', 'dom.js', 'api.js', 'consent.js', 'meeting.js', 'people.js', 'chat.js', 'prejoin.js', 'room.js', 'session.js', 'netcheck.js', 'i18n.js', 'recordings.js', 'playback.js', 'balance.js', 'myrecordings.js'].map((f) => fetch(f).then((r) => r.text())));
   const named = new Set();
   for (const src of sources) {
-    for (const m of src.matchAll(/['"]((?:lang|prejoin|link|net|control|room|error|ended|group|manage|admin|invite|consent|meeting|task|fac|people|chat|help|side)\.[A-Za-z_.]+)['"]/g)) named.add(m[1]);
+    for (const m of src.matchAll(/['"]((?:lang|prejoin|link|net|control|room|error|ended|group|manage|admin|invite|consent|meeting|task|fac|people|chat|help|side|rec|balance)\.[A-Za-z_.]+)['"]/g)) named.add(m[1]);
   }
   for (const r of ['checking', 'good', 'tcp', 'tls', 'blocked', 'unknown']) named.add('net.' + r);
   for (const r of ENDED_REASONS) named.add('ended.' + r);

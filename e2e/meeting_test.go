@@ -34,11 +34,7 @@ import (
 func TestStructuredMeeting(t *testing.T) {
 	srv := startServer(t, func(c *config.Config) { c.Meetings.MinHeld = 10 * time.Second })
 	ctx, svc, admin := context.Background(), srv.Control(), control.AdminPrincipal()
-	g, links, _ := threeOfUs(t, srv, "Keskiviikkoryhmä", false)
-	order := control.RoundAlphabetical
-	if _, err := svc.UpdateGroup(ctx, admin, g.ID, control.GroupPatch{RoundOrder: &order}); err != nil {
-		t.Fatal(err)
-	}
+	g, links, people := threeOfUs(t, srv, "Keskiviikkoryhmä", false)
 	m, err := svc.AddMeeting(ctx, admin, g.ID, control.MeetingInput{Start: time.Now().Add(time.Minute), Theme: "Rajat"})
 	if err != nil {
 		t.Fatal(err)
@@ -47,16 +43,25 @@ func TestStructuredMeeting(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Anna takes a turn every 4 s, and she alone consents to speaking
+	// statistics as well: her turns are named in the turn index.
 	tone := chromedp.Flag("use-file-for-fake-audio-capture", chrome.ToneWAV(t))
-	fia, anna, bertil := chrome.New(t, tone), chrome.New(t, tone), chrome.New(t, tone)
+	fia, anna, bertil := chrome.New(t, tone), chrome.New(t, chromedp.Flag("use-file-for-fake-audio-capture", chrome.TurnsWAV(t))), chrome.New(t, tone)
 	everyone := []*chrome.Browser{fia, anna, bertil}
 	ids := map[*chrome.Browser]string{}
 	for i, b := range everyone {
 		link := links[[]string{"Fia Ohjaaja", "Anna Jäsen", "Bertil Jäsen"}[i]]
 		enterGroupPage(t, b, link)
+		if b == fia {
+			chooseSettings(t, fia, svc, g.ID)
+		}
 		b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#group-join")), chromedp.WaitVisible(chromedp.CSS("#consent-record")))
 		chrome.Poll(t, b, 10*time.Second, "the page is set up", chrome.ReadyJS+` && !document.getElementById('join-button').disabled && !document.getElementById('consent').hidden`)
-		b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`label[for="consent-record"]`)), chromedp.Click(chromedp.CSS("#join-button")))
+		b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`label[for="consent-record"]`)))
+		if b == anna {
+			b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`label[for="consent-stats"]`)))
+		}
+		b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#join-button")))
 		ids[b] = waitInRoom(t, b, 30*time.Second)
 	}
 	chrome.WaitReceiving(t, anna, []string{ids[fia], ids[bertil]}, nil, 30, 50, 40*time.Second)
@@ -129,6 +134,7 @@ func TestStructuredMeeting(t *testing.T) {
 	for _, b := range everyone {
 		chrome.Poll(t, b, 10*time.Second, "the recording indicator", `document.getElementById('rec-indicator').classList.contains('active') && !document.getElementById('rec-indicator').hidden`)
 	}
+	recording := time.Now()
 
 	// On to the closing round; the task; the end.
 	for _, want := range []string{"Theme of the day", "Task review", "Closing round"} {
@@ -156,6 +162,29 @@ func TestStructuredMeeting(t *testing.T) {
 		}
 		return nil
 	})
+	// The playback below seeks to a turn of Anna's in the recording: the
+	// meeting runs until she began one after the recording started.
+	testwait.Until(t, 30*time.Second, "a turn of Anna's begun in the recording", func() error {
+		v, err := svc.MeetingTurns(ctx, admin, m.ID)
+		if err != nil {
+			return err
+		}
+		for _, turn := range v.Turns {
+			if turn.Speaker.PersonID == people["Anna Jäsen"] && turn.Start.After(recording.Add(500*time.Millisecond)) {
+				return nil
+			}
+		}
+		return fmt.Errorf("%d turns, none of Anna's since the recording started", len(v.Turns))
+	})
+	// The group chose the live balance: Fia sees Anna's share by name and
+	// the others together.
+	chrome.Poll(t, fia, 20*time.Second, "the live balance", `(() => {
+	  const rows = [...document.querySelectorAll('#balance-list li')].map((li) => li.textContent);
+	  return !document.getElementById('balance-panel').hidden && rows.some((r) => r.startsWith('Anna Jäsen') && / % of talk time/.test(r));
+	})()`)
+	if chrome.Eval[bool](t, anna, `!document.getElementById('balance-panel').hidden`) {
+		t.Error("a member is shown the live balance")
+	}
 	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#fac-buttons [data-action="end"]`)))
 	testwait.Until(t, 10*time.Second, "the meeting ended", func() error {
 		v, err := svc.Meeting(ctx, admin, m.ID)
@@ -196,12 +225,56 @@ func TestStructuredMeeting(t *testing.T) {
 		}
 	}
 
+	// The facilitator plays the recording from the group page: every
+	// file decodes in the browser, the turn index names the phases, and a
+	// turn seeks every player to it.
+	playRecording(t, fia, links["Fia Ohjaaja"])
+
 	// Anna's page after the meeting: the task, the feedback question, the count.
 	anna.Do(t, 30*time.Second, chromedp.Navigate(links["Anna Jäsen"]))
 	chrome.Poll(t, anna, 15*time.Second, "the member page after the meeting", fmt.Sprintf(`document.querySelector('.task-text')?.textContent === %s && !!document.querySelector('.feedback-form') && document.getElementById('group-progress').textContent.startsWith('Meetings held so far: 1 of ')`, chrome.JSString(task)))
+
+	// What is recorded of Anna, on her page: her files, and the way to
+	// erase them, which she takes; they are gone from the disk.
+	var annaFiles []string
+	for _, p := range man.People {
+		if p.Person == people["Anna Jäsen"] {
+			for _, f := range p.Files {
+				annaFiles = append(annaFiles, filepath.Join(srv.RecordingDir(), m.ID, f.Name))
+			}
+		}
+	}
+	chrome.Poll(t, anna, 15*time.Second, "Anna's own recordings", fmt.Sprintf(`!document.getElementById('my-recordings').hidden && document.querySelectorAll('#my-recordings li[data-file] button.download-file').length === %d`, len(annaFiles)))
+	chrome.CheckAccessibility(t, anna, "member page with own recordings")
+	anna.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#my-recordings [data-focus="my-rec-erase"]`)), chromedp.WaitVisible(chromedp.CSS(`#my-recordings [data-focus="my-rec-yes"]`)))
+	anna.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#my-recordings [data-focus="my-rec-yes"]`)))
+	chrome.Poll(t, anna, 15*time.Second, "the recordings erased", fmt.Sprintf(`document.getElementById('my-data-status').textContent === 'Erased: %d files.' && document.getElementById('my-recordings').hidden`, len(annaFiles)))
+	for _, f := range annaFiles {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s is still on the disk after Anna erased her recordings: %v", f, err)
+		}
+	}
 	for _, b := range everyone {
 		b.CheckNoExceptions(t)
 	}
+}
+
+// chooseSettings: on the group page, Fia chooses the alphabetical order
+// of rounds and the live balance, and the group has them.
+func chooseSettings(t *testing.T, fia *chrome.Browser, svc *control.Service, groupID string) {
+	t.Helper()
+	fia.Do(t, 10*time.Second, chromedp.WaitVisible(chromedp.CSS("#setting-live-balance")),
+		chromedp.Click(chromedp.CSS(`label[for="roundOrder-alphabetical"]`)), chromedp.Click(chromedp.CSS(`label[for="setting-live-balance"]`)),
+		chromedp.Click(chromedp.CSS(`.settings-form button[type="submit"]`)))
+	chrome.Poll(t, fia, 10*time.Second, "the settings saved", `document.querySelector('#manage .manage-status').textContent === 'The settings are saved.'`)
+	v, err := svc.Group(context.Background(), control.AdminPrincipal(), groupID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Group.RoundOrder != control.RoundAlphabetical || !v.Group.LiveBalance {
+		t.Fatalf("the group's settings: round order %q, live balance %v", v.Group.RoundOrder, v.Group.LiveBalance)
+	}
+	chrome.CheckAccessibility(t, fia, "group page with its settings")
 }
 
 // screenshots returns a function that writes a screenshot of a page to
@@ -238,4 +311,59 @@ func shotsPhone(t *testing.T, shots func(*chrome.Browser, string), b *chrome.Bro
 	chrome.Poll(t, b, 10*time.Second, "the phone layout", `innerWidth === 390`)
 	shots(b, name)
 	b.Do(t, 10*time.Second, chromedp.EmulateReset())
+}
+
+// playRecording opens the group page's recordings as the facilitator,
+// plays the meeting's recording and checks it on the media: every video
+// has frames of a real size and decodes more as it plays, audio decodes,
+// the turn index shows the turns with their phases, and activating a
+// turn puts every player at that turn (its start less the file's offset).
+func playRecording(t *testing.T, fia *chrome.Browser, link string) {
+	t.Helper()
+	// Fia accepted the agreement before the meeting: the page opens on
+	// the group at once.
+	fia.Do(t, 30*time.Second, chromedp.Navigate(link))
+	chrome.Poll(t, fia, 20*time.Second, "the recordings on the group page", `!document.getElementById('recordings').hidden && !!document.querySelector('#recordings button.play-recording') && document.querySelectorAll('#recordings button.download-file').length >= 3`)
+	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#recordings button.play-recording")))
+	chrome.Poll(t, fia, 30*time.Second, "every file loaded in the playback view", `(() => {
+	  const vs = [...document.querySelectorAll('#playback video')];
+	  return vs.length >= 3 && vs.every((v) => v.readyState >= 2 && v.videoWidth > 0) && !!document.getElementById('playback-play');
+	})()`)
+	// The phases in the page's language (the group's is Finnish).
+	chrome.Poll(t, fia, 10*time.Second, "the turn index with phases", `(() => {
+	  const rows = [...document.querySelectorAll('.turn-index tbody tr')];
+	  const phases = ['Opening round', 'Theme of the day', 'Task review', 'Closing round'];
+	  return rows.length > 0 && rows.every((r) => phases.includes(r.querySelector('td.phase')?.textContent))
+	    && rows.some((r) => r.querySelector('td.speaker')?.textContent === 'Anna Jäsen');
+	})()`)
+	before := chrome.Eval[int](t, fia, `[...document.querySelectorAll('#playback video')].reduce((n, v) => n + v.getVideoPlaybackQuality().totalVideoFrames, 0)`)
+	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#playback-play")))
+	chrome.Poll(t, fia, 20*time.Second, "the recording playing: video frames and audio decoded", fmt.Sprintf(`(() => {
+	  const vs = [...document.querySelectorAll('#playback video')];
+	  const frames = vs.reduce((n, v) => n + v.getVideoPlaybackQuality().totalVideoFrames, 0);
+	  const audio = vs.filter((v) => v.webkitAudioDecodedByteCount > 0).length;
+	  return frames > %d + 20 && audio >= 3;
+	})()`, before))
+	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#playback-play")))
+	// Anna's latest turn (it starts inside the recording): every player
+	// goes to it, and the position with them.
+	n := chrome.Eval[string](t, fia, `(() => {
+	  const rows = [...document.querySelectorAll('.turn-index tbody tr')].filter((r) => Number(r.dataset.at) > 0 && r.querySelector('td.speaker')?.textContent === 'Anna Jäsen');
+	  return rows.length ? rows[rows.length - 1].dataset.turn : '';
+	})()`)
+	if n == "" {
+		t.Fatal("no turn starts inside the recording")
+	}
+	at := chrome.Eval[float64](t, fia, fmt.Sprintf(`Number(document.querySelector('.turn-index tr[data-turn="%s"]').dataset.at)`, n))
+	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(fmt.Sprintf(`.turn-index tr[data-turn="%s"] button.seek`, n))))
+	chrome.Poll(t, fia, 10*time.Second, fmt.Sprintf("every player at the turn (%.2f s)", at), fmt.Sprintf(`(() => {
+	  const at = %f;
+	  const vs = [...document.querySelectorAll('#playback video')].filter((v) => !v.hidden);
+	  return vs.length >= 3 && vs.every((v) => !v.seeking && Math.abs(v.currentTime - (at - Number(v.dataset.offset))) < 0.3)
+	    && Math.abs(Number(document.getElementById('playback-position').value) - at) < 0.3
+	    && document.querySelector('.turn-index tr[data-turn="%s"]').classList.contains('current');
+	})()`, at, n))
+	chrome.CheckAccessibility(t, fia, "playback")
+	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#playback button.playback-back")))
+	chrome.Poll(t, fia, 10*time.Second, "back on the group page", `document.getElementById('playback').hidden && !document.getElementById('group').hidden`)
 }

@@ -396,6 +396,24 @@ func SyllablesWAV(t *testing.T) string {
 	return writeSamples(t, samples)
 }
 
+// TurnsWAV writes a WAV file of a speaker who takes turns: 1.2 s of
+// talk-like bursts (as SyllablesWAV's) and then 2.8 s of silence, longer
+// than the merge gap of speaking turns, so every 4 s a new turn begins.
+func TurnsWAV(t *testing.T) string {
+	t.Helper()
+	const rate = 48000
+	const burst, pause = rate / 4, rate * 15 / 100
+	samples := make([]int16, 0, 4*rate)
+	for n := range 3 {
+		f := []float64{300, 500}[n%2]
+		for i := range burst {
+			samples = append(samples, int16(8000*math.Sin(2*math.Pi*f*float64(i)/rate)))
+		}
+		samples = append(samples, make([]int16, pause)...)
+	}
+	return writeSamples(t, append(samples, make([]int16, 4*rate-len(samples))...))
+}
+
 // writeWAV writes a mono 48 kHz WAV file of toneSeconds of a 440 Hz tone
 // (a whole number of periods, so that it loops without a click) followed
 // by silenceSeconds of silence.

@@ -65,3 +65,23 @@ export function errorKey(err, fallback) {
     bad_transition: 'manage.badTransition',
   }[err.code] || fallback;
 }
+
+// saveBlob hands a fetched download to the browser as a file: a blob URL,
+// so the token that fetched it never appears in an address.
+export function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+// clock is a span of seconds as m:ss (h:mm:ss from an hour on).
+export function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds + 1e-6));
+  const pad = (n) => String(n).padStart(2, '0');
+  const hours = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return hours ? `${hours}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+}

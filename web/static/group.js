@@ -4,12 +4,17 @@
 // next time with the person's note, the feedback question after a
 // meeting, a calendar feed, and the way into the meeting room while a
 // meeting is open. A facilitator also gets the managing half
-// (manage.js). Everything comes from the API with the link's token; the
-// server alone says who the person is and what they may do.
+// (manage.js). Those who may study the meetings (facilitators, a chair,
+// researchers) get the recordings (recordings.js), played in the
+// playback view (playback.js, loaded on the first play). Everything comes from the API with the
+// link's token; the server alone says who the person is and what they
+// may do.
 import { show } from './i18n.js';
 import { Api, ApiError, path } from './api.js';
 import { formatStart, formatWhen, h } from './dom.js';
 import { ManagePage } from './manage.js';
+import { MyRecordings } from './myrecordings.js';
+import { RecordingsPart } from './recordings.js';
 
 // The meetings a person can still answer for or join.
 const UPCOMING = new Set(['planned', 'open', 'running']);
@@ -38,6 +43,10 @@ export class GroupPage {
       list: $('meetings'), none: $('meetings-none'), calendar: $('calendar-link'), manage: $('manage'),
       myData: $('my-data'), myDataButton: $('my-data-download'), myDataStatus: $('my-data-status'),
     };
+    this.recordings = new RecordingsPart($('recordings'), this.api, { onPlay: (m, list, button) => this.play(m, list, button) });
+    this.playback = null; // playback.js, loaded when first needed
+    this.inPlayback = false;
+    this.myRecordings = new MyRecordings($('my-recordings'), this.api, $('my-data-status'));
     this.el.myDataButton.addEventListener('click', () => this.downloadMyData());
     const erase = $('my-speech-erase');
     const confirm = $('my-speech-confirm');
@@ -128,7 +137,7 @@ export class GroupPage {
           console.warn('piiri: refresh the group page', err.code);
         }
       }
-      if (!this.el.section.hidden) this.schedule();
+      if (!this.el.section.hidden || this.inPlayback) this.schedule();
     }, REFRESH_MS);
   }
 
@@ -212,6 +221,38 @@ export class GroupPage {
     el.none.hidden = mustAccept || upcoming.length > 0;
     el.list.hidden = upcoming.length === 0;
     el.list.replaceChildren(...upcoming.map((m) => this.meetingItem(m)));
+    if (!mustAccept && this.mayStudy()) this.recordings.update(this.meetings);
+    if (!mustAccept) this.myRecordings.update(this.me.person.id, this.meetings);
+  }
+
+  // mayStudy: the person may be allowed the recordings of some meeting
+  // (the API has the last word). Before the API said whether a person
+  // has research access, it is asked.
+  mayStudy() {
+    const p = this.me.person;
+    return this.me.manage || p.research !== false || this.meetings.some((m) => m.chair === p.id);
+  }
+
+  // play opens the playback view of a meeting's recording in place of the
+  // group page; going back returns to the button that opened it.
+  // The playback code is loaded only then: most pages never need it.
+  async play(meeting, list, button) {
+    this.opener = button?.dataset.focus || null;
+    if (!this.playback) {
+      const { PlaybackView } = await import('./playback.js');
+      this.playback = new PlaybackView(this.doc.getElementById('playback'), this.api, { onClose: () => this.closePlayback() });
+    }
+    this.inPlayback = true;
+    this.el.section.hidden = true;
+    this.playback.open(meeting, list);
+  }
+
+  closePlayback() {
+    this.inPlayback = false;
+    this.el.section.hidden = false;
+    show(this.doc.querySelector('title'), 'group.title');
+    const back = this.opener && this.el.section.querySelector(`[data-focus="${CSS.escape(this.opener)}"]`);
+    (back || this.el.heading).focus();
   }
 
   meetingItem(m) {

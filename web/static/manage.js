@@ -92,13 +92,15 @@ export class ManagePage {
       this.taskPart(),
       this.next(),
       this.people(),
+      this.settings(),
       this.reports(),
     );
     if (focused) this.container.querySelector(`[data-focus="${CSS.escape(focused)}"]`)?.focus();
   }
 
   // act runs one change through the API, then shows the group as it is
-  // now; it resolves to whether the change was made.
+  // now and says doneKey (a key, or a key and its parameters); it
+  // resolves to whether the change was made.
   async act(button, doneKey, fn) {
     if (button) button.disabled = true;
     show(this.status, 'group.saving');
@@ -107,7 +109,7 @@ export class ManagePage {
       await fn();
       await this.fetchPage();
       this.render();
-      show(this.status, doneKey);
+      show(this.status, ...[doneKey].flat());
       this.onChange?.();
       return true;
     } catch (err) {
@@ -304,13 +306,15 @@ export class ManagePage {
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col', i18n: 'manage.col.person' }),
         h('th', { scope: 'col', i18n: 'manage.col.role' }),
-        h('th', { scope: 'col', i18n: 'manage.col.link' }))),
+        h('th', { scope: 'col', i18n: 'manage.col.link' }),
+        h('th', { scope: 'col', i18n: 'manage.col.research' }))),
       h('tbody', {}, people.map((p) => h('tr', { dataset: { person: p.id } },
         h('th', { scope: 'row', id: `person-${p.id}` }, p.name, p.organisation ? h('span', { class: 'org' }, p.organisation) : null,
           p.agreementAccepted ? null : h('span', { class: 'pending', i18n: 'manage.notAccepted' })),
         h('td', { i18n: `manage.role.${p.role}` }),
-        h('td', { class: 'link-cell' }, this.linkCell(p)))))));
-    section.append(this.addForm(), h('button', {
+        h('td', { class: 'link-cell' }, this.linkCell(p)),
+        h('td', { class: 'research-cell' }, this.researchCell(p)))))));
+    section.append(h('p', { class: 'hint', i18n: 'manage.researchHint' }), this.addForm(), h('button', {
       type: 'button', id: 'print-invitations', 'data-focus': 'print', i18n: 'manage.print', onclick: () => this.print(),
     }));
     return section;
@@ -331,6 +335,21 @@ export class ManagePage {
       i18n: 'manage.copy', onclick: () => copy(input, this.status, p.name),
     });
     return [input, button];
+  }
+
+  // researchCell grants or takes back the study of the group's recordings
+  // and speaking turns (a facilitator has it anyway).
+  researchCell(p) {
+    if (p.role === 'facilitator') return h('span', { class: 'hint', i18n: 'manage.researchAlways' });
+    const box = h('input', { type: 'checkbox', class: 'research', checked: p.research === true, 'data-focus': `research-${p.id}` });
+    label(box, 'manage.researchOf', { name: p.name });
+    box.addEventListener('change', async () => {
+      const granted = box.checked;
+      const ok = await this.act(box, [granted ? 'manage.researchGranted' : 'manage.researchRevoked', { name: p.name }],
+        () => this.api.call('PUT', path`/api/v1/people/${p.id}/research`, { granted }));
+      if (!ok) box.checked = !granted;
+    });
+    return box;
   }
 
   addForm() {
@@ -375,6 +394,38 @@ export class ManagePage {
     document.body.classList.add('printing');
     addEventListener('afterprint', () => document.body.classList.remove('printing'), { once: true });
     window.print();
+  }
+
+  // settings: how the group's meetings run: the order of a round, the
+  // recording rule, and whether the facilitator sees the balance of talk
+  // time live.
+  settings() {
+    const g = this.page.group;
+    const choice = (name, value, key) => h('p', { class: 'choice' },
+      h('input', { type: 'radio', name, id: `${name}-${value}`, value, checked: g[name] === value, 'data-focus': `${name}-${value}` }), ' ',
+      h('label', { for: `${name}-${value}`, i18n: key }));
+    const live = h('input', { type: 'checkbox', id: 'setting-live-balance', checked: !!g.liveBalance, 'data-focus': 'setting-live-balance' });
+    const button = h('button', { type: 'submit', class: 'primary', i18n: 'manage.settingsSave', 'data-focus': 'settings-save' });
+    return h('section', { class: 'manage-part', 'aria-labelledby': 'manage-settings' },
+      this.heading('manage.settings', null, 'manage-settings'),
+      h('form', {
+        class: 'settings-form',
+        onsubmit: (e) => {
+          e.preventDefault();
+          const f = new FormData(e.currentTarget);
+          const patch = { roundOrder: f.get('roundOrder'), consentMode: f.get('consentMode'), liveBalance: live.checked };
+          this.act(button, 'manage.settingsSaved', () => this.api.call('PATCH', path`/api/v1/groups/${this.groupId}`, patch));
+        },
+      },
+      h('fieldset', {}, h('legend', { i18n: 'manage.roundOrder' }),
+        choice('roundOrder', 'shuffled', 'manage.roundShuffled'),
+        choice('roundOrder', 'alphabetical', 'manage.roundAlphabetical')),
+      h('fieldset', {}, h('legend', { i18n: 'manage.consentMode' }),
+        choice('consentMode', 'strict', 'manage.consentStrict'),
+        choice('consentMode', 'per_person', 'manage.consentPerPerson')),
+      h('p', { class: 'choice' }, live, ' ', h('label', { for: 'setting-live-balance', i18n: 'manage.liveBalance' })),
+      h('p', { class: 'hint', i18n: 'manage.liveBalanceHint' }),
+      button));
   }
 
   reports() {

@@ -5,6 +5,7 @@
 // what the Session reports and turns button presses into Session calls.
 import { label, show, t } from './i18n.js';
 import { acquire, renderToggle } from './prejoin.js';
+import { BalanceView } from './balance.js';
 import { ChatPanel } from './chat.js';
 import { MeetingView } from './meeting.js';
 import { PeopleList } from './people.js';
@@ -96,6 +97,7 @@ export class RoomView {
     if (this.consent) this.meetingView.setConsent(this.consent);
     this.meetingView.start();
     new PeopleList(this.doc, s).start();
+    new BalanceView(this.doc, s).start();
     this.chat = new ChatPanel(this.doc, s, { onUnread: () => this.noteUnread() });
     this.chat.start();
     s.addEventListener('hands', () => this.renderHand());
