@@ -14,5 +14,14 @@ func BenchTrack(tb testing.TB, n int) (*Track, func(*rtp.Packet)) {
 	return t, t.writeToAll
 }
 
+// BenchPionTrack is a synthetic video track forwarded to n subscribers
+// through real pion connections (see BenchmarkForwardPion), its
+// forwarding step, the packet to go on from, and the function that closes
+// the connections.
+func BenchPionTrack(b *testing.B, n int) (*Track, func(*rtp.Packet), rtp.Packet, func()) {
+	t, pkt, done := pionTrack(b, n)
+	return t, t.writeToAll, pkt, done
+}
+
 // VP8KeyframePacket is vp8KeyframePacket for package sfu_test.
 func VP8KeyframePacket(size int) rtp.Packet { return vp8KeyframePacket(size) }

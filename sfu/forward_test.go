@@ -199,40 +199,8 @@ func BenchmarkForward(b *testing.B) {
 // decrypting, so it is an upper bound on the SFU's share.
 func BenchmarkForwardPion(b *testing.B) {
 	const subscribers = 10
-	s := newTestSFU(b)
-	api := newClientAPI(b)
-	room, err := s.NewRoom("bench", nopEvents{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	pub := joinPeer(b, api, room, "pub")
-	track := syntheticTrack(pub.part, pub.part.env.trackDeps())
-	if !room.addTrack(track) {
-		b.Fatal("track not added")
-	}
-	peers := make([]*testPeer, subscribers)
-	for i := range peers {
-		peers[i] = joinPeer(b, api, room, string(rune('a'+i)))
-	}
-	defer func() {
-		for _, p := range append(peers, pub) {
-			p.close()
-		}
-	}()
-	pkt := vp8KeyframePacket(1000)
-	// Forward until every subscriber has received something: all are
-	// bound, connected and past their keyframe wait.
-	waitFor(b, 20*time.Second, "all subscribers receive", func() error {
-		pkt.SequenceNumber++
-		track.writeToAll(&pkt)
-		for _, p := range peers {
-			if p.count("pub/video") == 0 {
-				return errIf(true, "subscriber %s has nothing yet", p.part.id)
-			}
-		}
-		return nil
-	})
-
+	track, pkt, done := pionTrack(b, subscribers)
+	defer done()
 	var before syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 	b.ReportAllocs()
@@ -249,4 +217,45 @@ func BenchmarkForwardPion(b *testing.B) {
 	forwarded := float64(b.N * subscribers)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/forwarded, "ns/fwd-pkt")
 	b.ReportMetric(float64(cpu.Nanoseconds())/forwarded, "cpu-ns/fwd-pkt")
+}
+
+// pionTrack is a synthetic publisher track forwarded to n subscribers
+// connected through real pion connections over loopback UDP, once every
+// subscriber receives it, with the packet to go on from (the next
+// sequence number and timestamp follow it); done closes them all.
+func pionTrack(b *testing.B, subscribers int) (*Track, rtp.Packet, func()) {
+	s := newTestSFU(b)
+	api := newClientAPI(b)
+	room, err := s.NewRoom("bench", nopEvents{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub := joinPeer(b, api, room, "pub")
+	track := syntheticTrack(pub.part, pub.part.env.trackDeps())
+	if !room.addTrack(track) {
+		b.Fatal("track not added")
+	}
+	peers := make([]*testPeer, subscribers)
+	for i := range peers {
+		peers[i] = joinPeer(b, api, room, string(rune('a'+i)))
+	}
+	done := func() {
+		for _, p := range append(peers, pub) {
+			p.close()
+		}
+	}
+	pkt := vp8KeyframePacket(1000)
+	// Forward until every subscriber has received something: all are
+	// bound, connected and past their keyframe wait.
+	waitFor(b, 20*time.Second, "all subscribers receive", func() error {
+		pkt.SequenceNumber++
+		track.writeToAll(&pkt)
+		for _, p := range peers {
+			if p.count("pub/video") == 0 {
+				return errIf(true, "subscriber %s has nothing yet", p.part.id)
+			}
+		}
+		return nil
+	})
+	return track, pkt, done
 }

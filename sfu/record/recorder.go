@@ -226,6 +226,10 @@ func (r *Recorder) Stop() error {
 	return r.err
 }
 
+// Sync waits until the writer goroutine has handled every packet queued
+// before the call (benchmarks and tests pace their feed by it).
+func (r *Recorder) Sync() error { return r.do(r.drain) }
+
 // Files lists the recorder's files so far, the current one last (not yet
 // Final while it is written).
 func (r *Recorder) Files() []File {
