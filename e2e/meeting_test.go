@@ -228,7 +228,7 @@ func TestStructuredMeeting(t *testing.T) {
 	// The facilitator plays the recording from the group page: every
 	// file decodes in the browser, the turn index names the phases, and a
 	// turn seeks every player to it.
-	playRecording(t, fia, links["Fia Ohjaaja"])
+	playRecording(t, fia, links["Fia Ohjaaja"], shots)
 
 	// Anna's page after the meeting: the task, the feedback question, the count.
 	anna.Do(t, 30*time.Second, chromedp.Navigate(links["Anna Jäsen"]))
@@ -318,7 +318,7 @@ func shotsPhone(t *testing.T, shots func(*chrome.Browser, string), b *chrome.Bro
 // has frames of a real size and decodes more as it plays, audio decodes,
 // the turn index shows the turns with their phases, and activating a
 // turn puts every player at that turn (its start less the file's offset).
-func playRecording(t *testing.T, fia *chrome.Browser, link string) {
+func playRecording(t *testing.T, fia *chrome.Browser, link string, shots func(*chrome.Browser, string)) {
 	t.Helper()
 	// Fia accepted the agreement before the meeting: the page opens on
 	// the group at once.
@@ -364,6 +364,7 @@ func playRecording(t *testing.T, fia *chrome.Browser, link string) {
 	    && document.querySelector('.turn-index tr[data-turn="%s"]').classList.contains('current');
 	})()`, at, n))
 	chrome.CheckAccessibility(t, fia, "playback")
+	shots(fia, "playback")
 	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#playback button.playback-back")))
 	chrome.Poll(t, fia, 10*time.Second, "back on the group page", `document.getElementById('playback').hidden && !document.getElementById('group').hidden`)
 }
