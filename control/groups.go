@@ -147,6 +147,7 @@ func (s *Service) CreateGroup(ctx context.Context, p Principal, in GroupInput) (
 // maximum cannot go below the members the group has.
 func (s *Service) UpdateGroup(ctx context.Context, p Principal, groupID string, patch GroupPatch) (Group, error) {
 	var g Group
+	var ch changes
 	err := s.update(ctx, func(tx Tx) error {
 		var err error
 		if g, err = loadFacilitated(tx, p, groupID); err != nil {
@@ -163,9 +164,32 @@ func (s *Service) UpdateGroup(ctx context.Context, p Principal, groupID string, 
 			return wrapf(ErrConflict, "the group has %d members, more than maxMembers %d", n, g.MaxMembers)
 		}
 		g.Updated = s.now()
-		return tx.PutGroup(g)
+		if err := tx.PutGroup(g); err != nil {
+			return err
+		}
+		return s.groupChangedLive(tx, groupID, &ch)
 	})
+	s.tell(err, &ch)
 	return g, err
+}
+
+// groupChangedLive tells the rooms of the group's open and running
+// meetings of a change to the group: its consent mode decides at once
+// whether the recording may run (a switch to strict pauses it while
+// anyone present has not consented), and its name is in the state.
+func (s *Service) groupChangedLive(tx Tx, groupID string, ch *changes) error {
+	meetings, err := tx.Meetings(groupID)
+	if err != nil {
+		return err
+	}
+	for i := range meetings {
+		if meetings[i].State.RoomOpen() {
+			if err := s.putLive(tx, &meetings[i], ch); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func applyGroupPatch(g *Group, patch GroupPatch, now time.Time) error {

@@ -63,6 +63,16 @@ func testConsent(t *testing.T, open Open) {
 			{do: "leave o", want: "paused"}, // requested, nobody left to write
 			{do: "consent m1 rec", want: "on r:m1"},
 		}},
+		{"the group's mode changes while recording", control.ConsentPerPerson, []step{
+			{do: "join f", want: "off"},
+			{do: "join m0", want: "off"},
+			{do: "consent m0 rec", want: "off"},
+			{do: "rec-start", want: "on r:m0"},
+			// Strict from now: f has not consented, so it pauses at once.
+			{do: "mode strict", want: "paused w:f"},
+			{do: "consent f rec", want: "on r:f,m0"},
+			{do: "mode per_person", want: "on r:f,m0"},
+		}},
 		{"the text must be the current one", control.ConsentStrict, []step{
 			{do: "join m0", want: "off"},
 			{do: "consent-v0 m0 rec", want: "off", err: control.ErrConsentChanged},
@@ -100,8 +110,13 @@ func testConsent(t *testing.T, open Open) {
 					t.Fatalf("step %d %q: recording %q, want %q", i, s.do, got, s.want)
 				}
 				// What clients are told is the same as what is asked for.
-				if last, ok := rec.Last(f.Meeting.ID); ok && last.Version == st.Version && f.recordingString(last.Recording) != s.want {
+				last, ok := rec.Last(f.Meeting.ID)
+				if ok && last.Version == st.Version && f.recordingString(last.Recording) != s.want {
 					t.Fatalf("step %d %q: the observer was told %q", i, s.do, f.recordingString(last.Recording))
+				}
+				// A change of the group's mode is told at once.
+				if strings.HasPrefix(s.do, "mode ") && (!ok || last.Version != st.Version) {
+					t.Fatalf("step %d %q: the observer was not told (last version %d, state %d)", i, s.do, last.Version, st.Version)
 				}
 			}
 		})
@@ -184,6 +199,9 @@ func (f *Fixture) consentStep(step string) error {
 		return err1(f.Svc.StartRecording(f.Ctx, f.As(f.who(args[0])), id))
 	case "rec-stop":
 		return err1(f.Svc.StopRecording(f.Ctx, f.Fac(), id))
+	case "mode":
+		mode := control.ConsentMode(args[0])
+		return err1(f.Svc.UpdateGroup(f.Ctx, f.Fac(), f.Group.ID, control.GroupPatch{ConsentMode: &mode}))
 	}
 	f.T.Fatalf("unknown step %q", step)
 	return nil
