@@ -18,7 +18,10 @@ import (
 // group's consent text and two separate choices, both off; a member who
 // turns on recording only joins with exactly that consent recorded (and
 // logged under the text's version); one who turns on nothing joins all
-// the same.
+// the same. In the room, each changes their consent with one click: Fia's
+// yes lets recording start, and both see that they are recorded; Anna's
+// withdrawal pauses it (strict mode), for both to see; in per-person mode
+// it runs again without her, and she sees that she is not recorded.
 func TestConsentOnPrejoin(t *testing.T) {
 	srv := startServer(t, nil)
 	links, meetingID, svc := personalGroup(t, srv)
@@ -83,6 +86,56 @@ func TestConsentOnPrejoin(t *testing.T) {
 	})
 	if _, err := svc.StartRecording(ctx, admin, meetingID); !errors.Is(err, control.ErrConsentMissing) {
 		t.Errorf("starting to record with the facilitator's no: %v, want ErrConsentMissing", err)
+	}
+
+	// In the room: Fia says yes with one click, and recording may start.
+	if chrome.Eval[bool](t, fia, `document.getElementById('side').hidden`) {
+		fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-side")))
+	}
+	fia.Do(t, 10*time.Second, chromedp.WaitVisible(chromedp.CSS(`label[for="room-consent-record"]`)), chromedp.Click(chromedp.CSS(`label[for="room-consent-record"]`)))
+	chrome.Poll(t, fia, 10*time.Second, "Fia's consent saved", `document.getElementById('room-consent-status').textContent !== '' && document.getElementById('room-consent-record').checked`)
+	testwait.Until(t, 10*time.Second, "recording allowed", func() error {
+		_, err := svc.StartRecording(ctx, admin, meetingID)
+		return err
+	})
+	indicator := func(b *chrome.Browser, want string) {
+		t.Helper()
+		chrome.Poll(t, b, 10*time.Second, "the indicator: "+want, fmt.Sprintf(`!document.getElementById('rec-indicator').hidden && document.getElementById('rec-indicator').textContent === %s`, chrome.JSString(want)))
+	}
+	const (
+		youRecorded = "Recording: your audio and video are being recorded."
+		paused      = "Recording is paused: someone here has not consented."
+		notYou      = "Recording: others are being recorded, you are not."
+	)
+	indicator(anna, youRecorded)
+	indicator(fia, youRecorded)
+	chrome.CheckAccessibility(t, anna, "room, recording")
+
+	// Anna withdraws in the room: strict mode pauses the recording.
+	if chrome.Eval[bool](t, anna, `document.getElementById('side').hidden`) {
+		anna.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#ctl-side")))
+	}
+	anna.Do(t, 10*time.Second, chromedp.WaitVisible(chromedp.CSS(`label[for="room-consent-record"]`)), chromedp.Click(chromedp.CSS(`label[for="room-consent-record"]`)))
+	indicator(anna, paused)
+	indicator(fia, paused)
+
+	// Per-person mode: it runs again, without her, and she sees that.
+	mv, err := svc.Meeting(ctx, admin, meetingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perPerson := control.ConsentPerPerson
+	if _, err := svc.UpdateGroup(ctx, admin, mv.Meeting.GroupID, control.GroupPatch{ConsentMode: &perPerson}); err != nil {
+		t.Fatal(err)
+	}
+	indicator(anna, notYou)
+	indicator(fia, youRecorded)
+	log, err = svc.ConsentLog(ctx, admin, meetingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(log); n != 4 || !log[2].Record || log[3].Record {
+		t.Errorf("the consent log %+v: want the two pre-join answers, then Fia's yes and Anna's withdrawal", log)
 	}
 	for _, b := range []*chrome.Browser{anna, fia} {
 		b.CheckNoExceptions(t)
