@@ -199,7 +199,14 @@ func TestRepairCutAnywhere(t *testing.T) {
 		}
 		path := filepath.Join(sub, "p1-001.webm")
 		p := ffprobe(t, path)
-		if d := p.duration(t); d != res[0].Duration {
+		// A cut inside the first video frame leaves one audio frame at
+		// time 0: a duration of 0, which ffprobe does not report. (Where
+		// the cuts fall depends on how much the flush had written.)
+		if res[0].Duration == 0 && p.Format.Duration == "" {
+			if res[0].Blocks != 1 {
+				t.Errorf("cut at %d: duration 0 with %d blocks", cut, res[0].Blocks)
+			}
+		} else if d := p.duration(t); d != res[0].Duration {
 			t.Errorf("cut at %d: ffprobe says %v, repair %v", cut, d, res[0].Duration)
 		}
 		out, err := exec.Command("ffmpeg", mediaprobe.DecodeArgs(path)...).CombinedOutput()
