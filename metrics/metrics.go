@@ -22,6 +22,7 @@ type Metrics struct {
 	ForwardedPackets *prometheus.CounterVec // by kind
 	ForwardedBytes   *prometheus.CounterVec // by kind
 	NACKsReceived    prometheus.Counter     // NACK feedback from subscribers
+	Retransmissions  *prometheus.CounterVec // NACKed packets, by outcome: RetransmitSent etc.
 	PLIsReceived     prometheus.Counter     // PLI/FIR feedback from subscribers
 	PLIsSent         prometheus.Counter     // keyframe requests sent to publishers
 
@@ -113,6 +114,13 @@ const (
 	KindVideo = "video"
 )
 
+// Outcome labels of piiri_retransmissions_total.
+const (
+	RetransmitSent    = "sent"
+	RetransmitMissing = "missing"
+	RetransmitLimited = "limited"
+)
+
 // New creates the collectors and registers them, together with the Go and
 // process collectors, in a fresh registry.
 func New() *Metrics {
@@ -137,6 +145,9 @@ func New() *Metrics {
 		NACKsReceived: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "piiri_nacks_received_total", Help: "Generic NACK RTCP packets received from subscribers.",
 		}),
+		Retransmissions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "piiri_retransmissions_total", Help: "Packets subscribers asked for again by NACK, by outcome: sent (from the track's packet cache), missing (no longer held) or limited (over the subscriber's retransmission rate).",
+		}, []string{"outcome"}),
 		PLIsReceived: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "piiri_plis_received_total", Help: "PLI and FIR RTCP packets received from subscribers.",
 		}),
@@ -223,7 +234,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.Rooms, m.Participants, m.PublishedTracks,
-		m.ForwardedPackets, m.ForwardedBytes, m.NACKsReceived, m.PLIsReceived, m.PLIsSent,
+		m.ForwardedPackets, m.ForwardedBytes, m.NACKsReceived, m.Retransmissions, m.PLIsReceived, m.PLIsSent,
 		m.MediaEventsDropped,
 		m.SignalingMessages, m.SignalingErrors, m.Resumes, m.Disconnects,
 		m.Probes, m.AuthFailures, m.AuthRateLimited,
@@ -236,6 +247,9 @@ func New() *Metrics {
 	)
 	bi := buildinfo.Get()
 	m.BuildInfo.WithLabelValues(bi.Version, bi.Commit, bi.GoVersion).Set(1)
+	for _, o := range []string{RetransmitSent, RetransmitMissing, RetransmitLimited} {
+		m.Retransmissions.WithLabelValues(o)
+	}
 	// Pre-create the per-kind series so dashboards see zeros, not gaps.
 	for _, k := range []string{KindAudio, KindVideo} {
 		m.PublishedTracks.WithLabelValues(k)

@@ -129,3 +129,22 @@ func (d *downTrack) WriteRTP(pkt *rtp.Packet) bool {
 	}
 	return n > 0 && err == nil
 }
+
+// retransmit writes a packet from the track's cache again, for this
+// subscriber's NACK, with the binding's SSRC and payload type (sequence
+// numbers and timestamps are the publisher's, as in WriteRTP). It runs on
+// the subscriber's RTCP goroutine, beside WriteRTP on the forwarding one:
+// it has its own header, and pion's writer is safe for concurrent use (its
+// own NACK responder writes from a goroutine per NACK). Nothing is resent
+// while the subscriber still waits for its first keyframe.
+func (d *downTrack) retransmit(h *rtp.Header, payload []byte) bool {
+	b := d.bound.Load()
+	if b == nil || d.rebound.Load() {
+		return false
+	}
+	h.Version = 2
+	h.PayloadType = b.payloadType
+	h.SSRC = b.ssrc
+	n, err := b.writer.WriteRTP(h, payload)
+	return n > 0 && err == nil
+}

@@ -223,7 +223,13 @@ func BenchmarkForwardPion(b *testing.B) {
 // connected through real pion connections over loopback UDP, once every
 // subscriber receives it, with the packet to go on from (the next
 // sequence number and timestamp follow it); done closes them all.
-func pionTrack(b *testing.B, subscribers int) (*Track, rtp.Packet, func()) {
+func pionTrack(b testing.TB, subscribers int) (*Track, rtp.Packet, func()) {
+	track, pkt, _, done := pionTrackPeers(b, subscribers)
+	return track, pkt, done
+}
+
+// pionTrackPeers is pionTrack with the subscribers' client sides.
+func pionTrackPeers(b testing.TB, subscribers int) (*Track, rtp.Packet, []*testPeer, func()) {
 	s := newTestSFU(b)
 	api := newClientAPI(b)
 	room, err := s.NewRoom("bench", nopEvents{})
@@ -257,5 +263,5 @@ func pionTrack(b *testing.B, subscribers int) (*Track, rtp.Packet, func()) {
 		}
 		return nil
 	})
-	return track, pkt, done
+	return track, pkt, peers, done
 }

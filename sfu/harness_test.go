@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"os"
@@ -80,6 +81,10 @@ type testPeer struct {
 
 	mu       sync.Mutex
 	received map[string]int // packets per track stream ID/kind
+	// With recordSeqs set, the sequence numbers of video packets
+	// received (retransmissions included) are counted in videoSeqs.
+	recordSeqs atomic.Bool
+	videoSeqs  map[uint16]int
 }
 
 func joinPeer(t testing.TB, api *webrtc.API, r *Room, id string) *testPeer {
@@ -88,16 +93,20 @@ func joinPeer(t testing.TB, api *webrtc.API, r *Room, id string) *testPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp := &testPeer{t: t, sub: sub, work: make(chan func(), 1024), done: make(chan struct{}), offers: make(chan string, 64), received: map[string]int{}}
+	tp := &testPeer{t: t, sub: sub, work: make(chan func(), 1024), done: make(chan struct{}), offers: make(chan string, 64), received: map[string]int{}, videoSeqs: map[uint16]int{}}
 	sub.OnTrack(func(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		key := track.StreamID() + "/" + track.Kind().String()
 		buf := make([]byte, 1500)
 		for {
-			if _, _, err := track.Read(buf); err != nil {
+			n, _, err := track.Read(buf)
+			if err != nil {
 				return
 			}
 			tp.mu.Lock()
 			tp.received[key]++
+			if n >= 4 && track.Kind() == webrtc.RTPCodecTypeVideo && tp.recordSeqs.Load() {
+				tp.videoSeqs[binary.BigEndian.Uint16(buf[2:4])]++
+			}
 			tp.mu.Unlock()
 		}
 	})

@@ -68,15 +68,21 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 }
 
 // registerInterceptors installs the RTCP machinery: NACK generation towards
-// publishers and NACK answering towards subscribers, sender and receiver
-// reports, and transport-wide congestion control feedback to publishers so
-// that browsers' send-side bandwidth estimation works.
+// publishers, sender and receiver reports, and transport-wide congestion
+// control feedback to publishers so that browsers' send-side bandwidth
+// estimation works.
+//
+// NACKs from subscribers are answered by the SFU itself, from one packet
+// cache per published track (see retransmit), not by pion's NACK
+// responder, which would keep a copy of every video packet per subscriber.
 func registerInterceptors(me *webrtc.MediaEngine, ir *interceptor.Registry, lf logging.LoggerFactory) error {
-	if err := webrtc.ConfigureNackWithOptions(me, ir,
-		[]nack.GeneratorOption{nack.WithGeneratorLoggerFactory(lf)},
-		nack.WithResponderLoggerFactory(lf)); err != nil {
+	generator, err := nack.NewGeneratorInterceptor(nack.WithGeneratorLoggerFactory(lf))
+	if err != nil {
 		return fmt.Errorf("sfu: configure NACK: %w", err)
 	}
+	ir.Add(generator)
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBNACK}, webrtc.RTPCodecTypeVideo)
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
 	if err := webrtc.ConfigureRTCPReportsWithOptions(ir,
 		[]report.ReceiverOption{report.WithReceiverLoggerFactory(lf)},
 		report.WithSenderLoggerFactory(lf)); err != nil {

@@ -120,9 +120,14 @@ func (t *Track) senderReport(sr SenderReport) {
 	}
 }
 
-// writeToAll hands one packet to every sink and counts what subscribers'
-// sinks delivered. It takes no lock and allocates nothing.
+// writeToAll keeps a video packet in the track's cache for retransmission,
+// hands it to every sink and counts what subscribers' sinks delivered. It
+// allocates nothing; the only lock is the cache's, which a NACK takes
+// rarely.
 func (t *Track) writeToAll(pkt *rtp.Packet) {
+	if t.cache != nil {
+		t.cache.Add(pkt)
+	}
 	var written int
 	for _, e := range *t.sinks.Load() {
 		if e.sink.WriteRTP(pkt) && e.forwarded {

@@ -19,6 +19,7 @@ type subscriber struct {
 	p  *Participant
 	pc *webrtc.PeerConnection
 
+	metrics       *metrics.Metrics
 	plisReceived  prometheus.Counter
 	nacksReceived prometheus.Counter
 
@@ -40,6 +41,7 @@ type subscription struct {
 func newSubscriber(p *Participant, pc *webrtc.PeerConnection, m *metrics.Metrics) *subscriber {
 	s := &subscriber{
 		p: p, pc: pc,
+		metrics:       m,
 		plisReceived:  m.PLIsReceived,
 		nacksReceived: m.NACKsReceived,
 		subscriptions: make(map[*Track]subscription),
@@ -98,7 +100,8 @@ func (s *subscriber) addTrack(t *Track) {
 		return
 	}
 	s.subscriptions[t] = subscription{down: d, sender: sender}
-	s.p.goRTCP(func() { s.readRTCP(t, sender) })
+	rt := newRetransmitter(t, d, s.metrics)
+	s.p.goRTCP(func() { s.readRTCP(t, rt, sender) })
 }
 
 // removeTrack unsubscribes from t and reports whether anything changed.
@@ -284,9 +287,9 @@ func (s *subscriber) close() {
 }
 
 // readRTCP handles feedback from the subscriber about one track: keyframe
-// requests go to the publisher (rate-limited); NACKs are answered by the
-// NACK interceptor and only counted here.
-func (s *subscriber) readRTCP(t *Track, sender *webrtc.RTPSender) {
+// requests go to the publisher (rate-limited); NACKs are answered from the
+// track's packet cache (rt, nil for audio, which is not retransmitted).
+func (s *subscriber) readRTCP(t *Track, rt *retransmitter, sender *webrtc.RTPSender) {
 	buf := make([]byte, receiveMTU)
 	for {
 		n, _, err := sender.Read(buf)
@@ -298,12 +301,15 @@ func (s *subscriber) readRTCP(t *Track, sender *webrtc.RTPSender) {
 			continue
 		}
 		for _, pkt := range pkts {
-			switch pkt.(type) {
+			switch pkt := pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				s.plisReceived.Inc()
 				t.RequestKeyframe()
 			case *rtcp.TransportLayerNack:
 				s.nacksReceived.Inc()
+				if rt != nil {
+					rt.handle(pkt)
+				}
 			}
 		}
 	}

@@ -15,12 +15,20 @@ import (
 
 	"piiri/internal/clock"
 	"piiri/metrics"
+	"piiri/sfu/packetcache"
 	"piiri/sfu/speech"
 )
 
 // receiveMTU bounds one RTP packet read from a publisher. pion's own
 // default receive MTU is the same.
 const receiveMTU = 1460
+
+// videoCacheSize is how many of a video track's newest packets are kept to
+// answer NACKs: at 600 kbit/s (about 75 packets/s) 7 s of video, at
+// 2.5 Mbit/s 2 s, well beyond the round trip after which a retransmission
+// is still of use. Audio is not retransmitted (Opus has its own FEC and
+// a late audio packet is useless), as the SDP says: no "nack" for Opus.
+const videoCacheSize = 512
 
 // Track is one track a participant publishes. Its forwarding goroutine
 // reads each RTP packet once and hands it to every sink: the subscribers'
@@ -38,9 +46,12 @@ type Track struct {
 	kind      webrtc.RTPCodecType
 	codec     webrtc.RTPCodecCapability
 	keyframes *keyframeRequester
-	clock     clock.Clock
-	events    *eventQueue
-	log       *slog.Logger
+	// cache keeps the newest video packets for retransmission to any
+	// subscriber; nil for audio.
+	cache  *packetcache.Cache
+	clock  clock.Clock
+	events *eventQueue
+	log    *slog.Logger
 
 	mu     sync.Mutex // serialises changes to sinks; guards ended and lastSR
 	sinks  atomic.Pointer[[]sinkEntry]
@@ -112,6 +123,10 @@ func newTrackOf(p *Participant, deps trackDeps, trackID string, src Source, kind
 		plisSent:  deps.metrics.PLIsSent,
 	}
 	t.keyframes = newKeyframeRequester(deps.clock, deps.keyframeInterval, t.sendPLI)
+	if kind == webrtc.RTPCodecTypeVideo {
+		// The size is a constant power of two: New cannot fail.
+		t.cache, _ = packetcache.New(videoCacheSize)
+	}
 	empty := []sinkEntry{}
 	t.sinks.Store(&empty)
 	return t
