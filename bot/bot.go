@@ -38,6 +38,19 @@ type Config struct {
 	// Publish makes the bot send one Opus and one VP8 track.
 	Publish  bool
 	VideoFPS int // default 15
+	// VideoBitrate, if set, sizes the video frames for this many bits
+	// per second at VideoFPS, keyframes twice as large as the others;
+	// 0 keeps small frames (3,000-byte keyframes, 900-byte others).
+	VideoBitrate int
+	// VideoPacketsPerFrame, with VideoBitrate, splits each frame but
+	// keyframes into about this many RTP packets (default 3); no packet
+	// carries more than 1,200 bytes whatever it says.
+	VideoPacketsPerFrame int
+	// Stamp puts the time it was made into every audio packet and video
+	// frame, so that receiving bots measure the forwarding delay (see
+	// Delays). For bot-only rooms: a browser would play the stamp in the
+	// audio as noise.
+	Stamp bool
 	// Configure adjusts the bot's pion settings, e.g. network types for
 	// firewall tests. By default the bot uses UDP and includes loopback
 	// candidates.

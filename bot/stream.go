@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"cmp"
+	"encoding/binary"
 	"sync"
 	"time"
 
@@ -9,6 +11,8 @@ import (
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
+
+	"piiri/internal/histogram"
 )
 
 const rtpMTU = 1200
@@ -30,7 +34,11 @@ func (b *Bot) sendAudio() {
 			continue
 		}
 		level := b.nextLevel()
-		for _, pkt := range p.Packetize(opusSilence, 960) {
+		payload := opusSilence
+		if b.cfg.Stamp {
+			payload = stampedAudio(time.Now())
+		}
+		for _, pkt := range p.Packetize(payload, 960) {
 			if levelID != 0 {
 				_ = pkt.Header.SetExtension(levelID, []byte{level})
 			}
@@ -47,7 +55,8 @@ func (b *Bot) sendAudio() {
 // only if the SFU asks the publisher for one.
 func (b *Bot) sendVideo() {
 	defer b.wg.Done()
-	p := rtp.NewPacketizer(rtpMTU, 0, 0, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
+	sizes := b.frameSizes()
+	p := rtp.NewPacketizer(uint16(sizes.mtu), 0, 0, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
 	interval := time.Second / time.Duration(b.cfg.VideoFPS)
 	samples := uint32(90000 / b.cfg.VideoFPS)
 	tick := time.NewTicker(interval)
@@ -63,7 +72,15 @@ func (b *Bot) sendVideo() {
 			continue
 		}
 		key := b.keyframe.Swap(false)
-		pkts := p.Packetize(vp8Frame(n, key), samples)
+		size := sizes.delta
+		if key {
+			size = sizes.key
+		}
+		var made time.Time
+		if b.cfg.Stamp {
+			made = time.Now()
+		}
+		pkts := p.Packetize(vp8Frame(n, key, size, made), samples)
 		n++
 		for _, pkt := range pkts {
 			if err := b.video.WriteRTP(pkt); err == nil {
@@ -75,6 +92,24 @@ func (b *Bot) sendVideo() {
 			b.sent.keyframes.Add(1)
 		}
 	}
+}
+
+// vp8DescriptorSize is the most the VP8 payload descriptor takes per
+// packet with a 15-bit picture ID (RFC 7741 4.2).
+const vp8DescriptorSize = 4
+
+// frameSizes are the synthetic video's frame sizes and the packetizer's
+// MTU that splits a frame into the configured number of packets.
+type frameSizes struct{ key, delta, mtu int }
+
+func (b *Bot) frameSizes() frameSizes {
+	if b.cfg.VideoBitrate <= 0 {
+		return frameSizes{key: keyframeSize, delta: deltaFrameSize, mtu: rtpMTU}
+	}
+	delta := max(b.cfg.VideoBitrate/8/b.cfg.VideoFPS, minFrameSize)
+	ppf := cmp.Or(max(b.cfg.VideoPacketsPerFrame, 0), 3)
+	mtu := min(rtpMTU, 12+vp8DescriptorSize+(delta+ppf-1)/ppf)
+	return frameSizes{key: 2 * delta, delta: delta, mtu: mtu}
 }
 
 // readVideoRTCP turns keyframe requests from the SFU into a keyframe.
@@ -125,6 +160,25 @@ type TrackStats struct {
 	BadAudio    int64 // audio payloads that were not the sent ones
 }
 
+// Delays returns the forwarding delay of what arrived from bots that
+// Stamp their media: audio per packet, video per frame (its first
+// packet), from the stamp to the moment the packet was read. Sender and
+// receiver must share a clock: bots on one machine do.
+func (b *Bot) Delays() (audio, video histogram.H) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.remote {
+		r.mu.Lock()
+		if r.stats.Kind == "video" {
+			video.Merge(&r.delay)
+		} else {
+			audio.Merge(&r.delay)
+		}
+		r.mu.Unlock()
+	}
+	return audio, video
+}
+
 // Received returns per remote track what has arrived, keyed by
 // participant ID and kind ("id/audio").
 func (b *Bot) Received() map[string]TrackStats {
@@ -161,6 +215,32 @@ func (b *Bot) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 type remoteTrack struct {
 	mu    sync.Mutex
 	stats TrackStats
+	delay histogram.H // forwarding delay of stamped packets (video: of each frame's first)
+}
+
+// frameStamp is the time stamped in a video frame, read from the packet
+// that starts the frame (the frame header is in its first bytes), or zero
+// for any other packet and for frames not stamped. Measuring at the first
+// packet rather than when the frame is complete leaves out the wait for
+// the next frame that tells a depacketizer a frame has ended.
+func frameStamp(payload []byte) time.Time {
+	var vp codecs.VP8Packet
+	body, err := vp.Unmarshal(payload)
+	if err != nil || vp.S != 1 || vp.PID != 0 || len(body) < 3 {
+		return time.Time{}
+	}
+	off := 3
+	if body[0]&1 == 0 {
+		off = 10 // keyframe
+	}
+	if len(body) < off+frameHeaderSize || [4]byte(body[off:off+4]) != frameMagic {
+		return time.Time{}
+	}
+	ns := binary.BigEndian.Uint64(body[off+12:])
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(ns))
 }
 
 func (r *remoteTrack) read(track *webrtc.TrackRemote) {
@@ -182,8 +262,14 @@ func (r *remoteTrack) read(track *webrtc.TrackRemote) {
 		r.mu.Lock()
 		r.stats.Packets++
 		r.stats.Bytes += int64(len(pkt.Payload))
-		if !video && string(pkt.Payload) != string(opusSilence) {
+		if video {
+			if made := frameStamp(pkt.Payload); !made.IsZero() {
+				r.delay.Add(time.Since(made))
+			}
+		} else if made, ok := checkAudio(pkt.Payload); !ok {
 			r.stats.BadAudio++
+		} else if !made.IsZero() {
+			r.delay.Add(time.Since(made))
 		}
 		r.mu.Unlock()
 		if !video {
