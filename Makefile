@@ -27,6 +27,7 @@ FUZZ_PARSE    ?= 20000x
 FUZZ_CLASSIFY ?= 40000x
 FUZZ_API      ?= 20000x
 FUZZ_TURNS    ?= 20000x
+FUZZ_CACHE    ?= 20000x
 FUZZTIME      ?=
 
 # Test output goes through scripts/testreport, which shows every skipped
@@ -76,6 +77,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzClassify$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_CLASSIFY)) ./sfu/portmux
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeRequest$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_API)) ./api
 	$(GO) test -run='^$$' -fuzz='^FuzzTurnStatistics$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_TURNS)) ./control
+	$(GO) test -run='^$$' -fuzz='^FuzzCache$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_CACHE)) ./sfu/packetcache
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./sfu
