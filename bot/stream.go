@@ -179,6 +179,19 @@ func (b *Bot) Delays() (audio, video histogram.H) {
 	return audio, video
 }
 
+// ResetDelays forgets the forwarding delays measured so far, so that
+// Delays covers only what arrives from now on (a load test's measuring
+// window, after the warm-up).
+func (b *Bot) ResetDelays() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.remote {
+		r.mu.Lock()
+		r.delay = histogram.H{}
+		r.mu.Unlock()
+	}
+}
+
 // Received returns per remote track what has arrived, keyed by
 // participant ID and kind ("id/audio").
 func (b *Bot) Received() map[string]TrackStats {

@@ -113,7 +113,7 @@ func parseLink(raw string) (link, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return link{}, fmt.Errorf("netcheck: %q is not a meeting link; give the link you open in the browser, such as https://meet.example.org/?room=tuesday#key=KEY", raw)
 	}
-	frag, _ := url.ParseQuery(u.Fragment)
+	frag, _ := url.ParseQuery(u.EscapedFragment())
 	return link{
 		base: &url.URL{Scheme: u.Scheme, Host: u.Host},
 		room: u.Query().Get("room"),

@@ -38,6 +38,10 @@ Usage:
                                  add-person, people, links, reissue-link,
                                  revoke-link, meetings, plan, report (never
                                  the token as an argument; piiri admin -h)
+  piiri loadtest [-rooms 1] [-size 4] [-duration 20s] [-bitrate 600k] [-metrics URL] [-json] LINK
+                                 fill rooms with bots publishing synthetic audio
+                                 and video; report delivery, loss, delay and the
+                                 server's CPU and memory (piiri loadtest -h)
   piiri config check FILE        validate a config file; list every problem
   piiri config example           print a fully commented example config
   piiri version                  print the version, commit and Go version
@@ -72,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return helpIsNotAnError(args[1:], netcheckCmd(args[1:], stdout, stderr))
 	case "admin":
 		return adminCmd(args[1:], os.Stdin, stdout, stderr)
+	case "loadtest":
+		return helpIsNotAnError(args[1:], loadtestCmd(args[1:], stdout, stderr))
 	case "demo":
 		return demoCmd(args[1:], stdout, stderr)
 	case "backup":
