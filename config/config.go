@@ -126,6 +126,11 @@ type Media struct {
 	KeyframeMinInterval time.Duration `yaml:"keyframe_min_interval"`
 	// ICETCP offers ICE over TCP on the shared port.
 	ICETCP bool `yaml:"ice_tcp"`
+	// UDPBufferBytes is the receive and send buffer size asked for the
+	// media UDP socket and TURN's; 0 keeps the kernel's default. Every
+	// peer's media shares the one media socket, so a default-sized buffer
+	// overflows when the forwarding loop falls behind for a moment.
+	UDPBufferBytes int `yaml:"udp_buffer_bytes"`
 }
 
 // Rooms configures room access and size.
@@ -248,6 +253,7 @@ func Default() Config {
 		Media: Media{
 			KeyframeMinInterval: 500 * time.Millisecond,
 			ICETCP:              true,
+			UDPBufferBytes:      4 << 20,
 		},
 		TURN: TURN{
 			Enabled:        true,

@@ -132,6 +132,7 @@ media:
     - "2001:db8::7"
   keyframe_min_interval: 1s
   ice_tcp: false
+  udp_buffer_bytes: 0
 turn:
   enabled: False
   udp_listen: "0.0.0.0:3479"
@@ -174,7 +175,8 @@ recording:
 		TLS: TLS{Mode: TLSFiles, CertFile: pem.cert, KeyFile: pem.key,
 			ACMEEmail: "ops@example.com", ACMECacheDir: "/var/lib/piiri/acme", ACMEDirectory: "https://acme.example.com/directory"},
 		Admin: Admin{Listen: "10.0.0.1:9090", AllowPublic: true},
-		Media: Media{UDPListen: ":10000", PublicIPs: []string{"203.0.113.7", "2001:db8::7"}, KeyframeMinInterval: time.Second},
+		Media: Media{UDPListen: ":10000", PublicIPs: []string{"203.0.113.7", "2001:db8::7"}, KeyframeMinInterval: time.Second,
+			UDPBufferBytes: 0}, // set to 0 in the file: the kernel's default, not 4 MiB
 		TURN: TURN{UDPListen: "0.0.0.0:3479", CredentialTTL: 30 * time.Minute, MaxAllocations: 3,
 			Secret: "0123456789abcdef0123456789abcdef", SecretFile: secret},
 		Rooms:     Rooms{Key: "0123456789abcdefXYZ", MaxParticipants: 20},
@@ -385,6 +387,10 @@ func TestValidation(t *testing.T) {
 		{"media.public_ips", "[0.0.0.0]", `item 1 ("0.0.0.0") cannot be advertised to peers`},
 		{"media.keyframe_min_interval", "99ms", "99ms is out of range; use a duration from 100ms to 10s"},
 		{"media.keyframe_min_interval", "11s", "11s is out of range"},
+		{"media.udp_buffer_bytes", "65535", "65535 is out of range; use 0 for the kernel's default, or a size in bytes from 65536 (64 KiB) to 67108864 (64 MiB), such as 4194304 (4 MiB)"},
+		{"media.udp_buffer_bytes", "67108865", "67108865 is out of range"},
+		{"media.udp_buffer_bytes", "-1", "-1 is out of range"},
+		{"media.udp_buffer_bytes", "4MiB", `"4MiB"`},
 		{"turn.udp_listen", "3478", `"3478" is not a host:port address; write it as "127.0.0.1:8080", "[::1]:8080" or ":8080" (all interfaces), or "off" to disable TURN over UDP`},
 		{"turn.udp_listen", "OFF", `"OFF" is not a host:port address`},
 		{"turn.udp_listen", ":65536", `port "65536" in ":65536" is not a number from 0 to 65535`},
@@ -464,6 +470,9 @@ func TestValidValues(t *testing.T) {
 		"media:\n  udp_listen: 0.0.0.0:3478\n  public_ips: [\"2001:db8::1\", 198.51.100.1]\n",
 		"media:\n  keyframe_min_interval: 100ms\n",
 		"media:\n  keyframe_min_interval: 10s\n",
+		"media:\n  udp_buffer_bytes: 0\n",
+		"media:\n  udp_buffer_bytes: 65536\n",
+		"media:\n  udp_buffer_bytes: 67108864\n",
 		"rooms:\n  key: 0123456789abcdef\n  max_participants: 2\n",
 		"rooms:\n  key: \"ümlautümlautümla\"\n  max_participants: 50\n",
 		"signaling:\n  max_message_bytes: 1048576\n  messages_per_second: 10000\n  resume_grace: 10m\n",
@@ -548,6 +557,7 @@ func TestEnv(t *testing.T) {
 			"PIIRI_TURN_CREDENTIAL_TTL=30m",
 			"PIIRI_TURN_MAX_ALLOCATIONS_PER_PARTICIPANT=4",
 			"PIIRI_TURN_SECRET=0123456789abcdef0123456789abcdef",
+			"PIIRI_MEDIA_UDP_BUFFER_BYTES=16777216",
 		)
 		if want := []string{"10.0.0.5", "10.1.0.0/16"}; !slices.Equal(cfg.Server.TrustedProxies, want) {
 			t.Errorf("trusted_proxies = %q, want %q", cfg.Server.TrustedProxies, want)
@@ -555,8 +565,8 @@ func TestEnv(t *testing.T) {
 		wantTLS := TLS{Mode: TLSACME, ACMEEmail: "ops@example.com", ACMECacheDir: "/var/lib/piiri/acme",
 			ACMEDirectory: "https://acme-staging-v02.api.letsencrypt.org/directory"}
 		wantTURN := TURN{UDPListen: "off", CredentialTTL: 30 * time.Minute, MaxAllocations: 4, Secret: "0123456789abcdef0123456789abcdef"}
-		if cfg.TLS != wantTLS || cfg.TURN != wantTURN || cfg.Media.ICETCP {
-			t.Errorf("overrides not applied: tls %+v turn %+v ice_tcp %v", cfg.TLS, cfg.TURN, cfg.Media.ICETCP)
+		if cfg.TLS != wantTLS || cfg.TURN != wantTURN || cfg.Media.ICETCP || cfg.Media.UDPBufferBytes != 16<<20 {
+			t.Errorf("overrides not applied: tls %+v turn %+v ice_tcp %v udp_buffer_bytes %d", cfg.TLS, cfg.TURN, cfg.Media.ICETCP, cfg.Media.UDPBufferBytes)
 		}
 	})
 
@@ -605,6 +615,8 @@ func TestEnv(t *testing.T) {
 		{"bad turn address", "PIIRI_TURN_UDP_LISTEN=3478", `turn.udp_listen: "3478" is not a host:port address`},
 		{"turn ttl out of range", "PIIRI_TURN_CREDENTIAL_TTL=1m", `turn.credential_ttl: 1m is out of range; use a duration from 5m to 24h (value from PIIRI_TURN_CREDENTIAL_TTL)`},
 		{"turn allocations out of range", "PIIRI_TURN_MAX_ALLOCATIONS_PER_PARTICIPANT=100", `turn.max_allocations_per_participant: 100 is out of range; use a value from 1 to 64`},
+		{"udp buffer with a unit", "PIIRI_MEDIA_UDP_BUFFER_BYTES=4M", `PIIRI_MEDIA_UDP_BUFFER_BYTES: "4M" is not an integer; write a whole number, such as 4194304 (overrides media.udp_buffer_bytes)`},
+		{"udp buffer out of range", "PIIRI_MEDIA_UDP_BUFFER_BYTES=1024", `media.udp_buffer_bytes: 1024 is out of range; use 0 for the kernel's default, or a size in bytes from 65536 (64 KiB) to 67108864 (64 MiB), such as 4194304 (4 MiB) (value from PIIRI_MEDIA_UDP_BUFFER_BYTES)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			errs := problems(t, file, tc.env)

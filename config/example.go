@@ -138,6 +138,16 @@ media:
   # clients through TURN instead. true or false.
   ice_tcp: true
 
+  # Receive and send buffer size, in bytes, of the media UDP socket and of
+  # TURN over UDP. All media passes through the one media socket, and a
+  # buffer too small for a burst drops packets when the server is busy
+  # (piiri_udp_socket_drops_total). Linux caps it at net.core.rmem_max and
+  # wmem_max, often 212992; piiri warns at start if so, and the fix is
+  #   sysctl -w net.core.rmem_max=4194304 net.core.wmem_max=4194304
+  # (and a file in /etc/sysctl.d/). 0 keeps the kernel's default; else
+  # 65536 to 67108864.
+  udp_buffer_bytes: 4194304
+
 turn:
   # Run the built-in TURN relay for clients whose network blocks direct
   # media: over UDP on turn.udp_listen, over TCP on the shared port, and

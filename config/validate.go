@@ -19,6 +19,15 @@ import (
 	"unicode/utf8"
 )
 
+// Limits of media.udp_buffer_bytes: below 64 KiB a buffer holds fewer
+// packets than the kernel's default does; above 64 MiB it is memory the
+// kernel may pin for one socket without helping, since a forwarding loop
+// that far behind has lost the packets' time anyway.
+const (
+	minUDPBuffer = 64 << 10
+	maxUDPBuffer = 64 << 20
+)
+
 // minKeyLen is the shortest room key accepted: with the key as the only
 // barrier to joining a meeting, it must resist guessing.
 const minKeyLen = 16
@@ -83,6 +92,10 @@ func validate(c *Config, file string, from origins) Errors {
 		}
 	}
 	ch.duration("media.keyframe_min_interval", c.Media.KeyframeMinInterval, 100*time.Millisecond, 10*time.Second)
+	if b := c.Media.UDPBufferBytes; b != 0 && (b < minUDPBuffer || b > maxUDPBuffer) {
+		ch.add("media.udp_buffer_bytes", "%d is out of range; use 0 for the kernel's default, or a size in bytes from %d (64 KiB) to %d (64 MiB), such as %d (4 MiB)",
+			b, minUDPBuffer, maxUDPBuffer, Default().Media.UDPBufferBytes)
+	}
 
 	if c.TURN.UDPListen != "" && c.TURN.UDPListen != TURNUDPOff {
 		ch.hostPort("turn.udp_listen", c.TURN.UDPListen, `, or "off" to disable TURN over UDP`)

@@ -4,6 +4,9 @@
 package metrics
 
 import (
+	"maps"
+	"sync"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -58,6 +61,76 @@ type Metrics struct {
 	MailFailed  *prometheus.CounterVec // given up on, by kind and reason
 	MailRetries *prometheus.CounterVec // temporary failures retried later, by kind
 	MailQueued  prometheus.Gauge       // messages waiting to be sent
+
+	// UDPBufferBytes are the UDP sockets' buffer sizes as the kernel
+	// reports them, by socket (SocketMedia, SocketTURN) and direction
+	// (DirectionReceive, DirectionSend); see WatchUDPSocket.
+	UDPBufferBytes *prometheus.GaugeVec
+	// UDPSocketDrops is the kernel's count of datagrams each UDP socket
+	// dropped, read at each scrape; see WatchUDPSocket.
+	UDPSocketDrops *UDPSocketDrops
+}
+
+// The server's UDP sockets, the socket label of the UDP metrics.
+const (
+	SocketMedia = "media" // ICE-UDP, every peer connection's media
+	SocketTURN  = "turn"  // TURN over UDP
+)
+
+// Directions of a socket's buffers, the direction label of UDPBufferBytes.
+const (
+	DirectionReceive = "receive"
+	DirectionSend    = "send"
+)
+
+// UDPSocketDrops collects piiri_udp_socket_drops_total. The kernel counts
+// a UDP socket's drops anyway (mostly datagrams that found its receive
+// buffer full, which the process never sees), so the counter is read from
+// it when Prometheus scrapes instead of being counted per packet.
+type UDPSocketDrops struct {
+	desc *prometheus.Desc
+
+	mu      sync.Mutex
+	sockets map[string]func() (uint64, error)
+}
+
+// Watch makes socket's series read drops at each scrape, replacing what
+// socket read before. A read that fails (no /proc off Linux, a closed
+// socket) leaves the series out of that scrape rather than failing it.
+func (c *UDPSocketDrops) Watch(socket string, drops func() (uint64, error)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sockets[socket] = drops
+}
+
+// Describe implements prometheus.Collector.
+func (c *UDPSocketDrops) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect implements prometheus.Collector.
+func (c *UDPSocketDrops) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	sockets := maps.Clone(c.sockets)
+	c.mu.Unlock()
+	// Read outside the lock: it reads files in /proc.
+	for s, f := range sockets {
+		if d, err := f(); err == nil {
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(d), s)
+		}
+	}
+}
+
+// WatchUDPSocket exports one of the server's UDP sockets (SocketMedia,
+// SocketTURN): its buffer sizes as the kernel reported them when it was
+// opened (a size of 0, unknown, is left out) and, read at each scrape,
+// its drop counter.
+func (m *Metrics) WatchUDPSocket(socket string, receiveBytes, sendBytes int, drops func() (uint64, error)) {
+	if receiveBytes > 0 {
+		m.UDPBufferBytes.WithLabelValues(socket, DirectionReceive).Set(float64(receiveBytes))
+	}
+	if sendBytes > 0 {
+		m.UDPBufferBytes.WithLabelValues(socket, DirectionSend).Set(float64(sendBytes))
+	}
+	m.UDPSocketDrops.Watch(socket, drops)
 }
 
 // Kinds of mail, the kind label of the mail metrics.
@@ -229,6 +302,15 @@ func New() *Metrics {
 		MailQueued: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "piiri_mail_queued", Help: "E-mails waiting in the queue to be sent.",
 		}),
+		UDPBufferBytes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "piiri_udp_buffer_bytes", Help: "Buffer sizes of the UDP sockets (media, turn) by direction (receive, send), as the kernel reports them: on Linux twice the size granted, which net.core.rmem_max and wmem_max cap (see media.udp_buffer_bytes).",
+		}, []string{"socket", "direction"}),
+		UDPSocketDrops: &UDPSocketDrops{
+			desc: prometheus.NewDesc("piiri_udp_socket_drops_total",
+				"Datagrams the kernel dropped on a UDP socket (media, turn), mostly for a full receive buffer: the drops column of /proc/net/udp and udp6. Absent off Linux.",
+				[]string{"socket"}, nil),
+			sockets: make(map[string]func() (uint64, error)),
+		},
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -244,6 +326,7 @@ func New() *Metrics {
 		m.BuildInfo,
 		m.TURNRefusals, m.NetcheckRateLimited,
 		m.MailSent, m.MailFailed, m.MailRetries, m.MailQueued,
+		m.UDPBufferBytes, m.UDPSocketDrops,
 	)
 	bi := buildinfo.Get()
 	m.BuildInfo.WithLabelValues(bi.Version, bi.Commit, bi.GoVersion).Set(1)

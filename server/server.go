@@ -32,6 +32,7 @@ import (
 	"piiri/internal/buildinfo"
 	"piiri/internal/logfilter"
 	"piiri/internal/ratelimit"
+	"piiri/internal/udpstat"
 	"piiri/metrics"
 	"piiri/notify"
 	"piiri/recording"
@@ -139,6 +140,7 @@ func New(cfg config.Config, log *slog.Logger) (_ *Server, err error) {
 	}
 	s.media, err = sfu.New(sfu.Config{
 		UDPListen:           cfg.Media.UDPListen,
+		UDPBufferBytes:      cfg.Media.UDPBufferBytes,
 		PublicIPs:           cfg.Media.PublicIPs,
 		KeyframeMinInterval: cfg.Media.KeyframeMinInterval,
 		ICETCP:              iceTCP,
@@ -297,6 +299,15 @@ func (s *Server) startTURN() error {
 			return fmt.Errorf("server: listen for TURN on UDP %s (turn.udp_listen): %w", cfg.UDPListen, err)
 		}
 		s.turnUDP = pc
+		// Relayed media arrives here before it reaches the media
+		// socket, so this buffer overflows under the same load.
+		if uc, ok := pc.(*net.UDPConn); ok {
+			bufs, err := udpstat.Tune(s.log, metrics.SocketTURN, uc, s.cfg.Media.UDPBufferBytes)
+			if err != nil {
+				s.log.Warn("server: the TURN UDP socket keeps the buffers it has", "err", err)
+			}
+			s.metrics.WatchUDPSocket(metrics.SocketTURN, bufs.Receive, bufs.Send, udpstat.DropsOf(uc))
+		}
 	}
 	var tlsLn net.Listener
 	if s.tls != nil {

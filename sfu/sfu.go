@@ -32,6 +32,7 @@ import (
 
 	"piiri/internal/clock"
 	"piiri/internal/pionlog"
+	"piiri/internal/udpstat"
 	"piiri/metrics"
 	"piiri/sfu/speech"
 )
@@ -41,6 +42,11 @@ type Config struct {
 	// UDPListen is the host:port of the one UDP socket that carries ICE-UDP
 	// for every peer connection.
 	UDPListen string
+	// UDPBufferBytes is the receive and send buffer size asked for that
+	// socket; 0 keeps the kernel's default. All media shares the socket,
+	// so its receive buffer is what absorbs a moment the forwarding loop
+	// falls behind; the kernel drops what does not fit.
+	UDPBufferBytes int
 	// PublicIPs, when set, replace the socket's own address in host
 	// candidates (1:1 NAT).
 	PublicIPs []string
@@ -111,6 +117,13 @@ func New(cfg Config) (_ *SFU, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("sfu: listen for media on UDP %s: %w", cfg.UDPListen, err)
 	}
+	// Before any peer can send to it. A buffer the kernel will not
+	// grant is no reason not to serve: Tune warns, and the drops show.
+	bufs, err := udpstat.Tune(cfg.Logger, metrics.SocketMedia, conn, cfg.UDPBufferBytes)
+	if err != nil {
+		cfg.Logger.Warn("sfu: the media UDP socket keeps the buffers it has", "err", err)
+	}
+	cfg.Metrics.WatchUDPSocket(metrics.SocketMedia, bufs.Receive, bufs.Send, udpstat.DropsOf(conn))
 	s := &SFU{
 		cfg:     cfg,
 		log:     cfg.Logger,
