@@ -76,6 +76,8 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // cache per published track (see retransmit), not by pion's NACK
 // responder, which would keep a copy of every video packet per subscriber.
 func registerInterceptors(me *webrtc.MediaEngine, ir *interceptor.Registry, lf logging.LoggerFactory) error {
+	// First, so it is the innermost on received streams: see headerOnce.
+	ir.Add(headerOnceFactory{})
 	generator, err := nack.NewGeneratorInterceptor(nack.WithGeneratorLoggerFactory(lf))
 	if err != nil {
 		return fmt.Errorf("sfu: configure NACK: %w", err)
