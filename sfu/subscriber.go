@@ -292,11 +292,14 @@ func (s *subscriber) close() {
 func (s *subscriber) readRTCP(t *Track, rt *retransmitter, sender *webrtc.RTPSender) {
 	buf := make([]byte, receiveMTU)
 	for {
-		n, _, err := sender.Read(buf)
+		n, attr, err := sender.Read(buf)
 		if err != nil {
 			return
 		}
-		pkts, err := rtcp.Unmarshal(buf[:n])
+		// The report interceptors have parsed the packets already and
+		// left them in the attributes: parsed again, each subscriber's
+		// RTCP would cost twice the allocations.
+		pkts, err := attr.GetRTCPPackets(buf[:n])
 		if err != nil {
 			continue
 		}

@@ -280,11 +280,11 @@ func (t *Track) readRTCP() {
 	buf := make([]byte, receiveMTU)
 	ssrc := uint32(t.remote.SSRC())
 	for {
-		n, _, err := t.receiver.Read(buf)
+		n, attr, err := t.receiver.Read(buf)
 		if err != nil {
 			return
 		}
-		pkts, err := rtcp.Unmarshal(buf[:n])
+		pkts, err := attr.GetRTCPPackets(buf[:n]) // parsed by the interceptors
 		if err != nil {
 			continue // the interceptors have seen it; nothing here needs it
 		}
