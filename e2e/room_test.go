@@ -36,6 +36,13 @@ func TestThreeParticipants(t *testing.T) {
 		chrome.WaitReceiving(t, b, others, nil, 30, 50, 30*time.Second)
 	}
 	t.Logf("join to first remote frame (third to join): %v", chrome.JoinToFirstFrame(t, bs[2]))
+	// AES-128-GCM both ways: piiri is the DTLS server on both
+	// connections, so its preference decides.
+	if got := chrome.SRTPCiphers(t, bs[0]); got["subscriber"] != "AEAD_AES_128_GCM" || got["publisher"] != "AEAD_AES_128_GCM" {
+		t.Errorf("SRTP ciphers %v: want AEAD_AES_128_GCM on both connections", got)
+	} else {
+		t.Logf("SRTP ciphers: %v", got)
+	}
 	// The microphones play a tone for a second, then a second of silence:
 	// the server hears speech from the audio levels and every page
 	// highlights the speaker, and then takes the highlight away.

@@ -263,6 +263,22 @@ const StatsJS = `(async () => {
   return out;
 })()`
 
+// SRTPCiphers is the SRTP protection profile each of b's peer connections
+// negotiated ("publisher", "subscriber"), as getStats() reports it in
+// the transport's srtpCipher.
+func SRTPCiphers(t *testing.T, b *Browser) map[string]string {
+	t.Helper()
+	return Eval[map[string]string](t, b, `(async () => {
+  const s = window.piiri.session;
+  const out = {};
+  for (const [name, pc] of [['publisher', s && s.pub], ['subscriber', s && s.sub]]) {
+    if (!pc) continue;
+    (await pc.getStats()).forEach((r) => { if (r.type === 'transport' && r.srtpCipher) out[name] = r.srtpCipher; });
+  }
+  return out;
+})()`)
+}
+
 // Received is what b's page has received so far from each other
 // participant, by participant ID, as StatsJS reads it.
 func Received(t *testing.T, b *Browser) map[string]FromParticipant {
