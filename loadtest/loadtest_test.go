@@ -80,8 +80,8 @@ func TestRunAgreesWithServerMetrics(t *testing.T) {
 	if r.Server.AllocsPerPacket <= 0 {
 		t.Errorf("no allocations per packet from the server's metrics: %+v", r.Server)
 	}
-	if r.Server.SocketDropsFrom == "" {
-		t.Errorf("no socket drop count in %+v", r.Server)
+	if r.Server.SocketDropsFrom != "server" || !r.Server.HasHostDrops {
+		t.Errorf("socket drops %+v: want the server's (metrics) and this machine's (/proc)", r.Server)
 	}
 	if !strings.Contains(progress.String(), "measuring [") {
 		t.Errorf("no progress line in %q", progress.String())

@@ -80,12 +80,16 @@ type ServerStats struct {
 	// AllocsPerPacket is the server's heap allocations (Go's mallocs
 	// counter, from its metrics) in the window per delivered packet.
 	AllocsPerPacket float64 `json:"allocs_per_delivered_packet,omitempty"`
-	// SocketDrops are datagrams the kernel dropped because a socket's
-	// receive buffer was full: the server's media and TURN sockets
-	// ("server", from its metrics) or every UDP socket of this machine
-	// ("host", from /proc/net/snmp, the bots' included).
-	SocketDrops     int64    `json:"socket_drops"`
-	SocketDropsFrom string   `json:"socket_drops_from,omitempty"`
+	// SocketDrops are datagrams the kernel dropped because the server's
+	// media or TURN socket's receive buffer was full (from its metrics;
+	// SocketDropsFrom is "server" when it had them).
+	SocketDrops     int64  `json:"socket_drops"`
+	SocketDropsFrom string `json:"socket_drops_from,omitempty"`
+	// HostSocketDrops is the same for every UDP socket of this machine
+	// (/proc/net/snmp), the bots' included, when the server is local: with
+	// SocketDrops it tells whether the server or the load tool dropped.
+	HostSocketDrops int64    `json:"host_socket_drops"`
+	HasHostDrops    bool     `json:"has_host_socket_drops"`
 	Notes           []string `json:"notes,omitempty"`
 }
 
@@ -143,11 +147,11 @@ func (r *Report) WriteText(w io.Writer) error {
 			thousands(s.ForwardedPackets), thousands(delivered), percent(float64(delivered)/float64(s.ForwardedPackets)))
 		fmt.Fprintf(&b, "server allocations: %.2f per delivered packet\n", s.AllocsPerPacket)
 	}
-	switch s.SocketDropsFrom {
-	case "server":
+	if s.SocketDropsFrom == "server" {
 		fmt.Fprintf(&b, "socket drops (server's UDP sockets): %s\n", thousands(s.SocketDrops))
-	case "host":
-		fmt.Fprintf(&b, "socket drops (all UDP sockets of this machine, bots' included): %s\n", thousands(s.SocketDrops))
+	}
+	if s.HasHostDrops {
+		fmt.Fprintf(&b, "socket drops (all UDP sockets of this machine, bots' included): %s\n", thousands(s.HostSocketDrops))
 	}
 	if r.LoadTool.CPUCores > 0 {
 		fmt.Fprintf(&b, "load tool: CPU %.0f%% of one core\n", 100*r.LoadTool.CPUCores)

@@ -414,9 +414,9 @@ func serverStats(p *serverProbe, a, b serverSample, window time.Duration, total 
 			st.SocketDropsFrom = "server"
 		}
 	}
-	if st.SocketDropsFrom == "" && a.hasHostDrops && b.hasHostDrops {
-		st.SocketDrops = b.hostDrops - a.hostDrops
-		st.SocketDropsFrom = "host"
+	if a.hasHostDrops && b.hasHostDrops {
+		st.HostSocketDrops = b.hostDrops - a.hostDrops
+		st.HasHostDrops = true
 	}
 	if err := cmpErr(a.metricsErr, b.metricsErr); err != nil {
 		st.Notes = append(st.Notes, "server metrics: "+err.Error())
