@@ -69,6 +69,9 @@ type Metrics struct {
 	// UDPSocketDrops is the kernel's count of datagrams each UDP socket
 	// dropped, read at each scrape; see WatchUDPSocket.
 	UDPSocketDrops *UDPSocketDrops
+	// RoomLoads are the per-room load metrics, read at each scrape from
+	// what the SFU gives RoomLoads.Watch.
+	RoomLoads *RoomLoads
 }
 
 // The server's UDP sockets, the socket label of the UDP metrics.
@@ -311,6 +314,7 @@ func New() *Metrics {
 				[]string{"socket"}, nil),
 			sockets: make(map[string]func() (uint64, error)),
 		},
+		RoomLoads: newRoomLoads(),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -326,7 +330,7 @@ func New() *Metrics {
 		m.BuildInfo,
 		m.TURNRefusals, m.NetcheckRateLimited,
 		m.MailSent, m.MailFailed, m.MailRetries, m.MailQueued,
-		m.UDPBufferBytes, m.UDPSocketDrops,
+		m.UDPBufferBytes, m.UDPSocketDrops, m.RoomLoads,
 	)
 	bi := buildinfo.Get()
 	m.BuildInfo.WithLabelValues(bi.Version, bi.Commit, bi.GoVersion).Set(1)

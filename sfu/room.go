@@ -161,6 +161,17 @@ func (r *Room) leave(p *Participant) []*Track {
 	return gone
 }
 
+// load is the room's size and fan-out, for the per-room load metrics.
+func (r *Room) load() metrics.RoomLoad {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := metrics.RoomLoad{Participants: len(r.participants)}
+	for t := range r.tracks {
+		l.DownTracks += t.downTracks()
+	}
+	return l
+}
+
 // Len is the number of participants in the room.
 func (r *Room) Len() int {
 	r.mu.Lock()

@@ -178,6 +178,7 @@ func New(cfg Config) (_ *SFU, err error) {
 		RTCPMuxPolicy: webrtc.RTCPMuxPolicyRequire,
 		SDPSemantics:  webrtc.SDPSemanticsUnifiedPlan,
 	}
+	cfg.Metrics.RoomLoads.Watch(s.roomLoads)
 	return s, nil
 }
 
@@ -321,6 +322,22 @@ func (s *SFU) NewRoom(name string, events Events) (*Room, error) {
 	s.rooms[r] = struct{}{}
 	s.metrics.Rooms.Inc()
 	return r, nil
+}
+
+// roomLoads is every room's size and fan-out, read when Prometheus
+// scrapes.
+func (s *SFU) roomLoads() []metrics.RoomLoad {
+	s.mu.Lock()
+	rooms := make([]*Room, 0, len(s.rooms))
+	for r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	loads := make([]metrics.RoomLoad, len(rooms))
+	for i, r := range rooms {
+		loads[i] = r.load()
+	}
+	return loads
 }
 
 func (s *SFU) roomClosed(r *Room) {

@@ -124,6 +124,17 @@ func (t *Track) senderReport(sr SenderReport) {
 // hands it to every sink and counts what subscribers' sinks delivered. It
 // allocates nothing; the only lock is the cache's, which a NACK takes
 // rarely.
+// downTracks is the number of subscribers the track is forwarded to now.
+func (t *Track) downTracks() int {
+	n := 0
+	for _, e := range *t.sinks.Load() {
+		if e.forwarded {
+			n++
+		}
+	}
+	return n
+}
+
 func (t *Track) writeToAll(pkt *rtp.Packet) {
 	if t.cache != nil {
 		t.cache.Add(pkt)
