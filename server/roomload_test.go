@@ -57,8 +57,8 @@ func TestRoomLoadMetrics(t *testing.T) {
 	want("two rooms, one of 3 forwarding 12 tracks", map[string]float64{
 		`piiri_rooms_by_participants{participants="3"}`: 1,
 		`piiri_rooms_by_participants{participants="1"}`: 1,
-		`piiri_down_tracks`:              12,
-		`piiri_busiest_room_down_tracks`: 12,
+		`piiri_down_tracks`:                             12,
+		`piiri_busiest_room_down_tracks`:                12,
 	})
 	body := scrape()
 	for _, secret := range []string{"alpha", "beta"} {
@@ -74,7 +74,7 @@ func TestRoomLoadMetrics(t *testing.T) {
 	}
 	want("alpha down to its last person", map[string]float64{
 		`piiri_rooms_by_participants{participants="1"}`: 2,
-		`piiri_down_tracks`:              0,
-		`piiri_busiest_room_down_tracks`: 0,
+		`piiri_down_tracks`:                             0,
+		`piiri_busiest_room_down_tracks`:                0,
 	})
 }
