@@ -186,11 +186,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// stop and the counters are read at once for what was sent and for
 	// the server; what was in flight is awaited before the receivers'
 	// counters are read.
+	// The server's sample may take an HTTP round trip while packets flow:
+	// the bots' counters are read before and after it, and the window
+	// starts at their midpoint, where the server's counter was read.
 	for _, p := range parts {
 		p.bot.ResetDelays()
 	}
-	sent0, recv0 := sentCounts(parts), receivedCounts(parts)
-	srv0, self0 := server.sample(ctx), self.sample()
+	sentA, recvA := sentCounts(parts), receivedCounts(parts)
+	srv0 := server.sample(ctx)
+	sentB, recvB := sentCounts(parts), receivedCounts(parts)
+	sent0, recv0 := midpoint(sentA, sentB), midpoint(recvA, recvB)
+	self0 := self.sample()
 	windowStart := time.Now()
 	if err := progress(ctx, cfg, parts, recv0); err != nil {
 		return nil, err
@@ -454,6 +460,15 @@ func drained(ctx context.Context, parts []*participant) map[pair]int64 {
 		}
 		last = now
 	}
+}
+
+// midpoint is the counters halfway between two readings of them.
+func midpoint[K comparable](a, b map[K]int64) map[K]int64 {
+	out := make(map[K]int64, len(b))
+	for k, v := range b {
+		out[k] = (a[k] + v) / 2
+	}
+	return out
 }
 
 func mapsEqual(a, b map[pair]int64) bool {

@@ -54,8 +54,10 @@ func TestRunAgreesWithServerMetrics(t *testing.T) {
 	}
 	for _, rs := range r.RoomStats {
 		for kind, s := range map[string]loadtest.KindStats{"audio": rs.Audio, "video": rs.Video} {
-			if s.Expected == 0 || s.Loss > 0.02 {
-				t.Errorf("room %s %s: %d expected, loss %.2f%%; want some, lost < 2%%", rs.Room, kind, s.Expected, 100*s.Loss)
+			// Loss is not what this test measures (piiri loadtest
+			// does): the bound only catches a tool that miscounts.
+			if s.Expected == 0 || s.Loss > 0.05 {
+				t.Errorf("room %s %s: %d expected, loss %.2f%%; want some, lost < 5%%", rs.Room, kind, s.Expected, 100*s.Loss)
 			}
 			if s.DelayP50 <= 0 || s.DelayP99 < s.DelayP50 || s.DelayP99 > 2*time.Second {
 				t.Errorf("room %s %s: delay p50 %s p99 %s", rs.Room, kind, s.DelayP50, s.DelayP99)
@@ -67,8 +69,9 @@ func TestRunAgreesWithServerMetrics(t *testing.T) {
 	}
 
 	// The server's own count: every packet it forwarded in the window
-	// reached a bot, and the bots counted nothing it did not forward; the
-	// window's edges (packets in flight at its start) may differ by a few.
+	// reached a bot, and the bots counted nothing it did not forward; at
+	// the window's start the server's counter is read between two
+	// readings of the bots', so a few packets may differ.
 	delivered := r.Total.Audio.Delivered + r.Total.Video.Delivered
 	fwd := r.Server.ForwardedPackets
 	if fwd == 0 || math.Abs(float64(delivered-fwd)) > 0.01*float64(fwd) {
