@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
+	"errors"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -69,6 +71,9 @@ func loadtestCmd(args []string, stdout, stderr io.Writer) int {
 	report, err := loadtest.Run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "piiri loadtest: %v\n", err)
+		if unknown := (x509.UnknownAuthorityError{}); errors.As(err, &unknown) && *caFile == "" {
+			fmt.Fprint(stderr, "piiri loadtest: the server's certificate is not trusted here; for a self-signed one give it with -ca FILE (self-signed-cert.pem in its data directory)\n")
+		}
 		return 1
 	}
 	if *asJSON {
