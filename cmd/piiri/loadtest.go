@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
