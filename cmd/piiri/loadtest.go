@@ -69,6 +69,10 @@ func loadtestCmd(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	fmt.Fprintf(stderr, "joining %d bots...\n", cfg.Rooms*cfg.PerRoom)
 	report, err := loadtest.Run(ctx, cfg)
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprint(stderr, "piiri loadtest: interrupted; the bots have left\n")
+		return 130
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "piiri loadtest: %v\n", err)
 		if unknown := (x509.UnknownAuthorityError{}); errors.As(err, &unknown) && *caFile == "" {
