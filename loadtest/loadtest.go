@@ -15,8 +15,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -31,7 +33,8 @@ type Config struct {
 	// Link is a meeting link of the server, such as
 	// https://meet.example.org/?room=load#key=KEY: its scheme and host
 	// say where the server is, its key (if any) admits the bots, and its
-	// room names the rooms (load-1, load-2, ... when it has none).
+	// room names the rooms (ROOM-1, ROOM-2, ...; a random name when it has
+	// none).
 	Link string
 	// Rooms of PerRoom participants each.
 	Rooms, PerRoom int
@@ -131,7 +134,9 @@ func parseLink(raw string) (target, error) {
 		isTLS: u.Scheme == "https",
 	}
 	if t.room == "" {
-		t.room = "load"
+		// Random, so that two load tests against one server never share
+		// rooms (which would fill them and mix their counts).
+		t.room = "load-" + strconv.FormatUint(rand.Uint64()%(36*36*36*36*36*36), 36)
 	}
 	ws := url.URL{Scheme: "ws", Host: u.Host, Path: "/ws"}
 	if t.isTLS {

@@ -3,6 +3,7 @@ package loadtest
 import (
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,5 +84,10 @@ func TestParseBitrateAndNames(t *testing.T) {
 	tgt, err := parseLink("https://meet.example.org:8443/?room=tuesday#key=K%2B1")
 	if err != nil || tgt.ws != "wss://meet.example.org:8443/ws" || tgt.room != "tuesday" || tgt.key != "K+1" {
 		t.Errorf("parseLink = %+v, %v", tgt, err)
+	}
+	a, errA := parseLink("http://127.0.0.1:8080/")
+	b, errB := parseLink("http://127.0.0.1:8080/")
+	if errA != nil || errB != nil || !strings.HasPrefix(a.room, "load-") || a.room == b.room || a.ws != "ws://127.0.0.1:8080/ws" {
+		t.Errorf("links without a room: rooms %q and %q (%v, %v); want two different load-... names", a.room, b.room, errA, errB)
 	}
 }
