@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -17,16 +15,8 @@ import (
 func TestRoomLoadMetrics(t *testing.T) {
 	srv := servertest.Start(t, nil)
 	scrape := func() string {
-		resp, err := http.Get("http://" + srv.AdminAddr() + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
+		_, body := get(t, "http://"+srv.AdminAddr()+"/metrics")
+		return body
 	}
 	want := func(what string, series map[string]float64) {
 		t.Helper()
