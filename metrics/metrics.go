@@ -317,7 +317,7 @@ func New() *Metrics {
 		RoomLoads: newRoomLoads(),
 	}
 	reg.MustRegister(
-		collectors.NewGoCollector(),
+		goCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.Rooms, m.Participants, m.PublishedTracks,
 		m.ForwardedPackets, m.ForwardedBytes, m.NACKsReceived, m.Retransmissions, m.PLIsReceived, m.PLIsSent,
@@ -365,4 +365,12 @@ func New() *Metrics {
 		m.MailRetries.WithLabelValues(k)
 	}
 	return m
+}
+
+// goCollector is the Go runtime's collector with the scheduler's metrics
+// too: go_sched_latencies_seconds, how long runnable goroutines wait for
+// a CPU, is the plainest sign that the server is short of CPU (media then
+// queues in the sockets).
+func goCollector() prometheus.Collector {
+	return collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsScheduler))
 }
