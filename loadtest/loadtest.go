@@ -8,6 +8,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -224,7 +225,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r.RoomStats, r.Total = delivery(cfg, tgt, parts, sent0, sent1, recv0, recv1)
 	r.Server = serverStats(server, srv0, srv1, window, r.Total)
-	r.LoadTool = selfStats(self0, self1, window)
+	r.LoadTool = selfStats(self0, self1)
 	return r, nil
 }
 
@@ -284,16 +285,7 @@ func joinAll(ctx context.Context, cfg Config, tgt target) ([]*participant, error
 
 // compareNames orders load-1-2 before load-1-10.
 func compareNames(a, b string) int {
-	if len(a) != len(b) {
-		return len(a) - len(b)
-	}
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(len(a), len(b)), cmp.Compare(a, b))
 }
 
 func leaveAll(parts []*participant) {

@@ -3,12 +3,14 @@ package loadtest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -36,8 +38,6 @@ type serverProbe struct {
 
 // serverSample is one reading; each source may be missing.
 type serverSample struct {
-	at time.Time
-
 	proc     bool
 	cpu      time.Duration
 	rssBytes int64
@@ -95,7 +95,7 @@ func newServerProbe(ctx context.Context, cfg Config, tgt target) (*serverProbe, 
 }
 
 func (p *serverProbe) sample(ctx context.Context) serverSample {
-	s := serverSample{at: time.Now()}
+	var s serverSample
 	if p.pid > 0 {
 		cpu, err1 := readProcCPU(p.pid)
 		rss, err2 := readProcRSS(p.pid)
@@ -200,7 +200,7 @@ func isLocalHost(host string) bool {
 	return false
 }
 
-func portOf(u interface{ Port() string }) (int, error) {
+func portOf(u *url.URL) (int, error) {
 	s := u.Port()
 	if s == "" {
 		return 0, fmt.Errorf("the link has no port")
@@ -418,20 +418,13 @@ func serverStats(p *serverProbe, a, b serverSample, window time.Duration, total 
 		st.HostSocketDrops = b.hostDrops - a.hostDrops
 		st.HasHostDrops = true
 	}
-	if err := cmpErr(a.metricsErr, b.metricsErr); err != nil {
+	if err := cmp.Or(a.metricsErr, b.metricsErr); err != nil {
 		st.Notes = append(st.Notes, "server metrics: "+err.Error())
 	}
 	return st
 }
 
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
-}
-
-func selfStats(a, b selfSample, _ time.Duration) LoadToolStats {
+func selfStats(a, b selfSample) LoadToolStats {
 	elapsed := b.at.Sub(a.at).Seconds()
 	if !a.ok || !b.ok || elapsed <= 0 {
 		return LoadToolStats{}
