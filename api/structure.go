@@ -1,6 +1,8 @@
 package api
 
 import (
+	"slices"
+
 	"piiri/control"
 )
 
@@ -121,15 +123,16 @@ type CurrentTask struct {
 	Task *Task `json:"task"`
 }
 
-// Feedback is a meeting's feedback: the count, and the average and the
-// comments (unattributed) once at least three answered.
+// Feedback is a meeting's feedback: the count, and the average once at
+// least three answered; the comments (unattributed, sorted) only for the
+// admin, from three answers, absent for everyone else.
 type Feedback struct {
 	MeetingID string   `json:"meetingId"`
 	Number    int      `json:"number"`
 	Count     int      `json:"count"`
 	Shown     bool     `json:"shown"`
 	Average   *float64 `json:"average"` // null until shown
-	Comments  []string `json:"comments"`
+	Comments  []string `json:"comments,omitempty"`
 	Open      bool     `json:"open"`
 	Opens     string   `json:"opens,omitempty"`
 	Closes    string   `json:"closes,omitempty"`
@@ -162,7 +165,7 @@ func taskOut(v control.TaskView) Task {
 func feedbackOut(v control.FeedbackSummary) Feedback {
 	loc := zoneOf(v.TimeZone)
 	out := Feedback{
-		MeetingID: v.MeetingID, Number: v.Number, Count: v.Count, Shown: v.Shown, Comments: append([]string{}, v.Comments...),
+		MeetingID: v.MeetingID, Number: v.Number, Count: v.Count, Shown: v.Shown, Comments: slices.Clone(v.Comments),
 		Open: v.Open, Opens: ts(v.Opens, loc), Closes: ts(v.Closes, loc), CanAnswer: v.CanAnswer, Answered: v.Answered,
 	}
 	if v.Shown {

@@ -192,16 +192,32 @@ func structureFlow(t *testing.T, open controltest.Open) {
 	if err := f.Svc.SubmitFeedback(f.Ctx, f.As(f.Members[2]), f.Meeting.ID, 5, "A good theme."); err != nil {
 		t.Fatal(err)
 	}
+	// The group and its facilitators: the average and the count only,
+	// as members are told; the comments go to the admin alone.
 	w := h.call(rFac, "GET", m+"/feedback", nil, http.StatusOK, &fb)
-	if fb.Count != 3 || !fb.Shown || fb.Average == nil || *fb.Average != 3.67 || !slices.Equal(fb.Comments, []string{"A good theme.", "The round helped."}) {
-		t.Errorf("after three answers: %+v", fb)
+	if fb.Count != 3 || !fb.Shown || fb.Average == nil || *fb.Average != 3.67 || fb.Comments != nil {
+		t.Errorf("after three answers, the facilitator: %+v", fb)
+	}
+	for _, role := range []string{rFac, rMember, rChair, rObserver} {
+		w := h.call(role, "GET", m+"/feedback", nil, http.StatusOK, nil)
+		wg := h.call(role, "GET", g+"/feedback", nil, http.StatusOK, nil)
+		for _, body := range []string{w.Body.String(), wg.Body.String()} {
+			if strings.Contains(body, "comments") || strings.Contains(body, "The round helped.") || strings.Contains(body, "A good theme.") {
+				t.Errorf("%s sees the comments: %s", role, body)
+			}
+		}
+	}
+	var afb Feedback
+	w3 := h.call(rAdmin, "GET", m+"/feedback", nil, http.StatusOK, &afb)
+	if afb.Count != 3 || afb.Average == nil || *afb.Average != 3.67 || !slices.Equal(afb.Comments, []string{"A good theme.", "The round helped."}) {
+		t.Errorf("after three answers, the admin: %+v", afb)
 	}
 	var gfb GroupFeedback
 	w2 := h.call(rObserver, "GET", g+"/feedback", nil, http.StatusOK, &gfb)
 	if gfb.Count != 3 || gfb.Average == nil || *gfb.Average != 3.67 || len(gfb.Meetings) != 1 {
 		t.Errorf("group feedback: %+v", gfb)
 	}
-	for _, body := range []string{w.Body.String(), w2.Body.String()} {
+	for _, body := range []string{w.Body.String(), w2.Body.String(), w3.Body.String()} {
 		for _, p := range f.Members {
 			if strings.Contains(body, p.ID) || strings.Contains(body, p.Name) {
 				t.Errorf("feedback names %s: %s", p.Name, body)

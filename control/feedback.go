@@ -19,10 +19,13 @@ import (
 // the API. The stored record keeps who answered (to refuse a second
 // answer) apart from the answers, which carry no person and no time and
 // are kept sorted by score and comment, so their order says nothing about
-// who answered when. The API shows the count at once, and the average and
-// the comments (unattributed, sorted) only once at least FeedbackShownAt
-// people answered, since with one or two answers a member who answered
-// could work out the others'. A person sees only whether they answered.
+// who answered when. The API shows the count at once, and the average only
+// once at least FeedbackShownAt people answered, since with one or two
+// answers a member who answered could work out the others'. The group and
+// its facilitators see only the average and the count, as members are
+// told; the comments (unattributed, sorted) go only to the admin, the
+// programme's staff who evaluate it, and also only from FeedbackShownAt
+// answers. A person sees only whether they answered.
 //
 // Feedback opens when the meeting ends and closes when the group's next
 // meeting starts, or FeedbackWindow after the end, whichever is first.
@@ -54,11 +57,13 @@ type FeedbackSummary struct {
 	MeetingID string `json:"meetingId"`
 	Number    int    `json:"number"`
 	Count     int    `json:"count"`
-	// Shown: Count reached FeedbackShownAt, so Average and Comments are
-	// given.
-	Shown    bool     `json:"shown"`
-	Average  float64  `json:"average,omitempty"` // to two decimals
-	Comments []string `json:"comments"`          // sorted
+	// Shown: Count reached FeedbackShownAt, so Average is given (and
+	// Comments, to the admin).
+	Shown   bool    `json:"shown"`
+	Average float64 `json:"average,omitempty"` // to two decimals
+	// Comments: only for the admin, only once Shown; sorted, with no
+	// person. Nil for everyone else.
+	Comments []string `json:"comments,omitempty"`
 	// Open: answers are taken now, from Opens until Closes.
 	Open     bool      `json:"open"`
 	Opens    time.Time `json:"opens,omitzero"`
@@ -197,7 +202,7 @@ func (s *Service) Feedback(ctx context.Context, p Principal, groupID string) (Gr
 
 // feedbackSummary; meetings are the group's, sorted.
 func (s *Service) feedbackSummary(m Meeting, meetings []Meeting, a actor) FeedbackSummary {
-	v := FeedbackSummary{MeetingID: m.ID, Comments: []string{}, TimeZone: m.TimeZone}
+	v := FeedbackSummary{MeetingID: m.ID, TimeZone: m.TimeZone}
 	n := 0
 	for _, o := range meetings {
 		if o.State != StateCancelled {
@@ -219,6 +224,9 @@ func (s *Service) feedbackSummary(m Meeting, meetings []Meeting, a actor) Feedba
 	v.Count = len(answers)
 	if v.Shown = v.Count >= FeedbackShownAt; v.Shown {
 		v.Average = average(answers)
+	}
+	if v.Shown && a.admin {
+		v.Comments = []string{}
 		for _, ans := range answers {
 			if ans.Comment != "" {
 				v.Comments = append(v.Comments, ans.Comment)

@@ -205,10 +205,29 @@ func testFeedback(t *testing.T, open Open) {
 	}
 	must(t, answer("m0", 4, "Good theme."))
 	must(t, answer("m4", 4, ""))
+	// From three answers the group and its facilitators see the average
+	// and the count, never the comments (members are told so); only the
+	// admin, the programme's staff, reads the comments, sorted and with
+	// no person.
 	v := summary(f.Fac())
-	if v.Count != 4 || !v.Shown || v.Average != 3.75 || !slices.Equal(v.Comments, []string{"Good theme.", "The round helped."}) ||
+	if v.Count != 4 || !v.Shown || v.Average != 3.75 || v.Comments != nil ||
 		!v.Open || !v.Opens.Equal(ended) || !v.Closes.Equal(ended.Add(control.FeedbackWindow)) || v.Number != 1 {
 		t.Errorf("with four answers: %+v", v)
+	}
+	for _, who := range []string{"m0", "m2", "m5", "o"} {
+		if v := summary(f.As(f.who(who))); v.Count != 4 || v.Average != 3.75 || v.Comments != nil {
+			t.Errorf("%s sees %+v; want the average and the count only", who, v)
+		}
+	}
+	if v := summary(f.Admin()); v.Count != 4 || v.Average != 3.75 || !slices.Equal(v.Comments, []string{"Good theme.", "The round helped."}) {
+		t.Errorf("the admin sees %+v; want the comments, sorted", v)
+	}
+	for _, p := range []control.Principal{f.Fac(), f.As(f.Members[0]), f.Admin()} {
+		g, err := f.Svc.Feedback(f.Ctx, p, f.Group.ID)
+		must(t, err)
+		if len(g.Meetings) != 1 || g.Count != 4 || g.Average != 3.75 || (g.Meetings[0].Comments != nil) != p.IsAdmin() {
+			t.Errorf("the group's feedback for admin=%v: %+v", p.IsAdmin(), g)
+		}
 	}
 	if v.CanAnswer || v.Answered {
 		t.Errorf("the facilitator may answer %v, answered %v", v.CanAnswer, v.Answered)
