@@ -216,7 +216,7 @@ func MeetingNotices(s *Server) func(meetingID string, st control.LiveState) {
 		if err != nil {
 			return
 		}
-		s.MeetingChanged(control.Meeting{ID: meetingID}.RoomName(), data)
+		s.MeetingChanged(control.Meeting{ID: meetingID}.RoomName(), data, st.State == control.StateEnded)
 	}
 }
 

@@ -89,15 +89,17 @@ func (rm *room) handsLocked() []string {
 }
 
 // chatFrom tells everyone a chat message and keeps it (in memory, while
-// the room lives) for those who join later.
+// the room lives and its meeting has not ended) for those who join later.
 func (rm *room) chatFrom(m *member, text string) {
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
 	rm.chatSeq++
 	e := ChatEntry{Seq: rm.chatSeq, ParticipantID: m.id, Name: m.admitted.Name, Text: text, At: rm.srv.clock.Now().UTC()}
-	rm.chat = append(rm.chat, e)
-	if len(rm.chat) > maxChatHistory {
-		rm.chat = slices.Delete(rm.chat, 0, len(rm.chat)-maxChatHistory)
+	if !rm.chatOver {
+		rm.chat = append(rm.chat, e)
+		if len(rm.chat) > maxChatHistory {
+			rm.chat = slices.Delete(rm.chat, 0, len(rm.chat)-maxChatHistory)
+		}
 	}
 	rm.broadcastSinceLocked(2, &ChatMessage{header: header{Type: TypeChat}, Entry: e})
 }
@@ -130,8 +132,11 @@ func handleMeeting(s *session, req request) error {
 
 // MeetingChanged tells everyone in a private room (a meeting's, by the
 // name Admission gave it) the meeting's new state. The control plane calls
-// it after every change, from whatever goroutine made it.
-func (s *Server) MeetingChanged(room string, state []byte) {
+// it after every change, from whatever goroutine made it. ended says the
+// meeting has ended: its chat, kept only for the meeting, is dropped in
+// the same step, so nobody who joins or resumes after the end gets it, and
+// messages sent after it go to those present but are not kept.
+func (s *Server) MeetingChanged(room string, state []byte, ended bool) {
 	key := Admitted{Room: room, Private: true}.roomKey()
 	s.mu.Lock()
 	rm := s.rooms[key]
@@ -141,5 +146,8 @@ func (s *Server) MeetingChanged(room string, state []byte) {
 	}
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
+	if ended {
+		rm.chat, rm.chatOver = nil, true
+	}
 	rm.broadcastSinceLocked(2, &MeetingState{header: header{Type: TypeMeetingState}, State: state})
 }

@@ -282,3 +282,54 @@ func TestSpeechBecomesTurns(t *testing.T) {
 		t.Errorf("talk: chair %v (want 8 s + 4 s to the leave), others %v (want 6 s); %+v", chairTalk, othersTalk, st)
 	}
 }
+
+// TestChatEndsWithTheMeeting: the in-room chat is kept only for the
+// meeting. While it runs, a participant who resumes gets the chat so far
+// in joined; once the meeting has ended nobody who resumes gets it, and a
+// message sent after the end reaches those present but is not kept.
+func TestChatEndsWithTheMeeting(t *testing.T) {
+	h, f := structureHarness(t)
+	f.Open()
+	chair, anna, ben := h.dial(), h.dial(), h.dial()
+	chair.joinByLinkV2(f.Tokens[f.Members[0].ID])
+	ja := anna.joinByLinkV2(f.Tokens[f.Members[1].ID])
+	jb := ben.joinByLinkV2(f.Tokens[f.Members[2].ID])
+	resume := func(j inbound) inbound {
+		t.Helper()
+		c := h.dial()
+		c.sendJSON(map[string]any{"type": "join", "id": "r", "version": 2, "room": j.Room.Name, "name": "ignored", "resume": j.ResumeToken})
+		r := c.expectReply("r")
+		if r.Type != TypeJoined || !r.Resumed {
+			t.Fatalf("resume: %s", r.Raw)
+		}
+		return r
+	}
+
+	chair.sendJSON(map[string]any{"type": "meeting", "id": "c1", "action": "start"})
+	if r := chair.expectReply("c1"); r.Type != TypeMeetingState {
+		t.Fatalf("start: %s", r.Raw)
+	}
+	anna.sendJSON(map[string]any{"type": "chat", "text": "https://example.org/slides"})
+	for _, c := range []*client{chair, anna, ben} {
+		c.expect(TypeChat)
+	}
+	if r := resume(jb); len(r.Room.Chat) != 1 || r.Room.Chat[0].Text != "https://example.org/slides" {
+		t.Fatalf("a resume while the meeting runs: chat %+v, want Anna's message", r.Room.Chat)
+	}
+
+	chair.sendJSON(map[string]any{"type": "meeting", "id": "c2", "action": "end"})
+	if r := chair.expectReply("c2"); r.Type != TypeMeetingState {
+		t.Fatalf("end: %s", r.Raw)
+	}
+	anna.meetingStateWhere(func(st control.LiveState) bool { return st.State == control.StateEnded })
+	if r := resume(jb); len(r.Room.Chat) != 0 {
+		t.Errorf("a resume after the end got the chat %+v", r.Room.Chat)
+	}
+	anna.sendJSON(map[string]any{"type": "chat", "text": "thanks, bye"})
+	if m := chair.expect(TypeChat); m.Fields["entry"].(map[string]any)["text"] != "thanks, bye" {
+		t.Errorf("chat after the end: %s", m.Raw)
+	}
+	if r := resume(ja); len(r.Room.Chat) != 0 {
+		t.Errorf("a resume after the end got the chat %+v, sent after it", r.Room.Chat)
+	}
+}

@@ -24,12 +24,14 @@ type room struct {
 	members []*member // join order
 	closed  bool      // the last member left; a join must find a new room
 	// Version 2: the meeting room's raised hands (participant IDs, first
-	// raised first), its chat (only while the room exists), and the
-	// people the facilitator removed, who may not come back into it.
-	hands   []string
-	chat    []ChatEntry
-	chatSeq int
-	removed map[string]bool // person IDs
+	// raised first), its chat (only while the room exists and until its
+	// meeting ends: chatOver), and the people the facilitator removed,
+	// who may not come back into it.
+	hands    []string
+	chat     []ChatEntry
+	chatSeq  int
+	chatOver bool
+	removed  map[string]bool // person IDs
 	// publishers are the members with published tracks, by participant
 	// ID, kept until their last track ends (after they have left), so
 	// that the meeting hears of each track's end.
