@@ -2,12 +2,17 @@ package signaling
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"piiri/control"
 )
 
 // TestProtocolExamples keeps PROTOCOL.md's examples honest: every client
@@ -84,6 +89,10 @@ func checkExample(t *testing.T, line int, section, typ, example string) {
 			t.Errorf("PROTOCOL.md:%d: example has type %v under heading %q", line, msg["type"], typ)
 		}
 		switch typ {
+		case TypeJoined, TypeMeetingState:
+			checkStrict(t, line, typ, example)
+		}
+		switch typ {
 		case TypeError:
 			if code, _ := msg["code"].(string); !slices.Contains(allCodes, Code(code)) {
 				t.Errorf("PROTOCOL.md:%d: undocumented code %v", line, msg["code"])
@@ -112,6 +121,110 @@ func TestProtocolDocumentsEveryCode(t *testing.T) {
 	for _, code := range allCodes {
 		if !strings.Contains(string(doc), "| `"+string(code)+"` |") {
 			t.Errorf("PROTOCOL.md has no row for error code %q", code)
+		}
+	}
+}
+
+// decodeStrict decodes data into v and fails on a field v has not.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("more after the object")
+	}
+	return nil
+}
+
+// checkStrict decodes a joined or meeting_state example into the types
+// the server marshals, with unknown fields rejected (a renamed field in
+// the code, such as timeboxMinutes becoming timeboxSeconds, fails here),
+// the meeting state into control's LiveState, and checks its enumerations.
+func checkStrict(t *testing.T, line int, typ, example string) {
+	t.Helper()
+	var state json.RawMessage
+	switch typ {
+	case TypeJoined:
+		var j Joined
+		if err := decodeStrict([]byte(example), &j); err != nil {
+			t.Errorf("PROTOCOL.md:%d: joined example does not decode strictly as Joined: %v", line, err)
+			return
+		}
+		state = j.Room.MeetingState
+	case TypeMeetingState:
+		var m MeetingState
+		if err := decodeStrict([]byte(example), &m); err != nil {
+			t.Errorf("PROTOCOL.md:%d: meeting_state example does not decode strictly as MeetingState: %v", line, err)
+			return
+		}
+		if len(m.State) == 0 {
+			t.Errorf("PROTOCOL.md:%d: meeting_state example has no state", line)
+			return
+		}
+		state = m.State
+	}
+	if len(state) == 0 {
+		return
+	}
+	var st control.LiveState
+	if err := decodeStrict(state, &st); err != nil {
+		t.Errorf("PROTOCOL.md:%d: the meeting state does not decode strictly as control.LiveState: %v", line, err)
+		return
+	}
+	if !slices.Contains([]control.MeetingState{control.StatePlanned, control.StateOpen, control.StateRunning, control.StateEnded}, st.State) {
+		t.Errorf("PROTOCOL.md:%d: meeting state %q", line, st.State)
+	}
+	if st.Round != nil {
+		for _, turn := range st.Round.Turns {
+			if !slices.Contains([]control.TurnStatus{control.TurnWaiting, control.TurnCurrent, control.TurnDone, control.TurnPassed, control.TurnSkipped}, turn.Status) {
+				t.Errorf("PROTOCOL.md:%d: turn status %q", line, turn.Status)
+			}
+		}
+		if c := st.Round.Current; c < -1 || c >= len(st.Round.Turns) || c >= 0 && st.Round.Turns[c].PersonID != st.Round.Speaker {
+			t.Errorf("PROTOCOL.md:%d: round current %d and speaker %q disagree with the turns", line, c, st.Round.Speaker)
+		}
+	}
+	for _, p := range st.People {
+		if p.RSVP != "" && !slices.Contains([]control.Answer{control.Coming, control.NotComing, control.Maybe}, p.RSVP) {
+			t.Errorf("PROTOCOL.md:%d: rsvp %q", line, p.RSVP)
+		}
+	}
+}
+
+// TestProtocolMeetingStateFields: the meeting_state table names every
+// field of the state the server sends, and no field it does not send.
+func TestProtocolMeetingStateFields(t *testing.T) {
+	doc, err := os.ReadFile("PROTOCOL.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(doc)
+	i := strings.Index(text, "### `meeting_state`")
+	if i < 0 {
+		t.Fatal("PROTOCOL.md has no meeting_state section")
+	}
+	row := ""
+	for _, l := range strings.Split(text[i:], "\n") {
+		if strings.HasPrefix(l, "| `state` | object |") {
+			row = l
+			break
+		}
+	}
+	if row == "" {
+		t.Fatal("the meeting_state table has no state row")
+	}
+	lt := reflect.TypeFor[control.LiveState]()
+	for f := range lt.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" && !strings.Contains(row, "`"+name+"`") {
+			t.Errorf("the meeting_state table does not name the state's field %q", name)
+		}
+	}
+	for _, stale := range []string{"timeboxMinutes", "`order`"} {
+		if strings.Contains(row, stale) {
+			t.Errorf("the meeting_state table names %s, which the server does not send", stale)
 		}
 	}
 }
