@@ -3,6 +3,7 @@ package signaling
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -332,4 +333,134 @@ func TestChatEndsWithTheMeeting(t *testing.T) {
 	if r := resume(ja); len(r.Room.Chat) != 0 {
 		t.Errorf("a resume after the end got the chat %+v, sent after it", r.Room.Chat)
 	}
+}
+
+// TestEveryoneSeesTheSameState: with a chair and three members in the
+// room, after each of the chair's requests the very next meeting_state
+// every client reads (not some later one) carries the same version, the
+// same phase and the same speaker, and the versions rise: every client
+// sees the same phase, deadline and speaker within one message round.
+func TestEveryoneSeesTheSameState(t *testing.T) {
+	h, f := structureHarness(t)
+	f.Open()
+	var clients []*client
+	var people []string
+	for i := range 4 { // Members[0] chairs this meeting
+		c := h.dial()
+		c.joinByLinkV2(f.Tokens[f.Members[i].ID])
+		clients = append(clients, c)
+		people = append(people, f.Members[i].ID)
+		// Each join changes the state (one more present); wait until
+		// everyone in the room has seen it before the next, so no state
+		// from the joins is still on its way when the requests begin.
+		for _, c := range clients {
+			c.meetingStateWhere(func(st control.LiveState) bool { return presentAll(st, people) })
+		}
+	}
+	chair := clients[0]
+
+	type seen struct {
+		version int64
+		state   control.MeetingState
+		phase    int   // -1: none
+		deadline int64 // the phase's (or turn's) deadline, Unix ms
+		speaker  string
+	}
+	of := func(st control.LiveState) seen {
+		s := seen{version: st.Version, state: st.State, phase: -1}
+		if st.Phase != nil {
+			s.phase, s.deadline = st.Phase.Index, st.Phase.Deadline.UnixMilli()
+		}
+		if st.Round != nil {
+			s.speaker = st.Round.Speaker
+		}
+		return s
+	}
+	// next reads c's next meeting_state broadcast; the chair's reply (with
+	// the request's id) is read as well and must agree with it.
+	next := func(c *client, replyID string) seen {
+		t.Helper()
+		var bc, reply *seen
+		for bc == nil || replyID != "" && reply == nil {
+			msg := c.expect(TypeMeetingState)
+			var m struct {
+				State json.RawMessage `json:"state"`
+			}
+			if err := json.Unmarshal(msg.Raw, &m); err != nil {
+				t.Fatal(err)
+			}
+			s := of(liveOf(t, m.State))
+			switch {
+			case msg.ID == "" && bc == nil:
+				bc = &s
+			case msg.ID != "" && msg.ID == replyID && reply == nil:
+				reply = &s
+			default:
+				t.Fatalf("an unexpected meeting_state %s", msg.Raw)
+			}
+		}
+		if reply != nil && *reply != *bc {
+			t.Errorf("the chair's reply %+v and broadcast %+v differ", *reply, *bc)
+		}
+		return *bc
+	}
+
+	steps := []struct {
+		action string
+		extra  map[string]any
+		check  func(seen) bool
+	}{
+		{"start", nil, func(s seen) bool { return s.state == control.StateRunning && s.phase == 0 && s.speaker != "" }},
+		{"next_speaker", nil, func(s seen) bool { return s.phase == 0 && s.speaker != "" }},
+		{"pass", nil, func(s seen) bool { return s.phase == 0 }},
+		{"next_phase", nil, func(s seen) bool { return s.phase == 1 && s.speaker == "" }},
+		{"previous_phase", nil, func(s seen) bool { return s.phase == 0 }},
+		{"next_phase", nil, func(s seen) bool { return s.phase == 1 }},
+		{"next_phase", nil, func(s seen) bool { return s.phase == 2 }},
+		{"next_phase", nil, func(s seen) bool { return s.phase == 3 && s.speaker != "" }}, // into the closing round
+		{"next_speaker", nil, func(s seen) bool { return s.phase == 3 }},
+		{"set_task", map[string]any{"text": "Notice one moment of overload."}, func(s seen) bool { return s.phase == 3 }},
+		{"extend", map[string]any{"minutes": 2}, func(s seen) bool { return s.phase == 3 }},
+		{"end", nil, func(s seen) bool { return s.state == control.StateEnded }},
+	}
+	var last seen
+	var speakers []string
+	for i, step := range steps {
+		id := fmt.Sprintf("r%d", i)
+		req := map[string]any{"type": "meeting", "id": id, "action": step.action}
+		for k, v := range step.extra {
+			req[k] = v
+		}
+		chair.sendJSON(req)
+		want := next(chair, id)
+		if !step.check(want) {
+			t.Errorf("after %s: %+v", step.action, want)
+		}
+		if want.version <= last.version {
+			t.Errorf("after %s: version %d, not above %d", step.action, want.version, last.version)
+		}
+		for j, c := range clients[1:] {
+			if got := next(c, ""); got != want {
+				t.Errorf("after %s: member %d's next meeting_state is %+v, the chair's %+v", step.action, j+1, got, want)
+			}
+		}
+		last = want
+		speakers = append(speakers, want.speaker)
+	}
+	// The round did move: the speakers after start, next_speaker and pass
+	// were three different people.
+	if speakers[0] == speakers[1] || speakers[1] == speakers[2] || speakers[0] == speakers[2] {
+		t.Errorf("the speakers %q did not move", speakers[:3])
+	}
+}
+
+// presentAll: everyone in ids is present in st.
+func presentAll(st control.LiveState, ids []string) bool {
+	n := 0
+	for _, p := range st.People {
+		if p.Present && slices.Contains(ids, p.PersonID) {
+			n++
+		}
+	}
+	return n == len(ids)
 }
