@@ -360,8 +360,8 @@ func TestEveryoneSeesTheSameState(t *testing.T) {
 	chair := clients[0]
 
 	type seen struct {
-		version int64
-		state   control.MeetingState
+		version  int64
+		state    control.MeetingState
 		phase    int   // -1: none
 		deadline int64 // the phase's (or turn's) deadline, Unix ms
 		speaker  string
