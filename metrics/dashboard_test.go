@@ -207,6 +207,8 @@ func TestDashboard(t *testing.T) {
 		"piiri_retransmissions_total", "piiri_plis_received_total", "piiri_plis_sent_total",
 		"piiri_connection_paths_total", "go_sched_latencies_seconds",
 		"piiri_rooms_by_participants", "piiri_down_tracks",
+		// The Meetings row: running, held vs not held, phase transitions.
+		"piiri_meetings_running", "piiri_meetings_ended_total", "piiri_meeting_phase_transitions_total",
 	} {
 		if !used[m] {
 			t.Errorf("no panel queries %s", m)
