@@ -74,6 +74,9 @@ func ParseTemplates(data []byte) ([]Template, error) {
 	seen := map[string]bool{}
 	for i, t := range doc.Templates {
 		if err := t.Validate(); err != nil {
+			if t.ID != "" {
+				return nil, fmt.Errorf("templates[%d] (%s): %w", i, t.ID, err)
+			}
 			return nil, fmt.Errorf("templates[%d]: %w", i, err)
 		}
 		if seen[t.ID] {
