@@ -110,3 +110,69 @@ func TestMaxBodyBytesIsConfigurable(t *testing.T) {
 		t.Fatalf("status %d, want 413", w.Code)
 	}
 }
+
+// TestBadInputNamesTheField: requests whose field names someone or
+// something that is not there, or nothing at all, get a 400 JSON error
+// that names the field, never a 404 for the endpoint's own resource, a
+// 409 or a 500.
+func TestBadInputNamesTheField(t *testing.T) {
+	h := newHarness(t, openMem)
+	f := h.f
+	g := "/api/v1/groups/" + f.Group.ID
+	m := "/api/v1/meetings/" + f.Meeting.ID
+	// An open time poll of two times, for the pick cases.
+	h.call(rFac, "POST", m+"/poll", map[string]any{"starts": []string{"2026-04-01T10:00", "2026-04-02T10:00"}}, http.StatusCreated, nil)
+	goodTemplate := func(edit func(map[string]any)) map[string]any {
+		tm := map[string]any{
+			"name": map[string]string{"fi": "Työnohjaus", "sv": "Handledning", "en": "Work coaching"}, "minMembers": 2, "maxMembers": 5,
+			"meetings": 4, "cadence": map[string]int{"months": 0, "days": 21}, "meetingMinutes": 60,
+			"agreement": map[string]string{"fi": "Luottamus.", "sv": "Förtroende.", "en": "Confidence."},
+			"phases":    []map[string]any{{"name": map[string]string{"fi": "Teema", "sv": "Tema", "en": "Theme"}, "timeboxMinutes": 50}},
+		}
+		edit(tm)
+		return tm
+	}
+	cases := []struct {
+		name, role, method, path string
+		body                     any
+		field, inMessage         string
+	}{
+		{"handover with no to", rFac, "POST", g + "/handover", `{}`, "to", "required"},
+		{"handover with an empty to", rFac, "POST", g + "/handover", `{"to": ""}`, "to", "required"},
+		{"handover to an unknown person", rFac, "POST", g + "/handover", `{"to": "nosuch"}`, "to", "nosuch"},
+		{"handover to another group's member", rFac, "POST", g + "/handover", map[string]any{"to": f.OtherMember.ID}, "to", ""},
+		{"handover to an observer", rFac, "POST", g + "/handover", map[string]any{"to": f.Observer.ID}, "to", "member"},
+		{"theme with no text", rMember, "POST", g + "/themes", `{}`, "text", ""},
+		{"theme of spaces", rMember, "POST", g + "/themes", `{"text": "   "}`, "text", "empty"},
+		{"chair with no to", rFac, "PUT", m + "/chair", `{}`, "to", "required"},
+		{"chair to an unknown person", rFac, "PUT", m + "/chair", `{"to": "nosuch"}`, "to", "nosuch"},
+		{"chair to an observer", rFac, "PUT", m + "/chair", map[string]any{"to": f.Observer.ID}, "to", "member"},
+		{"chair to another group's member", rFac, "PUT", m + "/chair", map[string]any{"to": f.OtherMember.ID}, "to", ""},
+		{"pick with no option", rFac, "POST", m + "/poll/pick", `{}`, "option", "required"},
+		{"pick a negative option", rFac, "POST", m + "/poll/pick", `{"option": -1}`, "option", ""},
+		{"pick an option out of range", rFac, "POST", m + "/poll/pick", `{"option": 2}`, "option", "no option 2"},
+		{"move with no start", rFac, "POST", m + "/move", `{}`, "start", "required"},
+		{"move to a bad time", rFac, "POST", m + "/move", `{"start": "soon"}`, "start", ""},
+		{"template with a bad id", rAdmin, "PUT", "/api/v1/templates/Work_Coaching", goodTemplate(func(map[string]any) {}), "id", "a–z"},
+		{"template with no name", rAdmin, "PUT", "/api/v1/templates/work-coaching", goodTemplate(func(tm map[string]any) { delete(tm, "name") }), "name", ""},
+		{"template with max below min", rAdmin, "PUT", "/api/v1/templates/work-coaching", goodTemplate(func(tm map[string]any) { tm["maxMembers"] = 1 }), "maxMembers", ""},
+		{"template with a bad phase", rAdmin, "PUT", "/api/v1/templates/work-coaching", goodTemplate(func(tm map[string]any) {
+			tm["phases"] = []map[string]any{{"name": map[string]string{"en": "Theme"}, "timeboxMinutes": 0}}
+		}), "phases[0].timeboxMinutes", ""},
+		{"template with an unknown field", rAdmin, "PUT", "/api/v1/templates/work-coaching", goodTemplate(func(tm map[string]any) { tm["colour"] = "red" }), "colour", "unknown field"},
+		{"role missing", rFac, "PUT", "/api/v1/people/" + f.Members[2].ID + "/role", `{}`, "role", "required"},
+		{"role invalid", rFac, "PUT", "/api/v1/people/" + f.Members[2].ID + "/role", `{"role": "boss"}`, "role", "facilitator, member or observer"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := h.do(req{method: c.method, path: c.path, token: h.token(c.role), body: c.body})
+			if w.Code != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", w.Code, w.Body)
+			}
+			e := apiErr(t, w)
+			if e.Code != "invalid" || e.Field != c.field || !strings.Contains(e.Message, c.inMessage) {
+				t.Errorf("error %+v; want invalid, field %q, a message saying %q", e, c.field, c.inMessage)
+			}
+		})
+	}
+}

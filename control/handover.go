@@ -1,6 +1,9 @@
 package control
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Handing over. Groups are meant to grow independent: the facilitator can
 // give the facilitator role for one meeting to a member (a rotating
@@ -25,12 +28,9 @@ func (s *Service) HandOverMeeting(ctx context.Context, p Principal, meetingID, t
 			return wrapf(ErrTransition, "the meeting is %s", m.State)
 		}
 		if toPersonID != "" {
-			to, err := tx.Person(toPersonID)
+			to, err := groupPerson(tx, m.GroupID, "to", toPersonID)
 			if err != nil {
 				return err
-			}
-			if to.GroupID != m.GroupID || !to.Active() {
-				return wrapf(ErrNotFound, "no person %s in the group", toPersonID)
 			}
 			if to.Role != RoleMember {
 				return invalid("to", "must be a member (a facilitator already runs meetings; observers do not)")
@@ -59,12 +59,9 @@ func (s *Service) HandOverGroup(ctx context.Context, p Principal, groupID, toPer
 		if !a.isFacilitator() {
 			return ErrNotFacilitator
 		}
-		to, err := tx.Person(toPersonID)
+		to, err := groupPerson(tx, groupID, "to", toPersonID)
 		if err != nil {
 			return err
-		}
-		if to.GroupID != groupID || !to.Active() {
-			return wrapf(ErrNotFound, "no person %s in the group", toPersonID)
 		}
 		if to.Role != RoleMember {
 			return invalid("to", "must be a member")
@@ -79,4 +76,19 @@ func (s *Service) HandOverGroup(ctx context.Context, p Principal, groupID, toPer
 		}
 		return setRoleTx(tx, &me, RoleMember)
 	})
+}
+
+// groupPerson reads the active person id of groupID that a request's
+// field names. No such person, someone of another group and someone who
+// left are one answer, a problem with the field (the same words for all,
+// so it tells nothing of other groups).
+func groupPerson(tx Tx, groupID, field, id string) (Person, error) {
+	p, err := tx.Person(id)
+	switch {
+	case errors.Is(err, ErrNotFound), err == nil && (p.GroupID != groupID || !p.Active()):
+		return Person{}, invalid(field, "no person %q in this group", id)
+	case err != nil:
+		return Person{}, err
+	}
+	return p, nil
 }

@@ -88,7 +88,9 @@ func testHandOver(t *testing.T, open Open) {
 	_, err = f.Svc.HandOverMeeting(f.Ctx, fac, second.ID, f.Observer.ID)
 	wantField(t, "hand a meeting to an observer", err, "to")
 	_, err = f.Svc.HandOverMeeting(f.Ctx, fac, second.ID, f.OtherMember.ID)
-	wantErr(t, "hand a meeting to another group's member", err, control.ErrNotFound)
+	wantField(t, "hand a meeting to another group's member", err, "to")
+	_, err = f.Svc.HandOverMeeting(f.Ctx, fac, second.ID, "nosuch")
+	wantField(t, "hand a meeting to nobody known", err, "to")
 	m, err := f.Svc.HandOverMeeting(f.Ctx, fac, second.ID, other.ID)
 	must(t, err)
 	m, err = f.Svc.HandOverMeeting(f.Ctx, fac, second.ID, "")
@@ -104,6 +106,10 @@ func testHandOver(t *testing.T, open Open) {
 	wantErr(t, "the last facilitator becomes a member", err, control.ErrLastFacilitator)
 	err = f.Svc.HandOverGroup(f.Ctx, fac, f.Group.ID, f.Observer.ID, true)
 	wantField(t, "hand the group to an observer", err, "to")
+	err = f.Svc.HandOverGroup(f.Ctx, fac, f.Group.ID, f.OtherMember.ID, true)
+	wantField(t, "hand the group to another group's member", err, "to")
+	err = f.Svc.HandOverGroup(f.Ctx, fac, f.Group.ID, "nosuch", true)
+	wantField(t, "hand the group to nobody known", err, "to")
 
 	// Permanently, and leave: the group goes on with the new facilitator.
 	must(t, f.Svc.HandOverGroup(f.Ctx, fac, f.Group.ID, other.ID, true))
