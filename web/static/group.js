@@ -240,6 +240,10 @@ export class GroupPage {
 
   render() {
     const { me, el } = this;
+    // A control the person is on (an answer chosen with the keyboard)
+    // keeps the focus across a render, by its id.
+    const active = this.doc.activeElement;
+    const focusedId = active && active !== this.doc.body && el.section.contains(active) && !el.manage.contains(active) ? active.id : '';
     el.heading.textContent = me.group.name;
     show(el.who, me.person.role === 'facilitator' ? 'group.whoFacilitator' : me.person.role === 'observer' ? 'group.whoObserver' : 'group.whoMember', { name: me.person.name });
     const mustAccept = this.mustAccept();
@@ -265,6 +269,7 @@ export class GroupPage {
     this.renderThemes(mustAccept);
     if (!mustAccept && this.mayStudy()) this.recordings.update(this.meetings);
     if (!mustAccept) this.myRecordings.update(this.me.person.id, this.meetings);
+    if (focusedId && !el.section.contains(this.doc.activeElement)) this.doc.getElementById(focusedId)?.focus();
   }
 
   // mayStudy: the person may be allowed the recordings of some meeting
@@ -351,12 +356,12 @@ export class GroupPage {
     const names = new Map(this.page.people.map((p) => [p.id, p.name]));
     const numbers = new Map(this.meetings.map((m) => [m.id, m.number]));
     const parts = [h('h2', { id: 'themes-heading', i18n: 'group.themes' })];
-    if (themes.length) {
+    if (themes.length && !this.me.manage) {
       parts.push(h('ul', { class: 'theme-list' }, themes.map((tp) => h('li', { dataset: { theme: tp.id } },
         h('span', { class: 'theme-text' }, tp.text), ' ',
         h('span', { class: 'hint', i18n: 'manage.themeBy', i18nParams: { name: names.get(tp.by) || '?' } }),
         tp.chosenFor && numbers.get(tp.chosenFor) ? h('span', { class: 'chosen', i18n: 'manage.themeChosenFor', i18nParams: { n: numbers.get(tp.chosenFor) } }) : null))));
-    } else {
+    } else if (!themes.length) {
       parts.push(h('p', { class: 'hint', i18n: 'group.themesNone' }));
     }
     if (mayPropose) {
