@@ -203,7 +203,7 @@ export default {
   'group.meeting': 'Meeting {n} of {of}',
   'group.meetingTheme': 'Meeting {n} of {of}: {theme}',
   'group.quorumReached': 'Coming so far: {coming}. Enough for the meeting to be held.',
-  'group.quorumNeeded': 'Coming so far: {coming}. {needed} more needed for the meeting to be held (it needs {quorum}).',
+  'group.quorumNeeded': 'Coming so far: {coming} of the {quorum} needed – {needed} more needed.',
   'group.rsvpQuestion': 'Are you coming?',
   'group.answer.coming': 'Coming',
   'group.answer.maybe': 'Maybe',

@@ -202,7 +202,7 @@ export default {
   'group.meeting': 'Tapaaminen {n}/{of}',
   'group.meetingTheme': 'Tapaaminen {n}/{of}: {theme}',
   'group.quorumReached': 'Tulossa: {coming}. Tapaaminen voidaan pitää.',
-  'group.quorumNeeded': 'Tulossa: {coming}. Tarvitaan vielä {needed}, jotta tapaaminen voidaan pitää (yhteensä {quorum}).',
+  'group.quorumNeeded': 'Tulossa {coming}, tarvitaan {quorum} – vielä {needed} puuttuu.',
   'group.rsvpQuestion': 'Tuletko?',
   'group.answer.coming': 'Tulen',
   'group.answer.maybe': 'Ehkä',

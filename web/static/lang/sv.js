@@ -202,7 +202,7 @@ export default {
   'group.meeting': 'Möte {n} av {of}',
   'group.meetingTheme': 'Möte {n} av {of}: {theme}',
   'group.quorumReached': 'Kommer hittills: {coming}. Det räcker för att mötet ska hållas.',
-  'group.quorumNeeded': 'Kommer hittills: {coming}. {needed} till behövs för att mötet ska hållas (det behövs {quorum}).',
+  'group.quorumNeeded': 'Kommer hittills: {coming} av {quorum} som behövs – det fattas {needed}.',
   'group.rsvpQuestion': 'Kommer du?',
   'group.answer.coming': 'Kommer',
   'group.answer.maybe': 'Kanske',
