@@ -134,7 +134,9 @@ func TestHandOverThroughPages(t *testing.T) {
 	// Handing over for good, staying as a member: asked once more.
 	fia.Do(t, 10*time.Second, chromedp.SetValue(chromedp.CSS("#handover-to"), ids["Bertil Jäsen"]))
 	click(t, fia, "#handover-ask")
+	chrome.Eval[chromedp.Void](t, fia, `document.getElementById('manage-handover').scrollIntoView()`)
 	chrome.Poll(t, fia, 10*time.Second, "asked to confirm", `!document.querySelector('.handover-form .confirm').hidden && document.activeElement?.id === 'handover-yes' && document.getElementById('handover-sure').dataset.i18n === 'manage.handoverSure'`)
+	chrome.Screenshot(t, fia, "group-page-handover")
 	click(t, fia, "#handover-no")
 	chrome.Poll(t, fia, 10*time.Second, "not handed over", `document.querySelector('.handover-form .confirm').hidden && document.activeElement?.id === 'handover-ask'`)
 	if r := roles(t, srv, g.ID); r[ids["Fia Ohjaaja"]] != control.RoleFacilitator || r[ids["Bertil Jäsen"]] != control.RoleMember {
@@ -457,6 +459,8 @@ func TestGroupSettingsThroughPage(t *testing.T) {
 		t.Errorf("a refused change changed the minimum to %d", gr.MinMembers)
 	}
 	chrome.CheckAccessibility(t, fia, "facilitator's page with a refused setting")
+	chrome.Eval[chromedp.Void](t, fia, `document.querySelector('.group-settings').scrollIntoView()`)
+	chrome.Screenshot(t, fia, "group-page-settings")
 
 	// A conflict: fewer places than the group has members.
 	set("set-minMembers", "1")
