@@ -5,7 +5,7 @@
 // admin token do.
 import { lang, show } from './i18n.js';
 import { Api, path } from './api.js';
-import { errorKey, h } from './dom.js';
+import { errorKey, h, saveBlob } from './dom.js';
 import { ManagePage } from './manage.js';
 
 const LANGUAGES = ['fi', 'sv', 'en'];
@@ -22,7 +22,7 @@ export class AdminPage {
     this.body = doc.getElementById('admin-body');
     this.message = doc.getElementById('admin-message');
     this.status = h('p', { class: 'manage-status', role: 'status' });
-    addEventListener('piiri:lang', () => { if (this.templates.length) this.render(); });
+    document.addEventListener('piiri:lang', () => { if (this.templates.length) this.render(); });
   }
 
   async load() {
@@ -57,7 +57,7 @@ export class AdminPage {
     this.manage?.stop();
     this.manage = null;
     const manageBox = h('div', { class: 'manage-body' });
-    this.body.replaceChildren(this.status, this.list(), this.createForm(), manageBox);
+    this.body.replaceChildren(this.status, this.list(), this.reports(), this.createForm(), manageBox);
     if (this.selected) {
       const g = this.groups.find((x) => x.id === this.selected);
       manageBox.before(h('h2', { id: 'admin-manage-heading', tabindex: '-1', i18n: 'admin.managing', i18nParams: { name: g?.name || '' } }));
@@ -102,6 +102,43 @@ export class AdminPage {
           'aria-pressed': String(this.selected === g.id), i18n: 'admin.manage',
           onclick: () => this.select(g.id),
         }))))));
+  }
+
+  // reports: every group's count, and attendance by organisation over
+  // all groups, for coordinators and funders: CSV (for a spreadsheet)
+  // or JSON.
+  reports() {
+    const semicolon = h('input', { type: 'checkbox', id: 'overview-semicolon', checked: lang() !== 'en' });
+    const button = (kind, table, key) => h('button', {
+      type: 'button', class: 'download overview-download', dataset: { kind, table: table || '' }, i18n: key,
+      onclick: (e) => this.download(e.currentTarget, kind, table, semicolon.checked),
+    });
+    return h('section', { class: 'manage-part overview', 'aria-labelledby': 'overview-heading' },
+      h('h2', { id: 'overview-heading', i18n: 'admin.reports' }),
+      h('p', { class: 'hint', i18n: 'admin.reportsHint' }),
+      h('p', {}, semicolon, ' ', h('label', { for: 'overview-semicolon', i18n: 'manage.semicolon' })),
+      h('p', { class: 'downloads' },
+        button('csv', 'groups', 'admin.report.groups'), ' ',
+        button('csv', 'organisations', 'admin.report.organisations'), ' ',
+        button('json', '', 'admin.report.json')));
+  }
+
+  async download(button, kind, table, semicolon) {
+    button.disabled = true;
+    this.status.classList.remove('problem');
+    try {
+      const url = kind === 'json' ? '/api/v1/report' : `/api/v1/report.csv?table=${table}${semicolon ? '&sep=semicolon' : ''}`;
+      const blob = await this.api.blob(url);
+      const day = new Date().toISOString().slice(0, 10);
+      saveBlob(blob, kind === 'json' ? `piiri-report-${day}.json` : `piiri-${table}-${day}.csv`);
+      show(this.status, 'manage.downloaded');
+    } catch (err) {
+      console.warn('piiri: overview report', err.code, err.message);
+      show(this.status, errorKey(err, 'manage.failed'), { field: '', message: err.message });
+      this.status.classList.add('problem');
+    } finally {
+      button.disabled = false;
+    }
   }
 
   select(id) {

@@ -43,6 +43,14 @@ export class GroupPage {
       list: $('meetings'), none: $('meetings-none'), calendar: $('calendar-link'), manage: $('manage'),
       myData: $('my-data'), myDataButton: $('my-data-download'), myDataStatus: $('my-data-status'),
     };
+    // The theme proposals, after the meetings; a notice (not an alarm)
+    // for what the person did to the group, such as handing it over.
+    this.el.themes = h('section', { id: 'group-themes', class: 'themes', 'aria-labelledby': 'themes-heading', hidden: true });
+    this.el.calendar.parentElement.after(this.el.themes);
+    this.el.notice = h('p', { id: 'group-notice', class: 'message notice', role: 'status', tabindex: '-1', hidden: true });
+    this.el.message.after(this.el.notice);
+    this.themeDraft = '';
+    this.gone = false; // the person left the group from this page
     this.recordings = new RecordingsPart($('recordings'), this.api, { onPlay: (m, list, button) => this.play(m, list, button) });
     this.playback = null; // playback.js, loaded when first needed
     this.inPlayback = false;
@@ -70,7 +78,7 @@ export class GroupPage {
     });
     // Dates and the state of each meeting are composed text: write them
     // again in the new language.
-    addEventListener('piiri:lang', () => { if (this.page) this.render(); });
+    document.addEventListener('piiri:lang', () => { if (this.page && !this.gone) this.render(); });
   }
 
   // load asks who the link's person is and shows their group; it resolves
@@ -112,6 +120,7 @@ export class GroupPage {
     this.el.manage.hidden = false;
     this.manage = new ManagePage(this.el.manage.querySelector('.manage-body'), this.api, this.me.group.id, {
       headingLevel: 3,
+      onHandedOver: (done) => this.handedOver(done),
       onChange: async () => {
         const wasOpen = !!this.openMeeting();
         await this.loadGroup().catch((err) => this.fail(err));
@@ -122,16 +131,48 @@ export class GroupPage {
     this.manage.load().catch((err) => this.fail(err));
   }
 
+  // handedOver follows a facilitator who gave the group to a member: as
+  // a member now, the page shows what a member sees; having left, the
+  // link no longer works and the page says only that.
+  async handedOver({ leave, name }) {
+    this.manage = null;
+    this.el.manage.hidden = true;
+    if (leave) {
+      this.gone = true;
+      for (const el of this.el.section.children) if (el !== this.el.heading && el !== this.el.notice) el.hidden = true;
+      this.notify('group.leftGroup', { name });
+      return;
+    }
+    try {
+      this.me = await this.api.call('GET', '/api/v1/me');
+      await this.loadGroup();
+      this.render();
+    } catch (err) {
+      this.fail(err);
+    }
+    this.notify('group.handedOver', { name });
+  }
+
+  notify(key, params) {
+    show(this.el.notice, key, params);
+    this.el.notice.hidden = false;
+    this.el.notice.focus();
+  }
+
   // schedule asks again in a while; an answer that changed nothing, or
   // one that comes while the person is typing, is not rendered.
   schedule() {
     setTimeout(async () => {
+      if (this.gone) return;
       if (this.doc.visibilityState === 'visible' && !this.el.section.hidden && !this.mustAccept()) {
         const before = JSON.stringify([this.page, this.task, this.feedback]);
         try {
           await this.loadGroup();
           const active = this.doc.activeElement;
-          const typing = this.el.section.contains(active) && active.matches('input[type=text], textarea') && !this.el.manage.contains(active);
+          // An empty theme field is not typing: the themes part keeps
+          // its focus across a render.
+          const typing = this.el.section.contains(active) && active.matches('input[type=text], textarea') && !this.el.manage.contains(active)
+            && !(active.id === 'theme-text' && !active.value);
           if (!typing && JSON.stringify([this.page, this.task, this.feedback]) !== before) this.render();
         } catch (err) {
           console.warn('piiri: refresh the group page', err.code);
@@ -199,6 +240,10 @@ export class GroupPage {
 
   render() {
     const { me, el } = this;
+    // A control the person is on (an answer chosen with the keyboard)
+    // keeps the focus across a render, by its id.
+    const active = this.doc.activeElement;
+    const focusedId = active && active !== this.doc.body && el.section.contains(active) && !el.manage.contains(active) ? active.id : '';
     el.heading.textContent = me.group.name;
     show(el.who, me.person.role === 'facilitator' ? 'group.whoFacilitator' : me.person.role === 'observer' ? 'group.whoObserver' : 'group.whoMember', { name: me.person.name });
     const mustAccept = this.mustAccept();
@@ -221,8 +266,10 @@ export class GroupPage {
     el.none.hidden = mustAccept || upcoming.length > 0;
     el.list.hidden = upcoming.length === 0;
     el.list.replaceChildren(...upcoming.map((m) => this.meetingItem(m)));
+    this.renderThemes(mustAccept);
     if (!mustAccept && this.mayStudy()) this.recordings.update(this.meetings);
     if (!mustAccept) this.myRecordings.update(this.me.person.id, this.meetings);
+    if (focusedId && !el.section.contains(this.doc.activeElement)) this.doc.getElementById(focusedId)?.focus();
   }
 
   // mayStudy: the person may be allowed the recordings of some meeting
@@ -261,11 +308,88 @@ export class GroupPage {
       h('h3', { id: hid, i18n: m.theme ? 'group.meetingTheme' : 'group.meeting', i18nParams: { n: m.number, of: m.of, theme: m.theme || '' } }),
       h('p', { class: 'when' }, formatWhen(m)));
     if (m.state === 'planned' && m.forecast) {
-      li.append(h('p', { class: 'forecast', i18n: m.forecast.reached ? 'group.quorumReached' : 'group.quorumNeeded', i18nParams: { coming: m.forecast.coming, quorum: m.forecast.quorum } }));
+      const f = m.forecast;
+      li.append(h('p', { class: `forecast ${f.reached ? 'reached' : 'needed'}`, dataset: { reached: String(f.reached), needed: String(f.needed) }, i18n: f.reached ? 'group.quorumReached' : 'group.quorumNeeded', i18nParams: { coming: f.coming, quorum: f.quorum, needed: f.needed } }));
+    }
+    if (m.chair) {
+      const chair = this.page.people.find((p) => p.id === m.chair);
+      li.append(h('p', { class: 'chair', i18n: m.chair === this.me.person.id ? 'group.youChair' : 'group.chairedBy', i18nParams: { name: chair?.name || '' } }));
+    }
+    // The chair of a meeting opens its room, as a facilitator does.
+    if (m.state === 'planned' && m.chair === this.me.person.id && !this.me.manage) {
+      const status = h('p', { class: 'open-status', role: 'status' });
+      li.append(h('p', {}, h('button', {
+        type: 'button', class: 'primary open-room chair-open', 'aria-describedby': hid, i18n: 'group.openRoom',
+        onclick: async (e) => {
+          e.currentTarget.disabled = true;
+          await this.save(status, () => this.api.call('POST', path`/api/v1/meetings/${m.id}/open`));
+          if (this.openMeeting()) this.el.join.focus();
+        },
+      })), status);
     }
     if (m.state !== 'running') li.append(this.rsvpFieldset(m, hid));
     if (m.state === 'planned' && m.poll?.open) li.append(this.pollFieldset(m, hid));
+    const ics = this.meetingICS(m);
+    if (ics) li.append(h('p', { class: 'meeting-ics' }, h('a', { href: ics, download: '', class: 'ics', 'aria-describedby': hid, i18n: 'group.meetingICS' })));
     return li;
+  }
+
+  // meetingICS is the one-event calendar file of a meeting, beside the
+  // feed (BASE/cal/TOKEN.ics): BASE/cal/TOKEN/MEETING.ics.
+  meetingICS(m) {
+    const feed = this.me.link?.calendarUrl;
+    if (!feed || !feed.endsWith('.ics') || m.state === 'cancelled') return null;
+    return `${feed.slice(0, -'.ics'.length)}/${encodeURIComponent(m.id)}.ics`;
+  }
+
+  // renderThemes shows the themes proposed for the group's meetings, and
+  // (to members and facilitators) a form to propose one.
+  renderThemes(mustAccept) {
+    const { el } = this;
+    const themes = this.page?.group?.themes || [];
+    const mayPropose = this.me.person.role !== 'observer';
+    el.themes.hidden = mustAccept || !this.page || (!themes.length && !mayPropose);
+    if (el.themes.hidden) {
+      el.themes.replaceChildren();
+      return;
+    }
+    const names = new Map(this.page.people.map((p) => [p.id, p.name]));
+    const numbers = new Map(this.meetings.map((m) => [m.id, m.number]));
+    const parts = [h('h2', { id: 'themes-heading', i18n: 'group.themes' })];
+    if (themes.length && !this.me.manage) {
+      parts.push(h('ul', { class: 'theme-list' }, themes.map((tp) => h('li', { dataset: { theme: tp.id } },
+        h('span', { class: 'theme-text' }, tp.text), ' ',
+        h('span', { class: 'hint', i18n: 'manage.themeBy', i18nParams: { name: names.get(tp.by) || '?' } }),
+        tp.chosenFor && numbers.get(tp.chosenFor) ? h('span', { class: 'chosen', i18n: 'manage.themeChosenFor', i18nParams: { n: numbers.get(tp.chosenFor) } }) : null))));
+    } else if (!themes.length) {
+      parts.push(h('p', { class: 'hint', i18n: 'group.themesNone' }));
+    }
+    if (mayPropose) {
+      const status = h('p', { class: 'theme-status', role: 'status' });
+      const input = h('input', { type: 'text', id: 'theme-text', maxlength: 200, autocomplete: 'off', value: this.themeDraft });
+      input.addEventListener('input', () => { this.themeDraft = input.value; });
+      parts.push(h('form', {
+        class: 'inline-form propose-theme',
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const text = input.value.trim();
+          if (!text) {
+            show(status, 'group.themeEmpty');
+            status.classList.add('problem');
+            input.focus();
+            return;
+          }
+          this.themeDraft = '';
+          await this.save(status, () => this.api.call('POST', path`/api/v1/groups/${this.me.group.id}/themes`, { text }), '.theme-status');
+          this.el.themes.querySelector('#theme-text')?.focus();
+        },
+      },
+      h('label', { for: 'theme-text', i18n: 'group.themePropose' }), input,
+      h('button', { type: 'submit', i18n: 'group.themeSend' })), status);
+    }
+    const refocus = this.doc.activeElement?.id === 'theme-text';
+    el.themes.replaceChildren(...parts);
+    if (refocus) el.themes.querySelector('#theme-text')?.focus();
   }
 
   // rsvpFieldset is the person's answer as three radio buttons: one tab

@@ -19,19 +19,24 @@ export class ManagePage {
   // container is emptied and filled; api carries the token; onChange is
   // told after every change made here (the page around it may show the
   // same meetings).
-  constructor(container, api, groupId, { headingLevel = 2, onChange = null } = {}) {
+  constructor(container, api, groupId, { headingLevel = 2, onChange = null, onHandedOver = null } = {}) {
     this.onChange = onChange;
+    this.onHandedOver = onHandedOver; // told after the facilitator handed the group over
     this.container = container;
     this.api = api;
     this.groupId = groupId;
     this.level = headingLevel;
     this.page = null;
     this.task = null; // the group's current task (GET .../task)
+    this.feedback = null; // GET .../feedback: each ended meeting's count and average
+    // Unsaved phase lists by editor ('group', or 'meeting:ID'), kept
+    // across renders so that a refresh never throws away an edit.
+    this.drafts = new Map();
     this.status = h('p', { class: 'manage-status', role: 'status' });
     this.invitations = document.getElementById('invitations');
     this.timer = null;
     this.onLang = () => { if (this.page) this.render(); };
-    addEventListener('piiri:lang', this.onLang);
+    document.addEventListener('piiri:lang', this.onLang);
   }
 
   async load() {
@@ -43,17 +48,19 @@ export class ManagePage {
 
   // fetchPage reads the group page and the group's current task.
   async fetchPage() {
-    const [page, task] = await Promise.all([
+    const [page, task, feedback] = await Promise.all([
       this.api.call('GET', path`/api/v1/groups/${this.groupId}`),
       this.api.call('GET', path`/api/v1/groups/${this.groupId}/task`),
+      this.api.call('GET', path`/api/v1/groups/${this.groupId}/feedback`).catch(() => null),
     ]);
     this.page = page;
     this.task = task.task;
+    this.feedback = feedback;
   }
 
   stop() {
     clearTimeout(this.timer);
-    removeEventListener('piiri:lang', this.onLang);
+    document.removeEventListener('piiri:lang', this.onLang);
     this.container.replaceChildren();
   }
 
@@ -65,11 +72,11 @@ export class ManagePage {
     this.timer = setTimeout(async () => {
       if (document.visibilityState === 'visible' && this.container.isConnected) {
         try {
-          const before = JSON.stringify([this.page, this.task]);
+          const before = JSON.stringify([this.page, this.task, this.feedback]);
           const typing = this.container.contains(document.activeElement) && document.activeElement.matches('input, select, textarea');
           if (!typing) {
             await this.fetchPage();
-            if (JSON.stringify([this.page, this.task]) !== before) this.render();
+            if (JSON.stringify([this.page, this.task, this.feedback]) !== before) this.render();
           }
         } catch (err) {
           console.warn('piiri: refresh the group', err.code);
@@ -91,8 +98,11 @@ export class ManagePage {
       this.programme(),
       this.taskPart(),
       this.next(),
+      this.themes(),
       this.people(),
+      this.handOver(),
       this.settings(),
+      this.phasesPart(),
       this.reports(),
     );
     if (focused) this.container.querySelector(`[data-focus="${CSS.escape(focused)}"]`)?.focus();
@@ -101,23 +111,46 @@ export class ManagePage {
   // act runs one change through the API, then shows the group as it is
   // now and says doneKey (a key, or a key and its parameters); it
   // resolves to whether the change was made.
-  async act(button, doneKey, fn) {
+  //
+  // With form, a refusal that names a field (the API's error.field)
+  // marks that field of the form invalid, names it by its label and
+  // takes the focus there; the words go to statusSelector's element
+  // (the form's own status, next to it) as well as the page's.
+  async act(button, doneKey, fn, { form = null, statusSelector = null } = {}) {
     if (button) button.disabled = true;
-    show(this.status, 'group.saving');
-    this.status.classList.remove('problem');
+    const local = form?.querySelector('.form-status');
+    for (const st of [this.status, local]) {
+      if (!st) continue;
+      show(st, 'group.saving');
+      st.classList.remove('problem');
+    }
+    form?.querySelectorAll('[aria-invalid]').forEach((x) => x.removeAttribute('aria-invalid'));
     try {
       await fn();
       await this.fetchPage();
       this.render();
       show(this.status, ...[doneKey].flat());
+      const again = statusSelector && this.container.querySelector(statusSelector);
+      if (again) show(again, ...[doneKey].flat());
       this.onChange?.();
       return true;
     } catch (err) {
       console.warn('piiri: manage', err.code, err.message);
-      const key = errorKey(err, 'manage.failed');
-      show(this.status, key, { field: err.field || '', message: err.message });
-      this.status.classList.add('problem');
+      let field = err.field || '';
+      const input = form && field ? fieldInput(form, field) : null;
+      if (input) {
+        field = input.labels?.[0]?.textContent || field;
+        input.setAttribute('aria-invalid', 'true');
+      }
+      let key = errorKey(err, 'manage.failed');
+      if (form && err.code === 'conflict') key = 'manage.refused';
+      for (const st of [this.status, local]) {
+        if (!st) continue;
+        show(st, key, { field, message: err.message });
+        st.classList.add('problem');
+      }
       if (button) button.disabled = false;
+      input?.focus();
       return false;
     }
   }
@@ -150,13 +183,29 @@ export class ManagePage {
         h('thead', {}, h('tr', {},
           h('th', { scope: 'col', i18n: 'manage.col.meeting' }),
           h('th', { scope: 'col', i18n: 'manage.col.when' }),
-          h('th', { scope: 'col', i18n: 'manage.col.state' }))),
+          h('th', { scope: 'col', i18n: 'manage.col.state' }),
+          h('th', { scope: 'col', i18n: 'manage.col.feedback' }))),
         h('tbody', {}, meetings.map((m) => h('tr', { dataset: { meeting: m.id } },
           h('th', { scope: 'row', i18n: m.theme ? 'group.meetingTheme' : 'group.meeting', i18nParams: { n: m.number || '–', of: m.of, theme: m.theme || '' } }),
           h('td', {}, formatWhen(m)),
-          h('td', { class: `state state-${m.state}${m.count?.held ? ' held' : ''}`, i18n: stateKey(m) }))))));
+          h('td', { class: `state state-${m.state}${m.count?.held ? ' held' : ''}`, i18n: stateKey(m) }),
+          this.feedbackCell(m))))));
     }
     return section;
+  }
+
+  // feedbackCell is a held meeting's feedback in numbers only: the
+  // average (once enough have answered for it to say nothing of anyone)
+  // and the count of answers. Comments stay on the feedback itself.
+  feedbackCell(m) {
+    const f = m.state === 'ended' ? this.feedback?.meetings?.find((x) => x.meetingId === m.id) : null;
+    if (!f || !f.count) return h('td', { class: 'feedback-cell', dataset: { count: '0' } }, '–');
+    const average = f.shown && f.average !== null && f.average !== undefined
+      ? new Intl.NumberFormat(lang(), { minimumFractionDigits: 1, maximumFractionDigits: 2 }).format(f.average) : null;
+    return h('td', {
+      class: 'feedback-cell', dataset: { count: String(f.count), average: average ? String(f.average) : '' },
+      i18n: average ? 'manage.feedbackAverage' : 'manage.feedbackCount', i18nParams: { average: average || '', count: f.count },
+    });
   }
 
   // taskPart is the task for next time, set (or changed) here after the
@@ -198,7 +247,7 @@ export class ManagePage {
     );
     if (m.state === 'planned' && m.forecast) section.append(quorumSignal(m.forecast));
     if (m.state !== 'planned') section.append(h('p', { i18n: m.state === 'running' ? 'group.running' : 'group.open', i18nParams: { n: m.number, of: m.of } }));
-    section.append(this.answers(m));
+    section.append(this.answers(m), this.chairForm(m));
     if (m.state === 'planned') {
       section.append(h('button', {
         type: 'button', class: 'primary open-room', 'data-focus': 'open-room', i18n: 'group.openRoom',
@@ -334,7 +383,30 @@ export class ManagePage {
       type: 'button', class: 'copy', 'data-focus': `copy-${p.id}`, 'aria-describedby': `person-${p.id}`,
       i18n: 'manage.copy', onclick: () => copy(input, this.status, p.name),
     });
-    return [input, button];
+    // One's own link is not offered for revoking here: it is the one
+    // this page runs on.
+    if (p.id === this.page.you?.personId) return [input, button];
+    const revoke = h('button', {
+      type: 'button', class: 'danger-text revoke', 'data-focus': `revoke-${p.id}`, 'aria-describedby': `person-${p.id}`, i18n: 'manage.revoke',
+    });
+    const focusAfter = (sel) => this.container.querySelector(`[data-focus="${CSS.escape(sel)}"]`)?.focus();
+    const confirm = h('span', { class: 'confirm revoke-confirm', hidden: true },
+      h('span', { i18n: 'manage.revokeSure', i18nParams: { name: p.name } }), ' ',
+      h('button', {
+        type: 'button', class: 'danger', 'data-focus': `revoke-yes-${p.id}`, i18n: 'manage.revokeYes',
+        onclick: async (e) => {
+          if (await this.act(e.currentTarget, ['manage.revokedDone', { name: p.name }], () => this.api.call('DELETE', path`/api/v1/people/${p.id}/link`))) focusAfter(`relink-${p.id}`);
+        },
+      }), ' ',
+      h('button', {
+        type: 'button', class: 'replace-link', 'data-focus': `replace-${p.id}`, i18n: 'manage.replaceLink',
+        onclick: async (e) => {
+          if (await this.act(e.currentTarget, 'manage.linked', () => this.api.call('POST', path`/api/v1/people/${p.id}/link`))) focusAfter(`copy-${p.id}`);
+        },
+      }), ' ',
+      h('button', { type: 'button', i18n: 'manage.revokeNo', onclick: () => { confirm.hidden = true; revoke.hidden = false; revoke.focus(); } }));
+    revoke.addEventListener('click', () => { revoke.hidden = true; confirm.hidden = false; confirm.querySelector('.danger').focus(); });
+    return [input, button, ' ', revoke, confirm];
   }
 
   // researchCell grants or takes back the study of the group's recordings
@@ -425,7 +497,334 @@ export class ManagePage {
         choice('consentMode', 'per_person', 'manage.consentPerPerson')),
       h('p', { class: 'choice' }, live, ' ', h('label', { for: 'setting-live-balance', i18n: 'manage.liveBalance' })),
       h('p', { class: 'hint', i18n: 'manage.liveBalanceHint' }),
-      button));
+      button),
+      this.groupSettings(),
+      this.agreementForm());
+  }
+
+  // chairForm hands the running of one meeting to a member (a rotating
+  // chair, who may then open, start, run and end it), or takes it back.
+  chairForm(m) {
+    const members = this.page.people.filter((p) => p.role === 'member');
+    const id = `chair-${m.id}`;
+    const names = new Map(this.page.people.map((p) => [p.id, p.name]));
+    const select = h('select', { id, 'data-focus': 'chair-select' },
+      h('option', { value: '', i18n: 'manage.chairNone' }),
+      members.map((p) => h('option', { value: p.id }, p.name)));
+    select.value = m.chair || '';
+    const button = h('button', { type: 'submit', class: 'set-chair', 'data-focus': 'chair-save', i18n: 'manage.chairSave' });
+    return h('form', {
+      class: 'inline-form chair-form',
+      onsubmit: (e) => {
+        e.preventDefault();
+        const to = select.value;
+        this.act(button, to ? ['manage.chairSet', { name: names.get(to) || '', n: m.number }] : 'manage.chairTaken',
+          () => this.api.call('PUT', path`/api/v1/meetings/${m.id}/chair`, { to }));
+      },
+    },
+    h('label', { for: id, i18n: 'manage.chairLabel', i18nParams: { n: m.number } }), select, button,
+    m.chair ? h('p', { class: 'hint chair-now', i18n: 'manage.chairNow', i18nParams: { name: names.get(m.chair) || '?' } }) : null);
+  }
+
+  // themes: what the members have proposed, and the facilitator's choice
+  // of a proposal for a meeting that has not yet run.
+  themes() {
+    const { themes } = this.page.group;
+    const names = new Map(this.page.people.map((p) => [p.id, p.name]));
+    const numbers = new Map(this.page.meetings.map((m) => [m.id, m.number]));
+    const section = h('section', { class: 'manage-part', 'aria-labelledby': 'manage-themes' },
+      this.heading('manage.themes', null, 'manage-themes'));
+    if (!themes?.length) {
+      section.append(h('p', { class: 'hint', i18n: 'manage.themesNone' }));
+      return section;
+    }
+    section.append(h('ul', { class: 'theme-list' }, themes.map((tp) => h('li', { dataset: { theme: tp.id } },
+      h('span', { class: 'theme-text' }, tp.text), ' ',
+      h('span', { class: 'hint', i18n: 'manage.themeBy', i18nParams: { name: names.get(tp.by) || '?' } }),
+      tp.chosenFor && numbers.get(tp.chosenFor) ? h('span', { class: 'chosen', i18n: 'manage.themeChosenFor', i18nParams: { n: numbers.get(tp.chosenFor) } }) : null))));
+    const open = this.page.meetings.filter((m) => m.state === 'planned' || m.state === 'open');
+    if (!open.length) return section;
+    const pick = h('select', { id: 'theme-pick', 'data-focus': 'theme-pick' }, themes.map((tp) => h('option', { value: tp.id }, tp.text)));
+    const unchosen = themes.find((tp) => !tp.chosenFor);
+    if (unchosen) pick.value = unchosen.id;
+    const meeting = h('select', { id: 'theme-meeting', 'data-focus': 'theme-meeting' }, open.map((m) => h('option', {
+      value: m.id, i18n: m.theme ? 'group.meetingTheme' : 'group.meeting', i18nParams: { n: m.number, of: m.of, theme: m.theme || '' },
+    })));
+    const button = h('button', { type: 'submit', class: 'choose-theme', 'data-focus': 'theme-choose', i18n: 'manage.themeChoose' });
+    section.append(h('form', {
+      class: 'inline-form theme-form',
+      onsubmit: (e) => {
+        e.preventDefault();
+        const n = numbers.get(meeting.value);
+        this.act(button, ['manage.themeChosen', { n }], () => this.api.call('PUT', path`/api/v1/meetings/${meeting.value}/theme`, { proposalId: pick.value }));
+      },
+    },
+    h('span', { class: 'field' }, h('label', { for: 'theme-pick', i18n: 'manage.themePick' }), pick),
+    h('span', { class: 'field' }, h('label', { for: 'theme-meeting', i18n: 'manage.themeMeeting' }), meeting),
+    button));
+    return section;
+  }
+
+  // handOver gives the group to a member for good: they become its
+  // facilitator, the giver a member, or the giver leaves (their link
+  // stops working). Asked once more before it is done. Only a
+  // facilitator has a role to give (an admin changes roles otherwise).
+  handOver() {
+    const you = this.page.you;
+    if (you?.role !== 'facilitator' || !you.personId) return null;
+    const members = this.page.people.filter((p) => p.role === 'member');
+    const section = h('section', { class: 'manage-part', 'aria-labelledby': 'manage-handover' },
+      this.heading('manage.handover', null, 'manage-handover'),
+      h('p', { class: 'hint', i18n: 'manage.handoverHint' }));
+    if (!members.length) {
+      section.append(h('p', { class: 'hint', i18n: 'manage.handoverNoMembers' }));
+      return section;
+    }
+    const to = h('select', { id: 'handover-to', 'data-focus': 'handover-to' }, members.map((p) => h('option', { value: p.id }, p.name)));
+    const leave = h('input', { type: 'checkbox', id: 'handover-leave', 'data-focus': 'handover-leave' });
+    const ask = h('button', { type: 'submit', class: 'danger-text', id: 'handover-ask', 'data-focus': 'handover-ask', i18n: 'manage.handoverAsk' });
+    const sure = h('p', { id: 'handover-sure' });
+    const yes = h('button', { type: 'button', class: 'danger', id: 'handover-yes', i18n: 'manage.handoverYes' });
+    const status = h('p', { class: 'form-status', role: 'status' });
+    const confirm = h('div', { class: 'confirm', hidden: true, role: 'group', 'aria-labelledby': 'handover-sure' }, sure, yes, ' ',
+      h('button', { type: 'button', id: 'handover-no', i18n: 'manage.handoverNo', onclick: () => { confirm.hidden = true; ask.hidden = false; ask.focus(); } }));
+    const name = () => members.find((p) => p.id === to.value)?.name || '';
+    yes.addEventListener('click', async () => {
+      yes.disabled = true;
+      show(status, 'group.saving');
+      status.classList.remove('problem');
+      const body = { to: to.value, leave: leave.checked };
+      try {
+        await this.api.call('POST', path`/api/v1/groups/${this.groupId}/handover`, body);
+      } catch (err) {
+        console.warn('piiri: hand over', err.code, err.message);
+        show(status, errorKey(err, 'manage.failed'), { field: err.field || '', message: err.message });
+        status.classList.add('problem');
+        yes.disabled = false;
+        return;
+      }
+      const done = { leave: body.leave, name: name() };
+      this.stop();
+      this.onHandedOver?.(done);
+    });
+    section.append(h('form', {
+      class: 'handover-form',
+      onsubmit: (e) => {
+        e.preventDefault();
+        show(sure, leave.checked ? 'manage.handoverSureLeave' : 'manage.handoverSure', { name: name() });
+        ask.hidden = true;
+        confirm.hidden = false;
+        yes.focus();
+      },
+    },
+    h('span', { class: 'field' }, h('label', { for: 'handover-to', i18n: 'manage.handoverTo' }), to),
+    h('p', { class: 'choice' }, leave, ' ', h('label', { for: 'handover-leave', i18n: 'manage.handoverLeave' })),
+    ask, confirm, status));
+    return section;
+  }
+
+  // groupSettings edits the group's sizes, quorum and programme plan:
+  // only what changed is sent; a refusal names its field.
+  groupSettings() {
+    const g = this.page.group;
+    const fields = [
+      ['name', 'manage.set.name', 'text', g.name],
+      ['minMembers', 'manage.set.minMembers', 'number', g.minMembers],
+      ['maxMembers', 'manage.set.maxMembers', 'number', g.maxMembers],
+      ['quorum', 'manage.set.quorum', 'number', g.quorum],
+      ['plannedMeetings', 'manage.set.plannedMeetings', 'number', g.plannedMeetings],
+      ['cadence.months', 'manage.set.cadenceMonths', 'number', g.cadence.months],
+      ['cadence.days', 'manage.set.cadenceDays', 'number', g.cadence.days],
+      ['meetingMinutes', 'manage.set.meetingMinutes', 'number', g.meetingMinutes],
+      ['minHeldMinutes', 'manage.set.minHeldMinutes', 'number', g.minHeldMinutes],
+    ];
+    const inputs = new Map();
+    const status = h('p', { class: 'form-status', role: 'status' });
+    const hints = { quorum: ['manage.set.quorumHint', { n: this.page.quorum }], minHeldMinutes: ['manage.set.minHeldHint'] };
+    const row = ([field, key, type, value]) => {
+      const id = `set-${field.replace('.', '-')}`;
+      const hint = hints[field];
+      const input = h('input', {
+        type, id, value: String(value ?? ''), 'data-field': field, 'data-focus': id, autocomplete: 'off',
+        ...(type === 'number' ? { min: 0, step: 1, inputmode: 'numeric' } : { maxlength: 200 }),
+        'aria-describedby': hint ? `${id}-hint` : null,
+      });
+      inputs.set(field, input);
+      return h('span', { class: 'field' }, h('label', { for: id, i18n: key }), input,
+        hint ? h('span', { class: 'hint', id: `${id}-hint`, i18n: hint[0], i18nParams: hint[1] }) : null);
+    };
+    const countFac = h('input', { type: 'checkbox', id: 'set-countFacilitators', 'data-field': 'countFacilitators', 'data-focus': 'set-countFacilitators', checked: !!g.countFacilitators });
+    const button = h('button', { type: 'submit', class: 'primary', 'data-focus': 'group-settings-save', i18n: 'manage.set.save' });
+    const form = h('form', {
+      class: 'group-settings',
+      novalidate: true,
+      'aria-labelledby': 'group-settings-heading',
+      onsubmit: (e) => {
+        e.preventDefault();
+        const patch = {};
+        for (const [field, , type, value] of fields) {
+          const input = inputs.get(field);
+          const v = type === 'number' ? input.value.trim() : input.value.trim();
+          if (v === '') {
+            input.setAttribute('aria-invalid', 'true');
+            show(status, 'manage.set.empty', { field: input.labels[0].textContent });
+            status.classList.add('problem');
+            input.focus();
+            return;
+          }
+          const out = type === 'number' ? Number(v) : v;
+          if (out === value) continue;
+          if (field.startsWith('cadence.')) patch.cadence = { months: Number(inputs.get('cadence.months').value), days: Number(inputs.get('cadence.days').value) };
+          else patch[field] = out;
+        }
+        if (countFac.checked !== !!g.countFacilitators) patch.countFacilitators = countFac.checked;
+        if (!Object.keys(patch).length) {
+          show(status, 'manage.set.nothing');
+          status.classList.remove('problem');
+          return;
+        }
+        this.act(button, 'manage.settingsSaved', () => this.api.call('PATCH', path`/api/v1/groups/${this.groupId}`, patch),
+          { form, statusSelector: '.group-settings .form-status' });
+      },
+    },
+    h(`h${this.level + 1}`, { id: 'group-settings-heading', i18n: 'manage.set.heading' }),
+    fields.map(row),
+    h('p', { class: 'choice' }, countFac, ' ', h('label', { for: 'set-countFacilitators', i18n: 'manage.set.countFacilitators' })),
+    button, status);
+    return form;
+  }
+
+  // agreementForm changes the group's agreement: a changed text is a new
+  // version, which everyone accepts again before their next meeting.
+  agreementForm() {
+    const a = this.page.group.agreement;
+    const text = h('textarea', { id: 'set-agreement', rows: 6, maxlength: 10000, 'data-field': 'text', 'data-focus': 'set-agreement', 'aria-describedby': 'set-agreement-hint' });
+    text.value = a.text;
+    const button = h('button', { type: 'submit', 'data-focus': 'agreement-save', i18n: 'manage.agreementSave' });
+    const status = h('p', { class: 'form-status', role: 'status' });
+    const form = h('form', {
+      class: 'agreement-form',
+      'aria-labelledby': 'agreement-form-heading',
+      onsubmit: (e) => {
+        e.preventDefault();
+        if (text.value.trim() === a.text.trim()) {
+          show(status, 'manage.set.nothing');
+          status.classList.remove('problem');
+          return;
+        }
+        this.act(button, ['manage.agreementSaved', { version: a.version + 1 }], () => this.api.call('PUT', path`/api/v1/groups/${this.groupId}/agreement`, { text: text.value.trim() }),
+          { form, statusSelector: '.agreement-form .form-status' });
+      },
+    },
+    h(`h${this.level + 1}`, { id: 'agreement-form-heading', i18n: 'manage.agreementHeading' }),
+    h('label', { for: 'set-agreement', i18n: 'manage.agreementLabel', i18nParams: { version: a.version } }), text,
+    h('p', { class: 'hint', id: 'set-agreement-hint', i18n: 'manage.agreementHint' }),
+    button, status);
+    return form;
+  }
+
+  // phasesPart edits the order of a meeting: the group's template (for
+  // meetings planned from now on) and the next meeting's own.
+  phasesPart() {
+    const section = h('section', { class: 'manage-part', 'aria-labelledby': 'manage-phases' },
+      this.heading('manage.phases', null, 'manage-phases'),
+      h('p', { class: 'hint', i18n: 'manage.phasesHint' }));
+    section.append(this.phaseEditor('group', 'manage.phasesGroup', {}, this.page.group.phases,
+      (phases) => this.api.call('PATCH', path`/api/v1/groups/${this.groupId}`, { phases })));
+    const m = this.page.next;
+    if (m && m.state !== 'ended' && m.state !== 'cancelled') {
+      section.append(this.phaseEditor(`meeting:${m.id}`, 'manage.phasesMeeting', { n: m.number }, m.phases,
+        (phases) => this.api.call('PATCH', path`/api/v1/meetings/${m.id}`, { phases })));
+    }
+    return section;
+  }
+
+  // phaseEditor is one ordered list of phases to edit, with its own save.
+  // key names the draft; the list is built again (in place) after each
+  // add, remove or move, with the focus on the control that moved.
+  phaseEditor(key, titleKey, titleParams, source, save) {
+    const slug = key.replace(/[^\w-]/g, '-');
+    const draft = () => this.drafts.get(key) || source.map((p) => structuredClone(p));
+    const edit = (fn) => { const list = draft(); fn(list); this.drafts.set(key, list); return list; };
+    let box;
+    const build = (focus) => {
+      const list = draft();
+      const status = h('p', { class: 'form-status', role: 'status' });
+      const rebuild = (f) => { const next = build(f); box.replaceWith(next); box = next; box.querySelector(`[data-focus="${CSS.escape(f)}"]`)?.focus(); };
+      const items = list.map((p, i) => {
+        const base = `${slug}-${i}`;
+        const legend = `${base}-legend`;
+        const name = h('input', { id: `${base}-name`, value: p.name?.[lang()] ?? localised(p.name), maxlength: 200, 'data-field': `phases[${i}].name`, 'data-focus': `${base}-name`, autocomplete: 'off' });
+        const shownName = name.value;
+        name.addEventListener('input', () => edit((l) => { if (name.value !== shownName || !l[i].name) l[i].name = { ...(l[i].name || {}), [lang()]: name.value.trim() }; }));
+        const minutes = h('input', { type: 'number', id: `${base}-minutes`, min: 1, step: 1, value: String(p.timeboxMinutes ?? ''), 'data-field': `phases[${i}].timeboxMinutes`, 'data-focus': `${base}-minutes` });
+        minutes.addEventListener('input', () => edit((l) => { l[i].timeboxMinutes = Number(minutes.value); }));
+        const desc = h('textarea', { id: `${base}-desc`, rows: 2, maxlength: 2000, 'data-field': `phases[${i}].description`, 'data-focus': `${base}-desc` });
+        desc.value = p.description?.[lang()] ?? localised(p.description);
+        const shownDesc = desc.value;
+        desc.addEventListener('input', () => edit((l) => { if (desc.value !== shownDesc) l[i].description = { ...(l[i].description || {}), [lang()]: desc.value.trim() }; }));
+        const round = h('input', { type: 'checkbox', id: `${base}-round`, checked: !!p.round, 'data-focus': `${base}-round` });
+        round.addEventListener('change', () => edit((l) => { l[i].round = round.checked; }));
+        const move = (dir, k) => h('button', {
+          type: 'button', class: `phase-${k}`, 'data-focus': `${base}-${k}`, 'aria-describedby': legend, i18n: k === 'up' ? 'manage.phase.up' : 'manage.phase.down',
+          disabled: (dir < 0 && i === 0) || (dir > 0 && i === list.length - 1),
+          onclick: () => {
+            edit((l) => { const [x] = l.splice(i, 1); l.splice(i + dir, 0, x); });
+            const j = i + dir;
+            const edge = (dir < 0 && j === 0) || (dir > 0 && j === list.length - 1);
+            rebuild(`${slug}-${j}-${edge ? (k === 'up' ? 'down' : 'up') : k}`);
+          },
+        });
+        const remove = h('button', {
+          type: 'button', class: 'phase-remove danger-text', 'data-focus': `${base}-remove`, 'aria-describedby': legend, i18n: 'manage.phase.remove',
+          onclick: () => {
+            edit((l) => l.splice(i, 1));
+            const left = list.length - 1;
+            rebuild(left === 0 ? `${slug}-add` : `${slug}-${Math.min(i, left - 1)}-name`);
+          },
+        });
+        return h('li', { class: 'phase-item' }, h('fieldset', {},
+          h('legend', { id: legend, i18n: 'manage.phase.legend', i18nParams: { n: i + 1, name: name.value || '…' } }),
+          h('span', { class: 'field' }, h('label', { for: name.id, i18n: 'manage.phase.name' }), name),
+          h('span', { class: 'field' }, h('label', { for: minutes.id, i18n: 'manage.phase.minutes' }), minutes),
+          h('span', { class: 'field' }, h('label', { for: desc.id, i18n: 'manage.phase.description' }), desc),
+          h('p', { class: 'choice' }, round, ' ', h('label', { for: round.id, i18n: 'manage.phase.round' })),
+          h('p', { class: 'phase-buttons' }, move(-1, 'up'), ' ', move(1, 'down'), ' ', remove)));
+      });
+      const add = h('button', {
+        type: 'button', class: 'phase-add', 'data-focus': `${slug}-add`, i18n: 'manage.phase.add',
+        onclick: () => {
+          const n = edit((l) => l.push({ name: {}, timeboxMinutes: 10 })).length;
+          rebuild(`${slug}-${n - 1}-name`);
+        },
+      });
+      const button = h('button', { type: 'submit', class: 'primary', 'data-focus': `${slug}-save`, i18n: 'manage.phase.save' });
+      const form = h('form', {
+        // The API checks the values and names the field it refuses, in
+        // the page's words (not the browser's own bubble).
+        class: 'phase-editor', dataset: { editor: key }, 'aria-labelledby': `${slug}-heading`, novalidate: true,
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const phases = draft().map((p) => {
+            const out = { name: p.name || {}, timeboxMinutes: Number(p.timeboxMinutes) };
+            if (p.description && Object.values(p.description).some(Boolean)) out.description = p.description;
+            if (p.round) out.round = true;
+            if (p.kind) out.kind = p.kind;
+            return out;
+          });
+          const edited = this.drafts.get(key);
+          this.drafts.delete(key);
+          const ok = await this.act(button, 'manage.phase.saved', () => save(phases), { form, statusSelector: `.phase-editor[data-editor="${CSS.escape(key)}"] .form-status` });
+          if (!ok && edited) this.drafts.set(key, edited);
+        },
+      },
+      h(`h${this.level + 1}`, { id: `${slug}-heading`, i18n: titleKey, i18nParams: titleParams }),
+      list.length ? h('ol', { class: 'phase-list' }, items) : h('p', { class: 'hint', i18n: 'manage.phase.none' }),
+      h('p', {}, add, ' ', button), status);
+      return form;
+    };
+    box = build();
+    return box;
   }
 
   reports() {
@@ -492,4 +891,19 @@ async function copy(input, status, name) {
 
 function fileName(s) {
   return s.normalize('NFKD').replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase() || 'piiri';
+}
+
+// fieldInput is the input of form that the API's error field names
+// ("maxMembers", "cadence.months", "phases[1].timeboxMinutes"); for a
+// field of a phase it falls back to the phase's name input.
+function fieldInput(form, field) {
+  const find = (f) => form.querySelector(`[data-field="${CSS.escape(f)}"]`);
+  return find(field) || find(field.replace(/\.(timebox)$/, '.timeboxMinutes')) || (field === 'cadence' ? find('cadence.months') : null)
+    || find(field.replace(/^(phases\[\d+\]).*$/, '$1.name'));
+}
+
+// localised picks the page's language from a {fi, sv, en} text.
+function localised(text) {
+  if (!text) return '';
+  return text[lang()] || text.en || Object.values(text)[0] || '';
 }
