@@ -40,7 +40,8 @@ import (
 //   - the closing round shows the next meeting in the group's time zone,
 //     and a member's answer to it reaches the control plane.
 //
-// axe-core passes in each phase, and with the parts dialog open.
+// axe-core passes in each phase, and with the parts dialog open; the
+// screenshots for docs/facilitator.md are taken as in TestStructuredMeeting.
 func TestRunningTheRound(t *testing.T) {
 	srv := startServer(t, nil)
 	ctx, svc, admin := context.Background(), srv.Control(), control.AdminPrincipal()
@@ -155,6 +156,8 @@ func TestRunningTheRound(t *testing.T) {
 		t.Error("a member is offered to lower another's hand")
 	}
 	chrome.CheckAccessibility(t, fiaB, "room, hands raised")
+	shots := screenshots(t)
+	shots(fiaB, "room-round-facilitator")
 	// One click each: Fia lowers Anna's, Bertil his own.
 	fiaB.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#hand-list li[data-participant=%q] button`, pid[annaB]))))
 	chrome.Poll(t, annaB, 10*time.Second, "Anna's hand lowered by the facilitator", `document.getElementById('ctl-hand').getAttribute('aria-pressed') === 'false' && document.querySelectorAll('#hand-list li').length === 1`)
@@ -176,12 +179,11 @@ func TestRunningTheRound(t *testing.T) {
 		t.Error("the timebox sound Bertil turned off is on again after he came back")
 	}
 	// The phone, upright.
-	bertilB.Do(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulatePortrait))
-	chrome.Poll(t, bertilB, 10*time.Second, "the phone layout", `innerWidth === 390`)
-	for _, p := range chrome.Eval[[]string](t, bertilB, roomInViewJS) {
-		t.Errorf("phone, opening round: %s", p)
-	}
-	bertilB.Do(t, 10*time.Second, chromedp.EmulateReset())
+	onPhone(t, bertilB, func() {
+		for _, p := range chrome.Eval[[]string](t, bertilB, roomInViewJS) {
+			t.Errorf("phone, opening round: %s", p)
+		}
+	})
 	// In Finnish.
 	switchLanguage(t, annaB, "fi")
 	chrome.Poll(t, annaB, 5*time.Second, "the phase bar in Finnish", `document.getElementById('phase-name').textContent === 'Avauskierros' && document.getElementById('phase-next').textContent === 'Seuraavaksi: Päivän teema' && document.querySelector('#round-line .speaker')?.textContent === 'Vuorossa Fia Ohjaaja (2/4)'`)
@@ -205,6 +207,7 @@ func TestRunningTheRound(t *testing.T) {
 		t.Fatalf("the dialog lists %d parts, want the 4 of the template", n)
 	}
 	chrome.CheckAccessibility(t, fiaB, "room, the parts dialog")
+	shots(fiaB, "room-edit-parts")
 	minutes := chrome.Eval[string](t, fiaB, `(() => { const s = window.piiri.session; const ran = (s.serverNow() - Date.parse(s.meetingState.phase.started)) / 1000; return String(Math.ceil((ran + 12) / 60 * 100) / 100); })()`)
 	setField := func(sel, value string) {
 		t.Helper()
@@ -252,7 +255,7 @@ func TestRunningTheRound(t *testing.T) {
 	if chrome.Eval[bool](t, bertilB, `document.getElementById('sound-on').checked || localStorage.getItem('piiri.timeboxSound') !== 'off'`) {
 		t.Error("the sound Bertil turned off is on again")
 	}
-	chrome.Screenshot(t, fiaB, "room-overdue")
+	shots(fiaB, "room-overdue")
 
 	// The task review: the last meeting's task and Anna's shared note.
 	fiaB.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#fac-buttons [data-action="next_phase"]`)))
@@ -276,8 +279,17 @@ func TestRunningTheRound(t *testing.T) {
 		t.Errorf("the closing round shows %q, want the next meeting, number 3, at %s", chrome.Eval[string](t, annaB, nextJS), when)
 	}
 	chrome.CheckAccessibility(t, annaB, "room, closing round")
+	shots(annaB, "room-closing-next-meeting")
+	onPhone(t, annaB, func() {
+		for _, p := range chrome.Eval[[]string](t, annaB, roomInViewJS) {
+			t.Errorf("phone, closing round: %s", p)
+		}
+		shots(annaB, "room-closing-next-meeting-phone")
+	})
 	annaB.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#next-meeting button[data-answer="coming"]`)))
-	chrome.Poll(t, annaB, 10*time.Second, "the answer saved", `document.getElementById('next-rsvp-status')?.textContent === 'Your answer is saved.' && document.querySelector('#next-meeting button[data-answer="coming"]').getAttribute('aria-pressed') === 'true'`)
+	if !pollOK(annaB, 10*time.Second, `document.getElementById('next-rsvp-status')?.textContent === 'Your answer is saved.' && document.querySelector('#next-meeting button[data-answer="coming"]').getAttribute('aria-pressed') === 'true'`) {
+		t.Fatalf("after Coming, the closing round shows %q", chrome.Eval[string](t, annaB, `document.getElementById('next-meeting').innerText`))
+	}
 	testwait.Until(t, 10*time.Second, "Anna's answer in the control plane", func() error {
 		v, err := svc.Meeting(ctx, admin, next.ID)
 		if err != nil {
@@ -307,6 +319,18 @@ func joinFromGroupPage(t *testing.T, b *chrome.Browser, link string, accept bool
 	chrome.Poll(t, b, 10*time.Second, "the page is set up", chrome.ReadyJS+` && !document.getElementById('join-button').disabled`)
 	b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#join-button")))
 	return waitInRoom(t, b, 30*time.Second)
+}
+
+// onPhone runs f with b's page as on a phone held upright (390 × 844
+// CSS px), and puts the page back as it was.
+func onPhone(t *testing.T, b *chrome.Browser, f func()) {
+	t.Helper()
+	w, h := chrome.Eval[int64](t, b, `innerWidth`), chrome.Eval[int64](t, b, `innerHeight`)
+	b.Do(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1.5), chromedp.EmulatePortrait))
+	chrome.Poll(t, b, 10*time.Second, "the phone layout", `innerWidth === 390`)
+	f()
+	b.Do(t, 10*time.Second, chromedp.EmulateViewport(w, h, chromedp.EmulateScale(1), chromedp.EmulateLandscape))
+	chrome.Poll(t, b, 10*time.Second, "the page's own size again", fmt.Sprintf(`innerWidth === %d`, w))
 }
 
 // openSide opens the room's side panel if it is closed.
@@ -344,8 +368,8 @@ func mustFloat(t *testing.T, s string) float64 {
 }
 
 // roomInViewJS lists what of the room is out of view: the phase bar, the
-// phase's name and timer, the speaker, and each of the controls, and a
-// page wider than the screen.
+// phase's name and timer, the speaker, and each of the controls; a tile
+// over the phase bar or the controls; a page wider than the screen.
 const roomInViewJS = `(() => {
   const problems = [];
   const inView = (el) => { const b = el.getBoundingClientRect(); return b.width > 0 && b.top >= 0 && b.left >= 0 && b.bottom <= innerHeight + 0.5 && b.right <= innerWidth + 0.5; };
@@ -354,6 +378,12 @@ const roomInViewJS = `(() => {
   for (const [name, el] of Object.entries(els)) {
     if (!el) problems.push(name + ' missing');
     else if (!inView(el)) problems.push(name + ' out of view: ' + JSON.stringify(el.getBoundingClientRect()) + ' in ' + innerWidth + 'x' + innerHeight);
+  }
+  // The tiles between the phase bar and the controls, over neither.
+  const bar = document.getElementById('meeting-bar').getBoundingClientRect(), controls = document.querySelector('.controls').getBoundingClientRect();
+  for (const f of document.querySelectorAll('#grid .tile:not([hidden])')) {
+    const r = f.getBoundingClientRect();
+    if (r.top < bar.bottom - 0.5 || r.bottom > controls.top + 0.5) problems.push('tile ' + f.dataset.participant + ' at ' + JSON.stringify(r) + ' over the phase bar or the controls');
   }
   if (document.documentElement.scrollWidth > innerWidth) problems.push('the page is ' + document.documentElement.scrollWidth + ' px wide on a ' + innerWidth + ' px screen');
   return problems;

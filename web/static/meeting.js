@@ -131,8 +131,10 @@ export class MeetingView {
     this.el.facRound.hidden = !fac || !r;
     if (!fac || !r) {
       list.replaceChildren();
+      delete list.dataset.drawn;
       return;
     }
+    if (unchanged(list, [r.turns, r.current, this.st.people])) return;
     const waiting = r.turns.filter((x) => x.status === 'waiting').map((x) => x.personId);
     const coming = new Set(r.turns.filter((x) => x.status === 'waiting' || x.status === 'current').map((x) => x.personId));
     const present = new Set((this.st.people || []).filter((p) => p.present).map((p) => p.personId));
@@ -173,6 +175,7 @@ export class MeetingView {
     const list = this.el.handList;
     this.el.hands.hidden = !this.st || !q.length;
     const fac = !!this.st && this.facilitating();
+    if (unchanged(list, [q, fac, s.id, q.map((id) => s.participants.get(id)?.name)])) return;
     const focused = list.contains(this.doc.activeElement);
     list.replaceChildren(...q.map((id, i) => {
       const self = id === s.id;
@@ -196,6 +199,7 @@ export class MeetingView {
     el.hidden = !on;
     if (!on) {
       el.replaceChildren();
+      delete el.dataset.drawn;
       return;
     }
     const me = this.session.personId;
@@ -204,6 +208,7 @@ export class MeetingView {
       this.loadRSVP(nm.meetingId, me);
     }
     const mine = this.rsvp.get(nm.meetingId);
+    if (unchanged(el, [nm, st.of, st.timeZone, mine, this.rsvpStatus])) return;
     const focused = el.contains(this.doc.activeElement) ? this.doc.activeElement.dataset.answer : null;
     const buttons = this.api && me ? ['coming', 'maybe', 'not_coming'].map((a) => h('button', {
       type: 'button', class: 'small', dataset: { answer: a }, 'aria-pressed': String(mine === a),
@@ -485,6 +490,16 @@ export class MeetingView {
       if (soundOn()) beep();
     }
   }
+}
+
+// unchanged tells whether el was last drawn from the same data (in the
+// same language), and notes the data otherwise: a part written again
+// under the pointer would lose a click between press and release.
+function unchanged(el, data) {
+  const key = JSON.stringify([lang(), data]);
+  if (el.dataset.drawn === key) return true;
+  el.dataset.drawn = key;
+  return false;
 }
 
 // local picks the page's language from a {fi, sv, en} name.
