@@ -19,7 +19,8 @@ import (
 // pages (the server's meeting_state, not the facilitator's own guess):
 //
 //   - the connection quality each page judges from getStats() reaches
-//     the others' participant lists, in words ("connection good");
+//     the others' participant lists, in words ("connection good"), and
+//     a page does not send it again while it stays the same;
 //   - in the opening round, with the keyboard alone, the facilitator
 //     moves a turn earlier, skips the speaker and gives them an extra turn;
 //   - raised hands queue in the round view in the order raised, on every
@@ -101,6 +102,16 @@ func TestRunningTheRound(t *testing.T) {
 	// Connection quality: Anna's list says Bertil's connection is good.
 	chrome.Poll(t, annaB, 30*time.Second, "Bertil's connection quality in Anna's list", fmt.Sprintf(`document.querySelector('#people-list li[data-participant=%s] .badge.quality-good')?.textContent === 'connection good'`, chrome.JSString(pid[bertilB])))
 
+	// From here on, Anna's page tells the server its quality only when
+	// it changes: count what it sends and what it judged.
+	chrome.Eval[chromedp.Void](t, annaB, `(() => {
+	  const s = window.piiri.session, ws = s.ws, send = ws.send.bind(ws);
+	  window.qualitySent = 0;
+	  window.qualityChanged = 0;
+	  window.sentAll = 0;
+	  ws.send = (data) => { window.sentAll++; if (JSON.parse(data).quality) window.qualitySent++; return send(data); };
+	  s.addEventListener('quality', () => window.qualityChanged++);
+	})()`)
 	chrome.Poll(t, fiaB, 10*time.Second, "the facilitator's controls", `!!document.querySelector('#fac-buttons [data-action="start"]')`)
 	chrome.CheckAccessibility(t, fiaB, "room, open, facilitator")
 	fiaB.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#fac-buttons [data-action="start"]`)))
@@ -300,6 +311,14 @@ func TestRunningTheRound(t *testing.T) {
 		}
 		return nil
 	})
+	// Half a minute and more of four-second looks later, Anna's page sent
+	// the quality once per change of it, no more.
+	if all := chrome.Eval[int](t, annaB, `window.sentAll`); all < 3 {
+		t.Errorf("Anna's page sent %d messages that the test saw: the count is not watching", all)
+	}
+	if sent, changed := chrome.Eval[int](t, annaB, `window.qualitySent`), chrome.Eval[int](t, annaB, `window.qualityChanged`); sent != changed {
+		t.Errorf("Anna's page sent the quality %d times while it changed %d times: want it sent only when it changed", sent, changed)
+	}
 	for _, b := range everyone {
 		b.CheckNoExceptions(t)
 	}
@@ -312,12 +331,12 @@ func joinFromGroupPage(t *testing.T, b *chrome.Browser, link string, accept bool
 	t.Helper()
 	b.Do(t, 30*time.Second, chromedp.Navigate(link))
 	if accept {
-		b.Do(t, 10*time.Second, chromedp.WaitVisible(chromedp.CSS("#agreement-accept")), chromedp.Click(chromedp.CSS("#agreement-accept")))
+		b.Do(t, 30*time.Second, chromedp.WaitVisible(chromedp.CSS("#agreement-accept")), chromedp.Click(chromedp.CSS("#agreement-accept")))
 	}
-	chrome.Poll(t, b, 15*time.Second, "the way into the room", `!document.getElementById('group-open').hidden`)
-	b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#group-join")), chromedp.WaitVisible(chromedp.CSS("#name")))
-	chrome.Poll(t, b, 10*time.Second, "the page is set up", chrome.ReadyJS+` && !document.getElementById('join-button').disabled`)
-	b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS("#join-button")))
+	chrome.Poll(t, b, 30*time.Second, "the way into the room", `!document.getElementById('group-open').hidden`)
+	b.Do(t, 30*time.Second, chromedp.Click(chromedp.CSS("#group-join")), chromedp.WaitVisible(chromedp.CSS("#name")))
+	chrome.Poll(t, b, 30*time.Second, "the page is set up", chrome.ReadyJS+` && !document.getElementById('join-button').disabled`)
+	b.Do(t, 30*time.Second, chromedp.Click(chromedp.CSS("#join-button")))
 	return waitInRoom(t, b, 30*time.Second)
 }
 
@@ -328,6 +347,9 @@ func onPhone(t *testing.T, b *chrome.Browser, f func()) {
 	w, h := chrome.Eval[int64](t, b, `innerWidth`), chrome.Eval[int64](t, b, `innerHeight`)
 	b.Do(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1.5), chromedp.EmulatePortrait))
 	chrome.Poll(t, b, 10*time.Second, "the phone layout", `innerWidth === 390`)
+	// The tiles are sized from the grid's size when it changes: give that
+	// a moment (bounded) before f looks.
+	pollOK(b, 5*time.Second, roomInViewJS+`.length === 0`)
 	f()
 	b.Do(t, 10*time.Second, chromedp.EmulateViewport(w, h, chromedp.EmulateScale(1), chromedp.EmulateLandscape))
 	chrome.Poll(t, b, 10*time.Second, "the page's own size again", fmt.Sprintf(`innerWidth === %d`, w))
