@@ -247,6 +247,12 @@ func TestRunningTheRound(t *testing.T) {
 			t.Errorf("a page has the parts %s, want %s", chrome.Eval[string](t, b, parts), wantParts)
 		}
 	}
+	// Renamed in English, it has the new name in Finnish too.
+	switchLanguage(t, bertilB, "fi")
+	if js := `document.getElementById('phase-name').textContent + ' | ' + document.getElementById('phase-next').textContent`; !pollOK(bertilB, 5*time.Second, js+` === 'Teema: jaksaminen | Seuraavaksi: Tehtävän läpikäynti'`) {
+		t.Errorf("in Finnish the phase bar shows %q, want the renamed part; %s", chrome.Eval[string](t, bertilB, js), chrome.Eval[string](t, bertilB, `JSON.stringify(window.piiri.session.meetingState.phases.map((p) => p.name))`))
+	}
+	switchLanguage(t, bertilB, "en")
 	v, err := svc.Meeting(ctx, admin, m.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -49,7 +49,7 @@ export class MeetingView {
     this.el.stats.addEventListener('change', () => this.saveConsent());
     this.el.soundBox.checked = soundOn();
     this.el.soundBox.addEventListener('change', () => setSound(this.el.soundBox.checked));
-    addEventListener('piiri:lang', () => this.render());
+    this.doc.addEventListener('piiri:lang', () => this.render()); // i18n.js dispatches it on the document
     this.ticker = setInterval(() => this.tick(), 500);
     this.render();
   }
@@ -282,9 +282,10 @@ export class MeetingView {
         const el = h('input', { id, 'data-focus': `${key}-${i}`, ...attrs, oninput: (e) => set(e.target) });
         return [el, id];
       };
+      // A renamed part has the new name in every language: the others'
+      // pages show it whatever language they are in.
       const [name, nameId] = input('name', { value: local(p.name), maxlength: 200, required: true, autocomplete: 'off' }, (el) => {
-        p.name[lang()] = el.value.trim();
-        if (!p.name.en) p.name.en = el.value.trim();
+        p.name = { [lang()]: el.value.trim(), en: el.value.trim() };
       });
       const [mins, minsId] = input('minutes', { type: 'number', value: String(p.minutes), min: '0.5', max: '600', step: '0.5', inputmode: 'decimal', required: true }, (el) => { p.minutes = Number(el.value); });
       const [round, roundId] = input('round', { type: 'checkbox', checked: p.round }, (el) => { p.round = el.checked; });

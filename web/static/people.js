@@ -17,7 +17,7 @@ export class PeopleList {
 
   start() {
     for (const ev of ['participants', 'hands', 'meeting', 'quality']) this.session.addEventListener(ev, () => this.render());
-    addEventListener('piiri:lang', () => this.render());
+    this.doc.addEventListener('piiri:lang', () => this.render()); // i18n.js dispatches it on the document
     this.render();
   }
 
