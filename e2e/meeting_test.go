@@ -28,8 +28,9 @@ import (
 // facilitator starts recording (everyone sees the indicator), moves on
 // to the closing round, sets the task, and ends the meeting. The member's
 // page then shows the task and the feedback question, and counts the
-// meeting as held. The room passes axe-core in each phase; screenshots
-// of each phase (desktop and phone) go to artifacts/, or to the
+// meeting as held. The room passes axe-core in each phase (the
+// facilitator's page and a member's); screenshots of each phase (desktop
+// and phone) go to artifacts/, or to the
 // directory PIIRI_SCREENSHOTS names (docs/screenshots for the guide).
 func TestStructuredMeeting(t *testing.T) {
 	srv := startServer(t, func(c *config.Config) { c.Meetings.MinHeld = 10 * time.Second })
@@ -74,7 +75,9 @@ func TestStructuredMeeting(t *testing.T) {
 	}
 	shots := screenshots(t)
 	shots(fia, "room-open")
+	shotsPhone(t, shots, bertil, "room-open-phone")
 	chrome.CheckAccessibility(t, fia, "room, open")
+	chrome.CheckAccessibility(t, bertil, "room, open, member")
 
 	// Start: the opening round, the same on every page.
 	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#fac-buttons [data-action="start"]`)))
@@ -142,14 +145,18 @@ func TestStructuredMeeting(t *testing.T) {
 		for _, b := range everyone {
 			chrome.Poll(t, b, 10*time.Second, "the phase "+want, fmt.Sprintf(`document.getElementById('phase-name').textContent === %s`, chrome.JSString(want)))
 		}
-		shots(fia, "room-"+strings.ToLower(strings.ReplaceAll(want, " ", "-")))
+		name := "room-" + strings.ToLower(strings.ReplaceAll(want, " ", "-"))
+		shots(fia, name)
+		shotsPhone(t, shots, bertil, name+"-phone")
+		chrome.CheckAccessibility(t, fia, "room, "+strings.ToLower(want))
+		chrome.CheckAccessibility(t, bertil, "room, "+strings.ToLower(want)+", member")
 	}
 	const task = "Huomaa yksi hetki, jolloin sanoit ei."
 	fia.Do(t, 10*time.Second, chromedp.SendKeys(chromedp.CSS("#task-input"), task), chromedp.Click(chromedp.CSS("#task-set")))
 	for _, b := range everyone {
 		chrome.Poll(t, b, 10*time.Second, "the task shown", fmt.Sprintf(`document.getElementById('task-now')?.textContent === %s`, chrome.JSString(task)))
 	}
-	chrome.CheckAccessibility(t, fia, "room, closing round")
+	chrome.CheckAccessibility(t, fia, "room, closing round, the task set")
 	// The meeting counts as held once both members were in it together
 	// for the 10 s minimum: wait for that, as the rule needs, then end.
 	testwait.Until(t, 30*time.Second, "both members present for the minimum", func() error {
@@ -307,10 +314,13 @@ func screenshots(t *testing.T) func(b *chrome.Browser, name string) {
 // page back as it was.
 func shotsPhone(t *testing.T, shots func(*chrome.Browser, string), b *chrome.Browser, name string) {
 	t.Helper()
-	b.Do(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulatePortrait))
+	w, h := chrome.Eval[int64](t, b, `innerWidth`), chrome.Eval[int64](t, b, `innerHeight`)
+	b.Do(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1.5), chromedp.EmulatePortrait))
 	chrome.Poll(t, b, 10*time.Second, "the phone layout", `innerWidth === 390`)
 	shots(b, name)
-	b.Do(t, 10*time.Second, chromedp.EmulateReset())
+	// The page as it was (clearing the override leaves the phone's size).
+	b.Do(t, 10*time.Second, chromedp.EmulateViewport(w, h, chromedp.EmulateScale(1), chromedp.EmulateLandscape))
+	chrome.Poll(t, b, 10*time.Second, "the page's own size again", fmt.Sprintf(`innerWidth === %d`, w))
 }
 
 // playRecording opens the group page's recordings as the facilitator,

@@ -28,7 +28,7 @@ export class ChatPanel {
       if (!text) return;
       if (this.session.sendChat(text)) this.input.value = '';
     });
-    addEventListener('piiri:lang', () => this.render(true));
+    this.doc.addEventListener('piiri:lang', () => this.render(true)); // i18n.js dispatches it on the document
     this.render();
   }
 

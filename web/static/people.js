@@ -16,8 +16,8 @@ export class PeopleList {
   }
 
   start() {
-    for (const ev of ['participants', 'hands', 'meeting']) this.session.addEventListener(ev, () => this.render());
-    addEventListener('piiri:lang', () => this.render());
+    for (const ev of ['participants', 'hands', 'meeting', 'quality']) this.session.addEventListener(ev, () => this.render());
+    this.doc.addEventListener('piiri:lang', () => this.render()); // i18n.js dispatches it on the document
     this.render();
   }
 
@@ -29,7 +29,7 @@ export class PeopleList {
   render() {
     const s = this.session;
     const fac = this.facilitating();
-    const me = { id: s.id, name: s.name, role: s.role, audioMuted: s.audioMuted, self: true };
+    const me = { id: s.id, name: s.name, role: s.role, audioMuted: s.audioMuted, quality: s.quality, self: true };
     const everyone = [me, ...s.participants.values()];
     const focused = this.list.contains(this.doc.activeElement) ? this.doc.activeElement.dataset.focus : null;
     this.list.replaceChildren(...everyone.map((p) => this.item(p, fac)));
@@ -47,7 +47,7 @@ export class PeopleList {
       p.role && p.role !== 'member' ? h('span', { class: `badge role-${p.role}`, i18n: `people.role.${p.role}` }) : null,
       hand >= 0 ? h('span', { class: 'badge hand', i18n: 'people.hand', i18nParams: { n: hand + 1 } }) : null,
       p.audioMuted ? h('span', { class: 'badge muted', i18n: 'people.muted' }) : null,
-      p.quality && p.quality !== 'good' ? h('span', { class: `badge quality-${p.quality}`, i18n: `people.quality.${p.quality}` }) : null);
+      p.quality ? h('span', { class: `badge quality-${p.quality}`, i18n: `people.quality.${p.quality}` }) : null);
     const actions = [];
     if (hand >= 0 && (p.self || fac)) {
       actions.push(h('button', {

@@ -217,7 +217,7 @@ export class RoomView {
   // onKey: M microphone, V camera, H hand, C chat, ? help; never while
   // typing in a field, nor with a modifier (the browser's own shortcuts).
   onKey(e) {
-    if (e.ctrlKey || e.metaKey || e.altKey || this.el.help.open) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || this.el.help.open || this.doc.getElementById('parts-dialog').open) return;
     if (e.target.closest?.('input, textarea, select, [contenteditable]')) return;
     const k = e.key.toLowerCase();
     const actions = {

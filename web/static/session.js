@@ -16,12 +16,32 @@
 //   hands         {}                       this.hands changed
 //   chat          {entry}                  a chat message (this.chat has it)
 //   muterequest   {by}                     the facilitator asks this one to mute
+//   quality       {}                       this.quality (own connection) changed
 
 const PROTOCOL_VERSION = 2;
 const PING_INTERVAL_MS = 10000; // app-level keepalive: a silent drop is noticed within 15 s
 const PONG_TIMEOUT_MS = 5000;
 const JOIN_TIMEOUT_MS = 10000; // opening the websocket and the reply to join
 const PUBLISHER_DISCONNECTED_RESTART_MS = 4000;
+
+// Connection quality (PROTOCOL.md, state.quality), judged every
+// QUALITY_EVERY_MS from getStats() on both peer connections, the worse of
+// the two, and shared with the room only when it changes:
+//   round-trip time: the selected candidate pair's currentRoundTripTime;
+//   loss: of what this client receives, packets lost over lost and
+//     received since the last look (inbound-rtp, when at least
+//     QUALITY_MIN_PACKETS came or went missing); of what it sends, the
+//     fraction the server's last receiver report says it lost
+//     (remote-inbound-rtp).
+// good: under 300 ms and under 3 % loss, a conversation as in a room;
+// poor: 800 ms or more, or 10 % loss or more, where speech breaks up and
+// people talk over each other; fair: in between.
+const QUALITY_EVERY_MS = 4000;
+const QUALITY_MIN_PACKETS = 50;
+const RTT_FAIR_MS = 300;
+const RTT_POOR_MS = 800;
+const LOSS_FAIR = 0.03;
+const LOSS_POOR = 0.10;
 
 // ENDED_REASONS are the reasons a session ends for good (status 'closed'):
 // the bye reasons after which the client must not reconnect, and the join
@@ -86,6 +106,9 @@ export class Session extends EventTarget {
     this.clockOffset = 0; // server time = Date.now() - clockOffset
     this.hands = [];
     this.chat = [];
+    this.quality = null; // good, fair or poor: this connection, as last judged
+    this.sentQuality = null; // as the server was last told
+    this.qualityPrev = {}; // per connection, the inbound counters of the last look
   }
 
   // serverNow is the server's clock as this client estimates it, in ms.
@@ -149,6 +172,72 @@ export class Session extends EventTarget {
       throw err;
     }
     this.setStatus('connected');
+    this.watchQuality();
+  }
+
+  watchQuality() {
+    clearInterval(this.qualityTimer);
+    this.qualityTimer = setInterval(async () => {
+      if (this.closing) {
+        clearInterval(this.qualityTimer);
+        return;
+      }
+      if (!this.live || this.measuring) return;
+      this.measuring = true;
+      try {
+        const q = await this.measureQuality();
+        if (q && q !== this.quality) {
+          this.quality = q;
+          this.emit('quality');
+        }
+        if (this.quality && this.quality !== this.sentQuality && this.send({ type: 'state', quality: this.quality })) this.sentQuality = this.quality;
+      } catch (err) {
+        console.warn('piiri: quality', err);
+      } finally {
+        this.measuring = false;
+      }
+    }, QUALITY_EVERY_MS);
+  }
+
+  // measureQuality judges the connections as the comment at the top
+  // says, or null when neither has anything to judge by yet.
+  async measureQuality() {
+    let rtt = 0;
+    let loss = 0;
+    let seen = false;
+    for (const [name, pc] of [['pub', this.pub], ['sub', this.sub]]) {
+      if (!pc || pc.connectionState !== 'connected') continue;
+      const stats = await pc.getStats();
+      const prev = this.qualityPrev[name] || {};
+      const next = {};
+      let pair = null;
+      stats.forEach((r) => { if (r.type === 'transport' && r.selectedCandidatePairId) pair = r.selectedCandidatePairId; });
+      let lost = 0;
+      let got = 0;
+      stats.forEach((r) => {
+        if (r.type === 'candidate-pair' && (pair ? r.id === pair : r.nominated && r.state === 'succeeded') && typeof r.currentRoundTripTime === 'number') {
+          rtt = Math.max(rtt, r.currentRoundTripTime * 1000);
+          seen = true;
+        } else if (r.type === 'inbound-rtp') {
+          next[r.id] = { lost: r.packetsLost || 0, got: r.packetsReceived || 0 };
+          const p = prev[r.id] || { lost: 0, got: 0 };
+          lost += Math.max(0, next[r.id].lost - p.lost);
+          got += Math.max(0, next[r.id].got - p.got);
+        } else if (r.type === 'remote-inbound-rtp' && typeof r.fractionLost === 'number') {
+          loss = Math.max(loss, r.fractionLost);
+          seen = true;
+        }
+      });
+      if (lost + got >= QUALITY_MIN_PACKETS) {
+        loss = Math.max(loss, lost / (lost + got));
+        seen = true;
+      }
+      this.qualityPrev[name] = next;
+    }
+    if (!seen) return null;
+    if (rtt >= RTT_POOR_MS || loss >= LOSS_POOR) return 'poor';
+    if (rtt >= RTT_FAIR_MS || loss >= LOSS_FAIR) return 'fair';
+    return 'good';
   }
 
   // publish sets the microphone and camera tracks (either may be null) and
@@ -404,6 +493,7 @@ export class Session extends EventTarget {
     this.participants = new Map(msg.room.participants.map((p) => [p.id, p]));
     this.role = me.role || null;
     this.personId = me.personId || null;
+    this.sentQuality = me.quality || null; // a resume keeps what the server had
     this.hands = msg.room.hands || [];
     // A resume brings the whole chat again: keep what is new.
     for (const e of msg.room.chat || []) if (!this.chat.some((x) => x.seq === e.seq)) this.chat.push(e);
@@ -512,6 +602,7 @@ export class Session extends EventTarget {
 
   teardown() {
     this.closing = true;
+    clearInterval(this.qualityTimer);
     this.closePeerConnections();
     this.dropSocket(this.ws);
   }
