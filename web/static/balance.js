@@ -25,7 +25,7 @@ export class BalanceView {
     if (!this.el.panel || !this.session.link) return;
     this.session.addEventListener('meeting', () => this.update());
     this.session.addEventListener('participants', () => this.update());
-    addEventListener('piiri:lang', () => this.render(this.last));
+    document.addEventListener('piiri:lang', () => this.render(this.last));
     this.update();
   }
 

@@ -7,7 +7,8 @@
 // (aria-label) or data-i18n-title (title), with {name}-style parameters
 // as JSON in data-i18n-params; code sets them with show() and label(),
 // and apply() renders them all. Text code composes from several strings
-// (a tile's label) is composed again on the 'piiri:lang' event.
+// (a tile's label) is composed again on the 'piiri:lang' event, which is
+// dispatched on the document (it does not reach listeners on window).
 
 // LANGUAGES are the languages the client speaks, by code, each named in
 // itself for the language menu. The strings are in lang/CODE.js, one file

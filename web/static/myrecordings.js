@@ -18,7 +18,7 @@ export class MyRecordings {
     this.meetings = [];
     this.list = null; // the last answer
     this.confirming = false;
-    addEventListener('piiri:lang', () => this.render());
+    document.addEventListener('piiri:lang', () => this.render());
   }
 
   // update asks again for the person's recordings; meetings name them.

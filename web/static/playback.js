@@ -37,7 +37,7 @@ export class PlaybackView {
     this.urls = [];
     this.timer = null;
     this.turns = null;
-    addEventListener('piiri:lang', () => {
+    document.addEventListener('piiri:lang', () => {
       if (this.section.hidden) return;
       this.when.textContent = formatWhen(this.meeting);
       if (this.rows) this.renderTurns();

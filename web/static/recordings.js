@@ -28,7 +28,7 @@ export class RecordingsPart {
     this.allowed = false;
     this.busy = false;
     this.status = h('p', { class: 'manage-status', role: 'status' });
-    addEventListener('piiri:lang', () => { if (this.allowed) this.render(); });
+    document.addEventListener('piiri:lang', () => { if (this.allowed) this.render(); });
   }
 
   // update asks for the recordings of the meetings that ended or run,
