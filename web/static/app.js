@@ -8,7 +8,6 @@
 // current browser runs it as it is.
 import { LANGUAGES, apply, has, init as initI18n, lang, setLang, show } from './i18n.js';
 import { askServer, probeServers } from './netcheck.js';
-import { AdminPage } from './admin.js';
 import { ConsentForm } from './consent.js';
 import { GroupPage } from './group.js';
 import { Prejoin } from './prejoin.js';
@@ -88,7 +87,10 @@ async function initGroup() {
   await page.load();
 }
 
+// initAdmin shows the admin page; its code (with manage.js) is fetched
+// only for the admin link, so no other page loads it.
 async function initAdmin() {
+  const { AdminPage } = await import('./admin.js');
   const page = new AdminPage(document, adminToken);
   window.piiri.admin = page;
   await page.load();

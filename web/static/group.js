@@ -4,7 +4,7 @@
 // next time with the person's note, the feedback question after a
 // meeting, a calendar feed, and the way into the meeting room while a
 // meeting is open. A facilitator also gets the managing half
-// (manage.js). Those who may study the meetings (facilitators, a chair,
+// (manage.js, fetched only for them). Those who may study the meetings (facilitators, a chair,
 // researchers) get the recordings (recordings.js), played in the
 // playback view (playback.js, loaded on the first play). Everything comes from the API with the
 // link's token; the server alone says who the person is and what they
@@ -12,7 +12,6 @@
 import { show } from './i18n.js';
 import { Api, ApiError, path } from './api.js';
 import { formatStart, formatWhen, h } from './dom.js';
-import { ManagePage } from './manage.js';
 import { MyRecordings } from './myrecordings.js';
 import { RecordingsPart } from './recordings.js';
 
@@ -115,8 +114,21 @@ export class GroupPage {
   get meetings() { return this.page?.meetings || []; }
 
   // startManaging adds the facilitator's half below the person's own.
-  startManaging() {
-    if (!this.me.manage || this.manage || this.mustAccept()) return;
+  // Its code (manage.js, the biggest module) is fetched only now, so a
+  // member's page never loads it.
+  async startManaging() {
+    if (!this.me.manage || this.manage || this.managing || this.mustAccept()) return;
+    let ManagePage;
+    try {
+      this.managing = true;
+      ({ ManagePage } = await import('./manage.js'));
+    } catch (err) {
+      this.fail(err);
+      return;
+    } finally {
+      this.managing = false;
+    }
+    if (!this.me.manage || this.manage || this.gone) return; // handed over while it loaded
     this.el.manage.hidden = false;
     this.manage = new ManagePage(this.el.manage.querySelector('.manage-body'), this.api, this.me.group.id, {
       headingLevel: 3,
