@@ -28,6 +28,7 @@ FUZZ_CLASSIFY ?= 40000x
 FUZZ_API      ?= 20000x
 FUZZ_TURNS    ?= 20000x
 FUZZ_CACHE    ?= 20000x
+FUZZ_REWRITE  ?= 50000x
 FUZZTIME      ?=
 
 # Test output goes through scripts/testreport, which shows every skipped
@@ -78,6 +79,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeRequest$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_API)) ./api
 	$(GO) test -run='^$$' -fuzz='^FuzzTurnStatistics$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_TURNS)) ./control
 	$(GO) test -run='^$$' -fuzz='^FuzzCache$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_CACHE)) ./sfu/packetcache
+	$(GO) test -run='^$$' -fuzz='^FuzzRewrite$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_REWRITE)) ./sfu/simulcast
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./sfu
