@@ -66,7 +66,9 @@ export class ManagePage {
 
   // schedule asks again in a while, while the page is shown; an answer
   // that changed nothing, or one that comes while the person is typing
-  // in a form, is not rendered (it would take their focus and text).
+  // in a form or has a confirmation open (revoke, cancel, hand over), is
+  // not rendered (it would take their focus and text, or close the
+  // question they are about to answer).
   schedule() {
     clearTimeout(this.timer);
     this.timer = setTimeout(async () => {
@@ -74,7 +76,8 @@ export class ManagePage {
         try {
           const before = JSON.stringify([this.page, this.task, this.feedback]);
           const typing = this.container.contains(document.activeElement) && document.activeElement.matches('input, select, textarea');
-          if (!typing) {
+          const confirming = !!this.container.querySelector('.confirm:not([hidden])');
+          if (!typing && !confirming) {
             await this.fetchPage();
             if (JSON.stringify([this.page, this.task, this.feedback]) !== before) this.render();
           }
