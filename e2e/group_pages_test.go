@@ -112,9 +112,23 @@ func TestHandOverThroughPages(t *testing.T) {
 	srv := startServer(t, nil)
 	g, links, ids := threeOfUs(t, srv, "Maanantairyhmä", true)
 	m := meetingIn(t, srv, g, 48*time.Hour)
+	later := meetingIn(t, srv, g, 30*24*time.Hour)
 	fia, anna := chrome.New(t), chrome.New(t)
 
 	enterManaging(t, fia, links["Fia Ohjaaja"])
+	// A rotating chair planned ahead: the later meeting's chair from its
+	// row in the programme (the next meeting's is set in its own part).
+	chrome.Poll(t, fia, 20*time.Second, "the later meeting's chair in the programme", fmt.Sprintf(`!!document.querySelector('tr[data-meeting=%q] [id="chair-row-%s"]') && !document.querySelector('tr[data-meeting=%q] select')`, later.ID, later.ID, m.ID))
+	fia.Do(t, 10*time.Second, chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`[id="chair-row-%s"]`, later.ID)), ids["Bertil Jäsen"]))
+	click(t, fia, fmt.Sprintf(`tr[data-meeting=%q] .chair-row-form button[type=submit]`, later.ID))
+	chrome.Poll(t, fia, 20*time.Second, "the later chair set", statusIs(".manage-status", "manage.chairSet")+fmt.Sprintf(` && document.querySelector('[id="chair-row-%s"]')?.value === %q`, later.ID, ids["Bertil Jäsen"]))
+	if got := meetingNow(t, srv, later.ID).Meeting.Chair; got != ids["Bertil Jäsen"] {
+		t.Fatalf("the later meeting's chair is %q, want Bertil (%s)", got, ids["Bertil Jäsen"])
+	}
+	if got := meetingNow(t, srv, m.ID).Meeting.Chair; got != "" {
+		t.Fatalf("setting the later chair made %q the next meeting's chair", got)
+	}
+	chrome.CheckAccessibility(t, fia, "the programme with chairs")
 	fia.Do(t, 10*time.Second, chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`[id="chair-%s"]`, m.ID)), ids["Anna Jäsen"]))
 	click(t, fia, ".chair-form button[type=submit]")
 	chrome.Poll(t, fia, 20*time.Second, "the chair set", statusIs(".manage-status", "manage.chairSet")+` && document.querySelector('.chair-now')?.textContent.includes('Anna Jäsen')`)

@@ -187,14 +187,25 @@ export class ManagePage {
           h('th', { scope: 'col', i18n: 'manage.col.meeting' }),
           h('th', { scope: 'col', i18n: 'manage.col.when' }),
           h('th', { scope: 'col', i18n: 'manage.col.state' }),
+          h('th', { scope: 'col', i18n: 'manage.col.chair' }),
           h('th', { scope: 'col', i18n: 'manage.col.feedback' }))),
         h('tbody', {}, meetings.map((m) => h('tr', { dataset: { meeting: m.id } },
           h('th', { scope: 'row', i18n: m.theme ? 'group.meetingTheme' : 'group.meeting', i18nParams: { n: m.number || '–', of: m.of, theme: m.theme || '' } }),
           h('td', {}, formatWhen(m)),
           h('td', { class: `state state-${m.state}${m.count?.held ? ' held' : ''}`, i18n: stateKey(m) }),
+          this.chairCell(m),
           this.feedbackCell(m))))));
     }
     return section;
+  }
+
+  // chairCell plans a rotating chair ahead: each planned meeting after
+  // the next one can be given to a member here (the next one has its
+  // form in the next meeting's part); the others show who chaired.
+  chairCell(m) {
+    if (m.state === 'planned' && m.id !== this.page.next?.id) return h('td', { class: 'chair-cell' }, this.chairForm(m, { inTable: true }));
+    const name = m.chair && this.page.people.find((p) => p.id === m.chair)?.name;
+    return h('td', { class: 'chair-cell' }, name || '–');
   }
 
   // feedbackCell is a held meeting's feedback in numbers only: the
@@ -507,17 +518,19 @@ export class ManagePage {
 
   // chairForm hands the running of one meeting to a member (a rotating
   // chair, who may then open, start, run and end it), or takes it back.
-  chairForm(m) {
+  // In the programme table (inTable) it is one row's compact form, its
+  // label read by screen readers only.
+  chairForm(m, { inTable = false } = {}) {
     const members = this.page.people.filter((p) => p.role === 'member');
-    const id = `chair-${m.id}`;
+    const id = inTable ? `chair-row-${m.id}` : `chair-${m.id}`;
     const names = new Map(this.page.people.map((p) => [p.id, p.name]));
-    const select = h('select', { id, 'data-focus': 'chair-select' },
+    const select = h('select', { id, 'data-focus': inTable ? `chair-select-${m.id}` : 'chair-select' },
       h('option', { value: '', i18n: 'manage.chairNone' }),
       members.map((p) => h('option', { value: p.id }, p.name)));
     select.value = m.chair || '';
-    const button = h('button', { type: 'submit', class: 'set-chair', 'data-focus': 'chair-save', i18n: 'manage.chairSave' });
+    const button = h('button', { type: 'submit', class: 'set-chair', 'data-focus': inTable ? `chair-save-${m.id}` : 'chair-save', i18n: 'manage.chairSave' });
     return h('form', {
-      class: 'inline-form chair-form',
+      class: inTable ? 'chair-row-form' : 'inline-form chair-form',
       onsubmit: (e) => {
         e.preventDefault();
         const to = select.value;
@@ -525,8 +538,8 @@ export class ManagePage {
           () => this.api.call('PUT', path`/api/v1/meetings/${m.id}/chair`, { to }));
       },
     },
-    h('label', { for: id, i18n: 'manage.chairLabel', i18nParams: { n: m.number } }), select, button,
-    m.chair ? h('p', { class: 'hint chair-now', i18n: 'manage.chairNow', i18nParams: { name: names.get(m.chair) || '?' } }) : null);
+    h('label', { for: id, class: inTable ? 'visually-hidden' : null, i18n: 'manage.chairLabel', i18nParams: { n: m.number } }), select, button,
+    m.chair && !inTable ? h('p', { class: 'hint chair-now', i18n: 'manage.chairNow', i18nParams: { name: names.get(m.chair) || '?' } }) : null);
   }
 
   // themes: what the members have proposed, and the facilitator's choice

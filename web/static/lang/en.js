@@ -480,6 +480,7 @@ export default {
   'group.themeEmpty': 'Write the theme first.',
   'group.handedOver': "{name} is now the group's facilitator. You are a member of the group.",
   'group.leftGroup': 'You handed the group over to {name} and left it. Your link no longer works. Thank you!',
+  'manage.col.chair': 'Chair',
   'manage.col.feedback': 'Feedback',
   'manage.feedbackAverage': 'Average {average} · answers: {count}',
   'manage.feedbackCount': 'Answers: {count} (the average shows from 3)',

@@ -479,6 +479,7 @@ export default {
   'group.themeEmpty': 'Kirjoita ensin teema.',
   'group.handedOver': 'Ryhmän ohjaaja on nyt {name}. Sinä olet ryhmän jäsen.',
   'group.leftGroup': 'Luovutit ryhmän henkilölle {name} ja jätit sen. Linkkisi ei enää toimi. Kiitos!',
+  'manage.col.chair': 'Puheenjohtaja',
   'manage.col.feedback': 'Palaute',
   'manage.feedbackAverage': 'Keskiarvo {average} · vastauksia: {count}',
   'manage.feedbackCount': 'Vastauksia: {count} (keskiarvo näkyy, kun vastauksia on 3)',

@@ -479,6 +479,7 @@ export default {
   'group.themeEmpty': 'Skriv temat först.',
   'group.handedOver': '{name} är nu gruppens handledare. Du är medlem i gruppen.',
   'group.leftGroup': 'Du lämnade över gruppen till {name} och gick ur den. Din länk fungerar inte längre. Tack!',
+  'manage.col.chair': 'Ordförande',
   'manage.col.feedback': 'Respons',
   'manage.feedbackAverage': 'Medelvärde {average} · svar: {count}',
   'manage.feedbackCount': 'Svar: {count} (medelvärdet visas från 3 svar)',
