@@ -6,11 +6,13 @@
 // descriptor (picture ID, TL0PICIDX, KEYIDX) so that the subscriber's
 // jitter buffer and decoder see one unbroken stream across every switch.
 //
-// The package knows nothing of pion's tracks or of which layer a
-// subscriber should get: the SFU's allocator decides the target, the
-// Rewriter carries it out packet by packet. It runs on the forwarding
-// path, once per packet per subscriber, so it takes no lock and allocates
-// nothing.
+// An Allocator decides which layer of each remote video a subscriber
+// gets within its estimated bandwidth (audio first, then screen shares
+// and the speaker, no more pixels than the tile shows, pausing below the
+// floor); a Rewriter carries that out packet by packet. The package knows
+// nothing of pion's tracks or of how the bandwidth is estimated. The
+// Rewriter runs on the forwarding path, once per packet per subscriber,
+// so it takes no lock and allocates nothing.
 package simulcast
 
 import (
