@@ -448,3 +448,14 @@ func answerNetcheck(t *testing.T, b *chrome.Browser, n int32, status int64, retr
 	}
 	return &answered
 }
+
+// facilitatorDoes presses one of the facilitator's meeting buttons once it
+// is there and enabled. A button stays disabled while its last request
+// waits for the server's reply, and another page may show the new state
+// before the facilitator's own has its reply: a press then would be lost.
+func facilitatorDoes(t *testing.T, b *chrome.Browser, action string) {
+	t.Helper()
+	sel := fmt.Sprintf(`#fac-buttons [data-action=%q]`, action)
+	chrome.Poll(t, b, 20*time.Second, "the "+action+" button ready", fmt.Sprintf(`(() => { const el = document.querySelector(%s); return !!el && !el.disabled; })()`, chrome.JSString(sel)))
+	b.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(sel)))
+}

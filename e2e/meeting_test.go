@@ -80,7 +80,7 @@ func TestStructuredMeeting(t *testing.T) {
 	chrome.CheckAccessibility(t, bertil, "room, open, member")
 
 	// Start: the opening round, the same on every page.
-	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#fac-buttons [data-action="start"]`)))
+	facilitatorDoes(t, fia, "start")
 	for _, b := range everyone {
 		chrome.Poll(t, b, 10*time.Second, "the opening round shown", `document.getElementById('phase-name').textContent === 'Opening round' && document.querySelectorAll('#round-order li').length === 2 && !!document.querySelector('#round-order li.current')`)
 	}
@@ -133,7 +133,7 @@ func TestStructuredMeeting(t *testing.T) {
 	chrome.Poll(t, fia, 10*time.Second, "the chat link", `document.querySelector('#chat-list .chat-text a')?.href === 'https://example.fi/vertaisryhma'`)
 
 	// Recording: everyone consented before joining.
-	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#fac-buttons [data-action="record_start"]`)))
+	facilitatorDoes(t, fia, "record_start")
 	for _, b := range everyone {
 		chrome.Poll(t, b, 10*time.Second, "the recording indicator", `document.getElementById('rec-indicator').classList.contains('active') && !document.getElementById('rec-indicator').hidden`)
 	}
@@ -141,7 +141,7 @@ func TestStructuredMeeting(t *testing.T) {
 
 	// On to the closing round; the task; the end.
 	for _, want := range []string{"Theme of the day", "Task review", "Closing round"} {
-		fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#fac-buttons [data-action="next_phase"]`)))
+		facilitatorDoes(t, fia, "next_phase")
 		for _, b := range everyone {
 			chrome.Poll(t, b, 10*time.Second, "the phase "+want, fmt.Sprintf(`document.getElementById('phase-name').textContent === %s`, chrome.JSString(want)))
 		}
@@ -192,7 +192,7 @@ func TestStructuredMeeting(t *testing.T) {
 	if chrome.Eval[bool](t, anna, `!document.getElementById('balance-panel').hidden`) {
 		t.Error("a member is shown the live balance")
 	}
-	fia.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#fac-buttons [data-action="end"]`)))
+	facilitatorDoes(t, fia, "end")
 	testwait.Until(t, 10*time.Second, "the meeting ended", func() error {
 		v, err := svc.Meeting(ctx, admin, m.ID)
 		if err != nil {

@@ -114,7 +114,7 @@ func TestRunningTheRound(t *testing.T) {
 	})()`)
 	chrome.Poll(t, fiaB, 10*time.Second, "the facilitator's controls", `!!document.querySelector('#fac-buttons [data-action="start"]')`)
 	chrome.CheckAccessibility(t, fiaB, "room, open, facilitator")
-	fiaB.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#fac-buttons [data-action="start"]`)))
+	facilitatorDoes(t, fiaB, "start")
 	order := func(b *chrome.Browser) string {
 		return chrome.Eval[string](t, b, `[...document.querySelectorAll('#round-order li')].map((li) => li.dataset.person + ':' + li.dataset.status).join(',')`)
 	}
@@ -204,7 +204,7 @@ func TestRunningTheRound(t *testing.T) {
 	// The theme. Fia edits the parts: renames the theme and shortens it
 	// to run out in about 12 s, adds a part and removes it, adds a break
 	// and moves it before the task review.
-	fiaB.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#fac-buttons [data-action="next_phase"]`)))
+	facilitatorDoes(t, fiaB, "next_phase")
 	for _, b := range everyone {
 		chrome.Poll(t, b, 10*time.Second, "the theme", `document.getElementById('phase-name').textContent === 'Theme of the day'`)
 	}
@@ -275,7 +275,7 @@ func TestRunningTheRound(t *testing.T) {
 	shots(fiaB, "room-overdue")
 
 	// The task review: the last meeting's task and Anna's shared note.
-	fiaB.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#fac-buttons [data-action="next_phase"]`)))
+	facilitatorDoes(t, fiaB, "next_phase")
 	for _, b := range everyone {
 		chrome.Poll(t, b, 10*time.Second, "the task review", fmt.Sprintf(`document.getElementById('phase-name').textContent === 'Task review' && document.querySelector('#task-body .task-text')?.textContent === %s && document.querySelector('#task-body .shared-notes li')?.textContent === %s && document.querySelector('#task-body .hint')?.textContent === 'The task from meeting 1:'`, chrome.JSString(lastTask), chrome.JSString("Anna Jäsen: "+annaNote)))
 	}
@@ -283,7 +283,7 @@ func TestRunningTheRound(t *testing.T) {
 
 	// The closing round: the next meeting, and Anna's answer.
 	for _, want := range []string{"Tauko", "Closing round"} {
-		fiaB.Do(t, 10*time.Second, chromedp.Click(chromedp.CSS(`#fac-buttons [data-action="next_phase"]`)))
+		facilitatorDoes(t, fiaB, "next_phase")
 		chrome.Poll(t, annaB, 10*time.Second, want, fmt.Sprintf(`document.getElementById('phase-name').textContent === %s`, chrome.JSString(want)))
 	}
 	loc, err := time.LoadLocation(g.TimeZone)
