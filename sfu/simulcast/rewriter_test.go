@@ -2,6 +2,7 @@ package simulcast
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/pion/rtp"
@@ -201,7 +202,7 @@ func TestSwitchesAreSeamless(t *testing.T) {
 			switches = append(switches, p.layer)
 		}
 	}
-	if want := []int{0, 2, 1, 0, 2, 1}; !equalInts(switches, want) {
+	if want := []int{0, 2, 1, 0, 2, 1}; !slices.Equal(switches, want) {
 		t.Fatalf("layers in the stream: %v, want %v", switches, want)
 	}
 	if r.Current() != 1 || r.NeedsKeyframe() {
@@ -404,18 +405,6 @@ func FuzzRewrite(f *testing.F) {
 			lastOut, sentAny = h.SequenceNumber, true
 		}
 	})
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestPictureIDAlreadyInLine: a switch where the new layer's picture ID

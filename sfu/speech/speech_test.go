@@ -1,6 +1,7 @@
 package speech
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ func TestDetector(t *testing.T) {
 	} {
 		d := mustNew(t, tc.cfg)
 		got, _ := feed(d, 1000, tc.levels)
-		if !equal(got, tc.want) {
+		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s: changes at %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -127,7 +128,7 @@ func TestDetectorTimestampWrap(t *testing.T) {
 	d := mustNew(t, Config{})
 	start := uint32(1<<32 - 960*15) // wraps after 15 packets
 	got, _ := feed(d, start, concat(repeat(127, 5), repeat(20, 30), repeat(127, 60)))
-	if want := []int{15, 34 + 10}; !equal(got, want) {
+	if want := []int{15, 34 + 10}; !slices.Equal(got, want) {
 		t.Errorf("across the wrap: changes at %v, want %v", got, want)
 	}
 }
@@ -157,7 +158,7 @@ func TestDetectorClockRate(t *testing.T) {
 			changes = append(changes, i)
 		}
 	}
-	if want := []int{20, 59 + 20}; !equal(changes, want) {
+	if want := []int{20, 59 + 20}; !slices.Equal(changes, want) {
 		t.Errorf("changes at %v, want %v", changes, want)
 	}
 }
@@ -207,18 +208,6 @@ func TestUpdateDoesNotAllocate(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("%v allocations per packet, want 0", allocs)
 	}
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // BenchmarkUpdate: one packet, levels alternating between speech and
